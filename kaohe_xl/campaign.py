@@ -1,0 +1,235 @@
+"""The campaign folder: one self-contained folder per assessment round.
+
+::
+
+    2023老干部考核/
+      campaign.yaml        settings a person can read and edit (mail, deadline, ...)
+      kaohe.sqlite         the campaign store (returns, issues, send log)
+      rubric/细则.xlsx      copy of the rubric the campaign was created with
+      units/单位.xlsx       copy of the units list
+      forms/自评表/ ...      generated workbooks, one folder per form kind
+      inbox/               drop returned files here (kaohe fetch saves here too)
+      archive/             every file received, by content hash (never overwritten)
+      output/              汇总表.xlsx, PDF, 反馈表/
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import sqlite3
+import uuid
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import CampaignError, RubricError
+from .layout import form_filename
+from .rubric import FormKind, Rubric
+from .rubric_load import load_rubric
+from .store import connect, get_meta, set_meta
+from .units import Unit, load_units
+
+CONFIG_NAME = "campaign.yaml"
+DB_NAME = "kaohe.sqlite"
+CONTROL_WORKBOOK = "控制台.xlsx"
+
+_CONFIG_HEADER = """\
+# kaohe-xl 考核配置 / campaign settings. Edit with any text editor (UTF-8).
+# rubric / units: the copies inside this folder that the campaign uses.
+# mail: SMTP/IMAP settings and message templates (see README, "E-mail").
+#       The mail password is never stored here: set it in the environment variable
+#       named by password_env, or type it when asked.
+"""
+
+
+def now_text() -> str:
+    """Local time as ``2023-12-01 09:30:00``: what the office reads in sheets and logs."""
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+class Campaign:
+    """An open campaign folder. Create one with :meth:`init`, open it with :meth:`open`."""
+
+    def __init__(self, root: Path, config: dict[str, Any]) -> None:
+        self.root = root
+        self.config = config
+
+    # -- creating and opening ----------------------------------------------------------
+    @classmethod
+    def init(
+        cls,
+        root: str | Path,
+        rubric_path: str | Path,
+        units_path: str | Path,
+        *,
+        force: bool = False,
+    ) -> Campaign:
+        """Create a campaign folder from a rubric and a units list.
+
+        The rubric and units are validated first, so a bad file leaves nothing behind.
+        On an existing campaign this refuses unless ``force``; with ``force`` the old
+        rubric/units copies are kept under ``rubric/old`` and ``units/old``, and the store,
+        campaign id and secret stay (forms already sent remain valid for collection).
+        """
+        root = Path(root)
+        rubric = load_rubric(rubric_path)
+        units = load_units(units_path)
+        del rubric, units  # validated; the copies below are what the campaign reads
+        config_path = root / CONFIG_NAME
+        if config_path.exists() and not force:
+            raise CampaignError(f"{root} 已经是一个考核目录；如确需重新初始化，请加 --force（原有数据会保留）")
+        if root.exists() and not config_path.exists() and any(root.iterdir()):
+            raise CampaignError(f"{root} 不是空目录，请换一个新目录名")
+        root.mkdir(parents=True, exist_ok=True)
+        old_config: dict[str, Any] = {}
+        if config_path.exists():
+            old_config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        rubric_rel = _copy_in(Path(rubric_path), root / "rubric", stamp)
+        units_rel = _copy_in(Path(units_path), root / "units", stamp)
+        config: dict[str, Any] = {
+            "name": old_config.get("name", root.name),
+            "created_at": old_config.get("created_at", now_text()),
+            "rubric": rubric_rel,
+            "units": units_rel,
+            "mail": old_config.get("mail", {}),
+        }
+        for folder in ("forms", "inbox", "archive", "output"):
+            (root / folder).mkdir(exist_ok=True)
+        with connect(root / DB_NAME) as conn:
+            if get_meta(conn, "campaign_id") is None:
+                set_meta(conn, "campaign_id", uuid.uuid4().hex[:16])
+                set_meta(conn, "secret", secrets.token_hex(32))
+                set_meta(conn, "created_at", config["created_at"])
+        _write_config(config_path, config)
+        return cls.open(root)
+
+    @classmethod
+    def open(cls, root: str | Path) -> Campaign:
+        """Open an existing campaign folder (raises :class:`CampaignError` if it is not one)."""
+        root = Path(root)
+        config_path = root / CONFIG_NAME
+        if not config_path.exists():
+            raise CampaignError(f"{root} 不是考核目录（找不到 {CONFIG_NAME}），请先运行 kaohe init")
+        try:
+            config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise CampaignError(f"{config_path}: 配置文件格式错误（{exc}）") from exc
+        if not (root / DB_NAME).exists():
+            raise CampaignError(f"{root}: 缺少数据库 {DB_NAME}，考核目录不完整")
+        return cls(root, config)
+
+    # -- what the campaign holds --------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return str(self.config.get("name") or self.root.name)
+
+    @cached_property
+    def rubric(self) -> Rubric:
+        try:
+            return load_rubric(self.root / self.config["rubric"])
+        except KeyError as exc:
+            raise CampaignError(f"{CONFIG_NAME} 缺少 rubric 一项") from exc
+        except RubricError:
+            raise
+
+    @cached_property
+    def units(self) -> list[Unit]:
+        try:
+            return load_units(self.root / self.config["units"])
+        except KeyError as exc:
+            raise CampaignError(f"{CONFIG_NAME} 缺少 units 一项") from exc
+
+    def unit(self, unit_id: str) -> Unit:
+        for unit in self.units:
+            if unit.id == unit_id:
+                return unit
+        raise KeyError(unit_id)
+
+    def assessor_groups(self) -> dict[str, list[Unit]]:
+        """Units by assessor group (考核组 column), in units-list order."""
+        groups: dict[str, list[Unit]] = {}
+        for unit in self.units:
+            groups.setdefault(unit.assessor_group, []).append(unit)
+        return groups
+
+    @cached_property
+    def _identity(self) -> tuple[str, str]:
+        with self.connect() as conn:
+            campaign_id = get_meta(conn, "campaign_id")
+            secret = get_meta(conn, "secret")
+        if not campaign_id or not secret:
+            raise CampaignError(f"{self.root}: 数据库缺少考核标识，考核目录已损坏")
+        return campaign_id, secret
+
+    @property
+    def id(self) -> str:
+        """The campaign id written into every form's metadata."""
+        return self._identity[0]
+
+    @property
+    def secret(self) -> str:
+        """The random secret that signs every form's metadata (never leaves the folder)."""
+        return self._identity[1]
+
+    # -- paths ----------------------------------------------------------------------------
+    @property
+    def db_path(self) -> Path:
+        return self.root / DB_NAME
+
+    @property
+    def forms_dir(self) -> Path:
+        return self.root / "forms"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def control_workbook(self) -> Path:
+        return self.root / CONTROL_WORKBOOK
+
+    def form_path(self, kind: FormKind, subject_id: str, subject_name: str = "") -> Path:
+        """Where the generated form for a unit / assessor group / rater is written."""
+        if kind is FormKind.SELF and not subject_name:
+            subject_name = self.unit(subject_id).name
+        return self.forms_dir / kind.label / form_filename(kind, subject_id, subject_name)
+
+    def connect(self) -> sqlite3.Connection:
+        """A connection to the campaign store (close it, or use it in a ``with`` block)."""
+        return connect(self.db_path)
+
+    def save_config(self) -> None:
+        """Write ``self.config`` back to campaign.yaml."""
+        _write_config(self.root / CONFIG_NAME, self.config)
+
+
+def _copy_in(source: Path, folder: Path, stamp: str) -> str:
+    """Copy a file into the campaign, moving any previous copy to ``old/`` first."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for previous in [p for p in folder.iterdir() if p.is_file()]:
+        old = folder / "old"
+        old.mkdir(exist_ok=True)
+        previous.rename(old / f"{stamp}_{previous.name}")
+    target = folder / source.name
+    shutil.copy2(source, target)
+    return target.relative_to(folder.parent).as_posix()
+
+
+def _write_config(path: Path, config: dict[str, Any]) -> None:
+    text = _CONFIG_HEADER + yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

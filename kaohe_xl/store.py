@@ -1,0 +1,125 @@
+"""The campaign store: one SQLite file inside the campaign folder.
+
+It records every file received (by content hash), each accepted return as a revision,
+every value read with its cell, every validation issue, the send log and the fetched
+mail. Writes happen in transactions so an interrupted run leaves no half records.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+-- every file ever received, accepted or not; archive_path is inside the campaign folder
+CREATE TABLE IF NOT EXISTS files (
+    id            INTEGER PRIMARY KEY,
+    sha256        TEXT NOT NULL UNIQUE,
+    original_name TEXT NOT NULL,
+    source_path   TEXT NOT NULL DEFAULT '',
+    size          INTEGER NOT NULL,
+    received_at   TEXT NOT NULL,
+    archive_path  TEXT NOT NULL,
+    status        TEXT NOT NULL,          -- accepted | rejected | quarantined
+    reason        TEXT NOT NULL DEFAULT '',
+    form_kind     TEXT NOT NULL DEFAULT '',
+    subject_id    TEXT NOT NULL DEFAULT ''
+);
+-- one accepted return = one revision of (form kind, subject, rater)
+CREATE TABLE IF NOT EXISTS submissions (
+    id          INTEGER PRIMARY KEY,
+    file_id     INTEGER NOT NULL REFERENCES files(id),
+    form_kind   TEXT NOT NULL,
+    subject_id  TEXT NOT NULL,            -- unit id, assessor group or rater name
+    rater       TEXT NOT NULL DEFAULT '', -- assessor's name ('' for self forms)
+    revision    INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    has_errors  INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (form_kind, subject_id, rater, revision)
+);
+CREATE TABLE IF NOT EXISTS scores (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    unit_id       TEXT NOT NULL,
+    item_id       TEXT NOT NULL,          -- category name on rater forms
+    value         TEXT,                   -- normalised decimal text, NULL when blank/invalid
+    veto          INTEGER,                -- 1 是 / 0 否 / NULL
+    raw           TEXT NOT NULL DEFAULT '',
+    remark        TEXT NOT NULL DEFAULT '',
+    sheet         TEXT NOT NULL DEFAULT '',
+    cell          TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (submission_id, unit_id, item_id)
+);
+CREATE TABLE IF NOT EXISTS issues (
+    id       INTEGER PRIMARY KEY,
+    file_id  INTEGER NOT NULL REFERENCES files(id),
+    severity TEXT NOT NULL,
+    code     TEXT NOT NULL,
+    sheet    TEXT NOT NULL DEFAULT '',
+    cell     TEXT NOT NULL DEFAULT '',
+    item     TEXT NOT NULL DEFAULT '',
+    value    TEXT NOT NULL DEFAULT '',
+    message  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS send_log (
+    id                INTEGER PRIMARY KEY,
+    unit_id           TEXT NOT NULL,      -- or group / rater name for those forms
+    form_kind         TEXT NOT NULL,      -- self | assessor | rater | feedback | remind
+    addresses         TEXT NOT NULL,
+    attachment_sha256 TEXT NOT NULL DEFAULT '',
+    message_id        TEXT NOT NULL DEFAULT '',
+    sent_at           TEXT NOT NULL,
+    status            TEXT NOT NULL,      -- sent | failed
+    error             TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS fetched_messages (
+    message_id  TEXT PRIMARY KEY,
+    fetched_at  TEXT NOT NULL,
+    subject     TEXT NOT NULL DEFAULT '',
+    attachments INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Open (and create if needed) the store, with the schema in place.
+
+    WAL journaling keeps the file consistent if a run is killed mid-batch.
+    """
+    # isolation_level=None: no implicit transactions; transaction() opens them explicitly.
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.executescript(SCHEMA)
+    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Commit on success, roll back on any exception."""
+    try:
+        conn.execute("BEGIN")
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    else:
+        conn.commit()
+
+
+def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row["value"])
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))

@@ -1,0 +1,85 @@
+"""Normalising what people type into cells: full-width characters, units, spaces.
+
+Chinese input methods produce full-width digits and punctuation (``５``, ``．``, ``＞＝``);
+people write ``3分`` or `` 3.0 ``; Excel stores numbers typed into text-formatted cells
+as text. These helpers turn what a person clearly meant into a value and refuse
+anything ambiguous (``三``, ``3-4``, ``约2``) instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+_SPACES = re.compile(r"\s+")
+# A plain decimal number after NFKC: optional sign, digits, optional fraction.
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# Unit words people append to a score: 3分, 2.5 分.
+_UNIT_SUFFIX = re.compile(r"(分|points?|pts?)$", re.IGNORECASE)
+
+
+def nfkc(text: str) -> str:
+    """Full-width to half-width (``５`` → ``5``, ``（`` → ``(``), via Unicode NFKC."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def normalize_label(value: object) -> str:
+    """A header or key as written, made comparable: NFKC, no spaces at all.
+
+    ``' 分 值 '`` and ``'分值'`` compare equal; ``'自评说明（佐证材料）'`` and
+    ``'自评说明(佐证材料)'`` too.
+    """
+    if value is None:
+        return ""
+    return _SPACES.sub("", nfkc(str(value)))
+
+
+def clean_text(value: object) -> str:
+    """Cell text for display: stripped, inner runs of white space kept as one space."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _SPACES.sub(" ", str(value)).strip()
+
+
+def parse_decimal(value: object) -> Decimal | None:
+    """A number from a cell value, or None for an empty cell.
+
+    Accepts int/float/Decimal and text such as ``'５'``, ``'3分'``, ``' 3.0 '``,
+    ``'2．5'``. Raises ValueError for anything a person could mean in more than one
+    way, or that is not a number at all.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"布尔值 {value!r} 不是数字")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("不是有效数字")
+        # repr() gives the shortest text that round-trips: 0.1 -> "0.1", not 0.1000000000000000055
+        return Decimal(repr(value))
+    text = nfkc(str(value)).strip().replace("。", ".")
+    text = _SPACES.sub("", text)
+    if text == "":
+        return None
+    text = _UNIT_SUFFIX.sub("", text)
+    if not _NUMBER.match(text):
+        raise ValueError(f"“{value}”不是数字")
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
+        raise ValueError(f"“{value}”不是数字") from exc
+
+
+def format_decimal(value: Decimal | None) -> str:
+    """A Decimal as people write it: ``Decimal('3.50')`` → ``'3.5'``, ``Decimal('20')`` → ``'20'``."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text

@@ -1,0 +1,1 @@
+"""Template workbooks whose styles the generated forms copy (restyle them in Excel)."""
