@@ -19,10 +19,11 @@ import secrets
 import shutil
 import sqlite3
 import uuid
+from contextlib import closing
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -32,6 +33,9 @@ from .rubric import FormKind, Rubric
 from .rubric_load import load_rubric
 from .store import connect, get_meta, set_meta
 from .units import Unit, load_units
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CONFIG_NAME = "campaign.yaml"
 DB_NAME = "kaohe.sqlite"
@@ -80,17 +84,43 @@ class Campaign:
         units = load_units(units_path)
         del rubric, units  # validated; the copies below are what the campaign reads
         config_path = root / CONFIG_NAME
+        if root.exists() and not root.is_dir():
+            raise CampaignError(f"{root} 是一个文件，不能作为考核目录，请换一个目录名")
         if config_path.exists() and not force:
-            raise CampaignError(f"{root} 已经是一个考核目录；如确需重新初始化，请加 --force（原有数据会保留）")
+            raise CampaignError(
+                f"{root} 已经是一个考核目录；如确需重新初始化，请加 --force（原有细则和名单会移到 old/ 保留）"
+            )
         if root.exists() and not config_path.exists() and any(root.iterdir()):
-            raise CampaignError(f"{root} 不是空目录，请换一个新目录名")
+            raise CampaignError(f"{root} 不是空目录，也不是考核目录；请换一个新目录名")
+        created = not root.exists()
+        try:
+            cls._populate(root, Path(rubric_path), Path(units_path))
+        except BaseException as exc:
+            if created:  # leave nothing half-made behind
+                shutil.rmtree(root, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise CampaignError(f"无法创建考核目录 {root}：{exc}") from exc
+            raise
+        from .control import write_control_workbook  # 控制台.xlsx for the Excel add-in
+
+        campaign = cls.open(root)
+        write_control_workbook(campaign)
+        return campaign
+
+    @staticmethod
+    def _populate(root: Path, rubric_path: Path, units_path: Path) -> None:
+        config_path = root / CONFIG_NAME
+        # Read the sources first: on re-init they may be the very copies about to move to old/.
+        rubric_data, units_data = rubric_path.read_bytes(), units_path.read_bytes()
         root.mkdir(parents=True, exist_ok=True)
         old_config: dict[str, Any] = {}
         if config_path.exists():
-            old_config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+            loaded = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+            old_config = loaded if isinstance(loaded, dict) else {}
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        rubric_rel = _copy_in(Path(rubric_path), root / "rubric", stamp)
-        units_rel = _copy_in(Path(units_path), root / "units", stamp)
+        rubric_rel = _copy_in(rubric_path.name, rubric_data, root / "rubric", stamp)
+        units_rel = _copy_in(units_path.name, units_data, root / "units", stamp)
+        # Keys other parts added (mail settings, ...) survive a re-init.
         config: dict[str, Any] = {
             "name": old_config.get("name", root.name),
             "created_at": old_config.get("created_at", now_text()),
@@ -98,15 +128,17 @@ class Campaign:
             "units": units_rel,
             "mail": old_config.get("mail", {}),
         }
+        config.update({k: v for k, v in old_config.items() if k not in config})
         for folder in ("forms", "inbox", "archive", "output"):
             (root / folder).mkdir(exist_ok=True)
-        with connect(root / DB_NAME) as conn:
+        # closing(): sqlite3's own context manager commits but never closes, and an open
+        # handle keeps the file locked on Windows.
+        with closing(connect(root / DB_NAME)) as conn:
             if get_meta(conn, "campaign_id") is None:
                 set_meta(conn, "campaign_id", uuid.uuid4().hex[:16])
                 set_meta(conn, "secret", secrets.token_hex(32))
                 set_meta(conn, "created_at", config["created_at"])
         _write_config(config_path, config)
-        return cls.open(root)
 
     @classmethod
     def open(cls, root: str | Path) -> Campaign:
@@ -159,7 +191,7 @@ class Campaign:
 
     @cached_property
     def _identity(self) -> tuple[str, str]:
-        with self.connect() as conn:
+        with closing(self.connect()) as conn:
             campaign_id = get_meta(conn, "campaign_id")
             secret = get_meta(conn, "secret")
         if not campaign_id or not secret:
@@ -215,16 +247,48 @@ class Campaign:
         """Write ``self.config`` back to campaign.yaml."""
         _write_config(self.root / CONFIG_NAME, self.config)
 
+    # -- results as DataFrames (kaohe_xl.results; scored from the latest valid returns) --
+    def results(self) -> pd.DataFrame:
+        """One row per unit, ranked: totals per source, composite, grade, rank, status."""
+        from .results import compute, results_frame
 
-def _copy_in(source: Path, folder: Path, stamp: str) -> str:
-    """Copy a file into the campaign, moving any previous copy to ``old/`` first."""
+        return results_frame(compute(self))
+
+    def item_scores(self) -> pd.DataFrame:
+        """One row per unit, source and item: the combined (mean / trimmed mean) score."""
+        from .results import compute, item_scores_frame
+
+        return item_scores_frame(compute(self))
+
+    def reconciliation(self) -> pd.DataFrame:
+        """One row per unit and item: 自评得分, 考核得分, difference, flagged, 扣分原因."""
+        from .reconcile import reconcile
+        from .results import compute, reconciliation_frame
+
+        return reconciliation_frame(reconcile(compute(self)))
+
+    def collection_status(self) -> pd.DataFrame:
+        """One row per unit and form: 已收到 / 待提交 / 待核实, revisions, time received."""
+        from .collect import collection_status
+        from .results import status_frame
+
+        return status_frame(collection_status(self), {u.id: u.name for u in self.units})
+
+
+def _copy_in(name: str, data: bytes, folder: Path, stamp: str) -> str:
+    """Write a file into the campaign, moving any previous copy to ``old/`` first."""
     folder.mkdir(parents=True, exist_ok=True)
     for previous in [p for p in folder.iterdir() if p.is_file()]:
         old = folder / "old"
         old.mkdir(exist_ok=True)
-        previous.rename(old / f"{stamp}_{previous.name}")
-    target = folder / source.name
-    shutil.copy2(source, target)
+        target_old = old / f"{stamp}_{previous.name}"
+        n = 1
+        while target_old.exists():  # two re-inits within one second
+            n += 1
+            target_old = old / f"{stamp}-{n}_{previous.name}"
+        previous.rename(target_old)
+    target = folder / name
+    target.write_bytes(data)
     return target.relative_to(folder.parent).as_posix()
 
 

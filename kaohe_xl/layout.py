@@ -86,6 +86,8 @@ META_TEMPLATE = "template_version"
 META_GENERATED = "generated_at"
 # assessor workbooks: "sheet title\tunit id" pairs joined by "\n", in sheet order
 META_SHEETS = "sheets"
+# rater workbooks: the rubric source (e.g. 班子评分) the rater scores for; "" otherwise
+META_SOURCE = "source"
 META_SIGNATURE = "signature"
 META_KEYS = (
     META_CAMPAIGN,
@@ -96,6 +98,7 @@ META_KEYS = (
     META_TEMPLATE,
     META_GENERATED,
     META_SHEETS,
+    META_SOURCE,
     META_SIGNATURE,
 )
 SIGNED_KEYS = META_KEYS[:-1]

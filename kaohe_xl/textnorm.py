@@ -13,6 +13,9 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 _SPACES = re.compile(r"\s+")
+# Invisible characters that text copied from web pages or Word carries into cells:
+# zero-width space/joiners and the byte-order mark. NFKC keeps them, so drop them first.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 # A plain decimal number after NFKC: optional sign, digits, optional fraction.
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 # Unit words people append to a score: 3分, 2.5 分.
@@ -20,8 +23,11 @@ _UNIT_SUFFIX = re.compile(r"(分|points?|pts?)$", re.IGNORECASE)
 
 
 def nfkc(text: str) -> str:
-    """Full-width to half-width (``５`` → ``5``, ``（`` → ``(``), via Unicode NFKC."""
-    return unicodedata.normalize("NFKC", text)
+    """Full-width to half-width (``５`` → ``5``, ``（`` → ``(``), via Unicode NFKC.
+
+    Zero-width characters and the byte-order mark are removed as well.
+    """
+    return unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
 
 
 def normalize_label(value: object) -> str:

@@ -1,0 +1,420 @@
+"""Collecting returned workbooks: identify, validate, archive and store every file.
+
+``collect(campaign, paths)`` takes files, folders (recursively) and ``.zip`` archives of
+returns, whatever their names. For each file received:
+
+1. its SHA-256 is computed; a file already in the store is a no-op (``duplicate``);
+2. the bytes are archived as ``archive/<sha256><ext>`` inside the campaign folder —
+   before anything is written to the store, whatever happens next;
+3. it is read (:mod:`kaohe_xl.returns`) and validated (:mod:`kaohe_xl.validate`);
+4. one transaction records the file (name, hash, time, form, subject), and for an
+   identified return a new *revision* of (form, subject, rater) with every value and
+   its cell, plus every issue. A file that cannot be read is *quarantined*, one that is
+   not a form of this campaign *rejected*; both with their reasons. Nothing stops the
+   batch.
+
+Because the archive is written first and the store row is keyed on the hash, a run
+killed mid-batch leaves no half records; running it again adds what is missing and
+reports the rest as duplicates.
+
+Revision keys: self forms (self, unit id, ''); assessor forms (assessor, group, the
+评分人 typed in); rater forms (rater, source name, rater name). Files of one run are
+taken in path order; a later run's file is always the newer revision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import sqlite3
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import store
+from .campaign import Campaign, now_text
+from .problems import Problem, errors_in
+from .returns import ReturnBook, ReturnReadError
+from .rubric import FormKind
+from .status import collection_status, latest_records
+from .textnorm import format_decimal
+from .validate import Checked, Expected, check_return
+
+__all__ = ["CollectReport", "FileResult", "collect", "collection_status", "latest_records"]
+
+# Not returns: Excel/WPS lock files (~$名称.xlsx), OS litter, macOS resource forks in zips.
+_SKIP_PREFIXES = ("~$", ".~", ".")
+_SKIP_NAMES = {"thumbs.db", "desktop.ini"}
+_MAX_ZIP_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one received file.
+
+    ``status``: accepted (stored, no errors) | invalid (stored as a revision, has errors:
+    待核实) | rejected (not a form of this campaign) | quarantined (not a readable
+    workbook) | duplicate (already in the store) | unreadable (could not be read from disk).
+    """
+
+    name: str
+    source: str
+    sha256: str
+    status: str
+    form: FormKind | None = None
+    subject_id: str = ""
+    rater: str = ""
+    revision: int = 0
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        """The first error's message ('' when there is none)."""
+        errors = errors_in(self.problems)
+        return errors[0].message if errors else ""
+
+
+@dataclass
+class CollectReport:
+    """Every file's result, in the order received, and the counts."""
+
+    results: list[FileResult] = field(default_factory=list)
+
+    def _count(self, *statuses: str) -> int:
+        return sum(1 for r in self.results if r.status in statuses)
+
+    @property
+    def accepted(self) -> int:
+        """Files stored as a revision of a return (including those with errors)."""
+        return self._count("accepted", "invalid")
+
+    @property
+    def invalid(self) -> int:
+        """Stored returns that have errors (待核实)."""
+        return self._count("invalid")
+
+    @property
+    def rejected(self) -> int:
+        """Files not stored as returns: not ours, forged, unreadable, quarantined."""
+        return self._count("rejected", "quarantined", "unreadable")
+
+    @property
+    def duplicates(self) -> int:
+        return self._count("duplicate")
+
+    @property
+    def clean(self) -> bool:
+        """True when every file was accepted without errors (duplicates are fine)."""
+        return self.rejected == 0 and self.invalid == 0
+
+    def problem_lines(self) -> list[str]:
+        """One line per file that was not accepted cleanly, then its problems indented."""
+        lines: list[str] = []
+        labels = {"invalid": "待核实", "rejected": "拒收", "quarantined": "拒收（无法读取）", "unreadable": "无法读取"}
+        for result in self.results:
+            if result.status not in labels:
+                continue
+            who = (
+                f"（{result.form.label} {result.subject_id} {result.rater}）".replace(" ）", "）")
+                if result.form
+                else ""
+            )
+            lines.append(f"{labels[result.status]}：{result.source}{who}")
+            lines.extend(f"    {p.describe()}" for p in result.problems)
+        return lines
+
+    def summary(self) -> str:
+        """One line for the terminal: how many of each."""
+        text = f"共 {len(self.results)} 个文件：接收 {self.accepted} 份"
+        if self.invalid:
+            text += f"（其中 {self.invalid} 份有错误，待核实）"
+        return text + f"，拒收 {self.rejected} 份，重复 {self.duplicates} 份"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A received file's bytes, its own name and where it came from (path or zip!member)."""
+
+    name: str
+    source: str
+    data: bytes
+    error: Problem | None = None  # set when the container could not be expanded
+
+
+def collect(
+    campaign: Campaign,
+    paths: Iterable[str | Path],
+    *,
+    progress: bool = False,
+    on_result: Callable[[FileResult], None] | None = None,
+) -> CollectReport:
+    """Collect returned files, folders and zip archives into the campaign store.
+
+    Example::
+
+        report = collect(Campaign.open("2023老干部考核"), ["~/下载/回收"])
+        print(report.summary())
+    """
+    files = discover(paths)
+    expected = Expected(campaign.id, campaign.secret, campaign.rubric, tuple(campaign.units))
+    campaign.archive_dir.mkdir(parents=True, exist_ok=True)
+    report = CollectReport()
+    bar = _progress(len(files)) if progress and len(files) > 1 else None
+    conn = campaign.connect()
+    # WAL + synchronous=NORMAL: a killed process never corrupts the store or loses a
+    # committed transaction; only a power cut may lose the very last ones.
+    conn.execute("PRAGMA synchronous=NORMAL")
+    try:
+        for path in files:
+            for incoming in expand(path):
+                result = _collect_one(conn, campaign, expected, incoming)
+                report.results.append(result)
+                if on_result is not None:
+                    on_result(result)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        conn.close()
+        if bar is not None:
+            bar.close()
+    return report
+
+
+def discover(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named directly, and every file below the folders named, in sorted order."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and not _skipped(p.name))
+        else:
+            found.append(path)
+    return found
+
+
+def _skipped(name: str) -> bool:
+    return name.startswith(_SKIP_PREFIXES) or name.lower() in _SKIP_NAMES
+
+
+def expand(path: Path) -> Iterator[Incoming]:
+    """The file itself, or the members of a zip archive (recursively, by content)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problem = Problem("unreadable", f"无法读取文件（{exc.strerror or exc}）", file=path.name)
+        yield Incoming(path.name, str(path), b"", problem)
+        return
+    yield from _expand(path.name, str(path), data, 0)
+
+
+def _expand(name: str, source: str, data: bytes, depth: int) -> Iterator[Incoming]:
+    # A zip without [Content_Types].xml is an archive of files, not an Office package.
+    archive = _plain_zip(data) if depth < _MAX_ZIP_DEPTH else None
+    if archive is None:
+        yield Incoming(name, source, data)
+        return
+    with archive:
+        for info in archive.infolist():
+            member = _member_name(info)
+            base = member.rstrip("/").rsplit("/", 1)[-1]
+            if info.is_dir() or member.startswith("__MACOSX/") or _skipped(base):
+                continue
+            try:
+                content = archive.read(info)
+            except (RuntimeError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                # Encrypted or damaged member: keep the whole archive, quarantined.
+                problem = Problem("bad_archive", f"压缩包中的“{member}”无法解压（加密或损坏：{exc}）", file=name)
+                yield Incoming(name, source, data, problem)
+                return
+            yield from _expand(base, f"{source}!{member}", content, depth + 1)
+
+
+def _plain_zip(data: bytes) -> zipfile.ZipFile | None:
+    if not data.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
+        return None
+    if "[Content_Types].xml" in archive.namelist():
+        archive.close()
+        return None
+    return archive
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """The member's real name: zips made on Chinese Windows store GBK names unflagged.
+
+    Without the UTF-8 flag (bit 11) Python decodes names as cp437; undo that and try
+    UTF-8 (macOS, 7-Zip) then GB18030 (Windows 资源管理器, WinRAR).
+    """
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
+        return info.filename
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
+def _collect_one(conn: sqlite3.Connection, campaign: Campaign, expected: Expected, incoming: Incoming) -> FileResult:
+    data = incoming.data
+    if incoming.error is not None and incoming.error.code == "unreadable":
+        return FileResult(incoming.name, incoming.source, "", "unreadable", problems=(incoming.error,))
+    digest = hashlib.sha256(data).hexdigest()
+    known = conn.execute("SELECT form_kind, subject_id FROM files WHERE sha256 = ?", (digest,)).fetchone()
+    if known is not None:
+        kind = FormKind(known["form_kind"]) if known["form_kind"] else None
+        return FileResult(incoming.name, incoming.source, digest, "duplicate", kind, known["subject_id"])
+    archive_path = archive(campaign, digest, incoming.name, data)
+    status, checked = analyse(incoming, expected)
+    revision = _store(conn, incoming, digest, archive_path.relative_to(campaign.root).as_posix(), status, checked)
+    if revision is None:  # another run stored the same bytes meanwhile
+        return FileResult(incoming.name, incoming.source, digest, "duplicate", checked.kind, checked.subject_id)
+    return FileResult(
+        incoming.name,
+        incoming.source,
+        digest,
+        status,
+        checked.kind,
+        checked.subject_id,
+        checked.rater,
+        revision,
+        tuple(checked.problems),
+    )
+
+
+def archive(campaign: Campaign, digest: str, name: str, data: bytes) -> Path:
+    """Write ``archive/<sha256><ext>`` atomically (kept as is when already there)."""
+    suffix = Path(name).suffix.lower()
+    suffix = suffix if suffix[1:].isalnum() and len(suffix) <= 8 else ".bin"
+    target = campaign.archive_dir / f"{digest}{suffix}"
+    if target.exists() and target.stat().st_size == len(data):
+        return target
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+    return target
+
+
+def analyse(incoming: Incoming, expected: Expected) -> tuple[str, Checked]:
+    """(status, checked return) for one file's bytes; never raises for a bad file."""
+    checked = Checked(incoming.name)
+    if incoming.error is not None:
+        checked.problems.append(incoming.error)
+        return "quarantined", checked
+    try:
+        with ReturnBook.open(incoming.data, incoming.name) as book:
+            meta = book.metadata()
+            raw = book.read(meta, expected.keys_for(_kind_of(meta))) if meta else None
+    except ReturnReadError as exc:
+        checked.problems.append(Problem(exc.code, str(exc), file=incoming.name))
+        return "quarantined", checked
+    except Exception as exc:  # a damaged part deep inside: never stop the batch
+        checked.problems.append(
+            Problem("corrupt_file", f"工作簿已损坏，无法读取（{type(exc).__name__}: {exc}）", file=incoming.name)
+        )
+        return "quarantined", checked
+    if raw is None:
+        checked.problems.append(
+            Problem(
+                "not_a_form",
+                "不是本系统下发的考核表（缺少隐藏的标识表）：请使用下发的表格填写后发送",
+                file=incoming.name,
+            )
+        )
+        return "rejected", checked
+    checked = check_return(raw, expected)
+    if checked.rejected:
+        return "rejected", checked
+    return ("invalid" if checked.has_errors else "accepted"), checked
+
+
+def _kind_of(meta: dict[str, str]) -> FormKind | None:
+    try:
+        return FormKind(meta.get("form_kind", ""))
+    except ValueError:
+        return None
+
+
+def _store(
+    conn: sqlite3.Connection, incoming: Incoming, digest: str, archive_path: str, status: str, checked: Checked
+) -> int | None:
+    """Record the file, its revision, values and issues in one transaction.
+
+    Returns the revision number (0 for files that are no revision), or None when the
+    hash was already recorded.
+    """
+    received = now_text()
+    stored = status in ("accepted", "invalid")
+    kind = checked.kind.value if checked.kind is not None and stored else ""
+    errors = errors_in(checked.problems)
+    with store.transaction(conn):
+        cursor = conn.execute(
+            "INSERT OR IGNORE INTO files (sha256, original_name, source_path, size, received_at, archive_path,"
+            " status, reason, form_kind, subject_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                digest,
+                incoming.name,
+                incoming.source,
+                len(incoming.data),
+                received,
+                archive_path,
+                "accepted" if stored else status,
+                errors[0].message if errors else "",
+                kind,
+                checked.subject_id if stored else "",
+            ),
+        )
+        if cursor.rowcount == 0:
+            return None
+        file_id = cursor.lastrowid
+        conn.executemany(
+            "INSERT INTO issues (file_id, severity, code, sheet, cell, item, value, message)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(file_id, p.severity, p.code, p.sheet, p.cell, p.item, p.value, p.message) for p in checked.problems],
+        )
+        if not stored:
+            return 0
+        revision = conn.execute(
+            "SELECT COALESCE(MAX(revision), 0) + 1 FROM submissions WHERE form_kind = ? AND subject_id = ? AND rater = ?",
+            (kind, checked.subject_id, checked.rater),
+        ).fetchone()[0]
+        submission_id = conn.execute(
+            "INSERT INTO submissions (file_id, form_kind, subject_id, rater, revision, received_at, has_errors)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (file_id, kind, checked.subject_id, checked.rater, revision, received, int(bool(errors))),
+        ).lastrowid
+        conn.executemany(
+            "INSERT INTO scores (submission_id, unit_id, item_id, value, veto, raw, remark, sheet, cell)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    submission_id,
+                    v.unit_id,
+                    v.key,
+                    None if v.value is None else format_decimal(v.value),
+                    None if v.veto is None else int(v.veto),
+                    v.raw,
+                    v.remark,
+                    v.sheet,
+                    v.cell,
+                )
+                for v in checked.values
+            ],
+        )
+    return int(revision)
+
+
+def _progress(total: int):  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="回收", unit="个", leave=False)

@@ -1,0 +1,327 @@
+"""A returned file → the raw values of its declared cells, with their locations. No judgement.
+
+The reader finds everything through the layout contract, never by fixed coordinates:
+the metadata on the very hidden sheet ``_kaohe`` says what the file is; the header row
+is the first row holding the ``编号`` label; columns are found by header label; item
+rows by the id in the ``编号`` column; the assessor's name by the defined name
+``KH_ASSESSOR``. Inserted rows, moved or hidden columns do not change what is read.
+
+Values come from python-calamine (fast, reads hidden and very hidden sheets, does not
+trust the ``<dimension>`` element WPS gets wrong). What calamine does not tell —
+formulas, defined names, the true extent of a sheet — comes from the XML parts
+(:mod:`kaohe_xl.ooxml`). A sheet whose used area is huge (a stray value in row
+1,048,576) is read by a bounded streaming reader instead, because calamine would
+allocate the whole dense grid.
+
+Files that are not readable workbooks raise :class:`ReturnReadError` with a stable code.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import python_calamine
+
+from . import layout, ooxml
+from .errors import FormError
+from .rubric import FormKind
+from .textnorm import normalize_label
+
+# A dense grid above this many cells goes to the streaming reader (calamine would
+# allocate rows × columns cells, ~16 bytes each, before we see any value).
+DENSE_CELL_LIMIT = 1_000_000
+# The streaming reader looks at this many leading columns and stops (marking the
+# sheet truncated) after this many non-empty cells: reading stays bounded.
+STREAM_MAX_COLUMN = 64
+STREAM_CELL_LIMIT = 200_000
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or an encrypted .xlsx
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+class ReturnReadError(FormError):
+    """The file cannot be read as a workbook; ``code`` is stable, the message Chinese."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class RawCell:
+    """One cell as found: sheet title, ``G7``, value (None when empty), formula or not."""
+
+    sheet: str
+    cell: str
+    value: object
+    formula: bool = False
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """A row below the header whose ``编号`` cell is filled: key = that id, normalised."""
+
+    key: str
+    row: int
+    cells: dict[str, RawCell]  # normalised header label → cell in that column
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """What was read from one sheet. ``header_row`` is 0 when no header was found."""
+
+    title: str
+    unit_id: str  # the unit the sheet scores ('' on rater sheets: units are rows)
+    found: bool = True
+    header_row: int = 0
+    labels: dict[str, str] = field(default_factory=dict)  # normalised label → column letter
+    rows: tuple[RawRow, ...] = ()
+    truncated: bool = False  # the streaming reader stopped at STREAM_CELL_LIMIT
+
+
+@dataclass(frozen=True)
+class RawReturn:
+    """Everything read from one returned workbook."""
+
+    name: str
+    meta: dict[str, str]
+    sheet_names: tuple[str, ...]
+    sheets: tuple[RawSheet, ...] = ()
+    assessor: RawCell | None = None  # the 评分人 cell (assessor workbooks)
+
+    @property
+    def kind(self) -> FormKind | None:
+        try:
+            return FormKind(self.meta.get(layout.META_KIND, ""))
+        except ValueError:
+            return None
+
+
+def sniff(data: bytes) -> None:
+    """Raise :class:`ReturnReadError` unless ``data`` looks like a zip package."""
+    if not data:
+        raise ReturnReadError("empty_file", "文件为空（0 字节），可能下载或保存未完成，请对方重新发送")
+    if data.startswith(_OLE_MAGIC):
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            raise ReturnReadError(
+                "encrypted", "工作簿设置了打开密码（加密），无法读取：请对方取消密码（文件→信息→保护工作簿）后重新发送"
+            )
+        raise ReturnReadError(
+            "old_format", "这是旧版 .xls 格式（或加密文件），无法读取：请用 Excel/WPS 另存为 .xlsx 后重新发送"
+        )
+    if not data.startswith(_ZIP_MAGIC):
+        raise ReturnReadError("not_xlsx", f"不是 Excel 工作簿（.xlsx）：{_guess_type(data)}，请发送下发的 .xlsx 表格")
+
+
+def _guess_type(data: bytes) -> str:
+    head = data[:512].lstrip().lower()
+    if head.startswith(b"%pdf"):
+        return "这是 PDF 文件"
+    if head.startswith((b"<html", b"<!doctype html", b"<?xml", b"mime-version")):
+        return "这是网页/XML 文件（WPS 或网页另存的“Excel”）"
+    if head[:4] in (b"\x89png", b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xe1", b"gif8"):
+        return "这是图片"
+    if head.startswith(b"rar!") or head.startswith(b"7z\xbc\xaf"):
+        return "这是 RAR/7z 压缩包"
+    return "文件内容无法识别"
+
+
+class ReturnBook:
+    """An opened returned workbook: metadata first, then the sheets the form declares."""
+
+    def __init__(self, name: str, package: ooxml.Package, book: Any) -> None:
+        self.name = name
+        self.package = package
+        self.book = book
+        self.sheet_names: tuple[str, ...] = tuple(book.sheet_names)
+
+    @classmethod
+    def open(cls, data: bytes, name: str) -> ReturnBook:
+        """Open from the file's bytes; raises :class:`ReturnReadError` if it is not a workbook."""
+        sniff(data)
+        try:
+            package = ooxml.Package(zipfile.ZipFile(io.BytesIO(data)))
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+            raise ReturnReadError("corrupt_file", f"文件已损坏（压缩包不完整：{exc}），请对方重新发送") from exc
+        if not package.has(ooxml.WORKBOOK_PART):
+            if package.has("word/document.xml"):
+                raise ReturnReadError(
+                    "word_document", "这是 Word 文档（.docx），不是 Excel 工作簿，请发送下发的 .xlsx 表格"
+                )
+            if package.has("ppt/presentation.xml"):
+                raise ReturnReadError("not_xlsx", "这是 PowerPoint 文件，不是 Excel 工作簿，请发送下发的 .xlsx 表格")
+            raise ReturnReadError("not_xlsx", "这是一个压缩包而不是 Excel 工作簿（缺少 xl/workbook.xml）")
+        try:
+            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        except python_calamine.PasswordError as exc:  # pragma: no cover - caught by sniff()
+            raise ReturnReadError("encrypted", "工作簿设置了打开密码，无法读取") from exc
+        except Exception as exc:  # calamine raises several types for damaged parts
+            raise ReturnReadError("corrupt_file", f"工作簿已损坏，无法读取（{type(exc).__name__}: {exc}）") from exc
+        return cls(name, package, book)
+
+    def close(self) -> None:
+        self.book.close()
+        self.package.zip.close()
+
+    def __enter__(self) -> ReturnBook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ---------------------------------------------------------------------------
+    def metadata(self) -> dict[str, str]:
+        """Key/value pairs of the very hidden metadata sheet; {} when there is none."""
+        if layout.META_SHEET not in self.sheet_names:
+            return {}
+        meta: dict[str, str] = {}
+        for _number, values in self._rows(layout.META_SHEET):
+            if len(values) >= 1 and values[0] not in (None, ""):
+                value = values[1] if len(values) > 1 else None
+                meta[_text(values[0])] = _text(value)
+        return meta
+
+    def read(self, meta: dict[str, str], keys: Collection[str] | None = None) -> RawReturn:
+        """Read the sheets the metadata declares; keep only rows whose id is in ``keys``."""
+        sheets = tuple(self.read_sheet(title, unit, keys) for title, unit in declared_sheets(meta))
+        assessor = None
+        if meta.get(layout.META_KIND) == FormKind.ASSESSOR.value:
+            assessor = self.defined_cell(layout.NAME_ASSESSOR)
+        return RawReturn(self.name, meta, self.sheet_names, sheets, assessor)
+
+    def read_sheet(self, title: str, unit_id: str, keys: Collection[str] | None = None) -> RawSheet:
+        """Find the header row and read every row whose ``编号`` cell is filled."""
+        if title not in self.sheet_names:
+            return RawSheet(title, unit_id, found=False)
+        rows = self._rows(title)
+        id_label = normalize_label(layout.H_ID)
+        header_row, id_col = 0, 0
+        columns: dict[str, int] = {}
+        kept: list[RawRow] = []
+        for number, values in rows:
+            if not header_row:
+                labels: dict[str, int] = {}
+                for i, v in enumerate(values):
+                    if v not in (None, ""):
+                        labels.setdefault(normalize_label(v), i)  # the first of twin headers wins
+                if id_label in labels:
+                    header_row, id_col, columns = number, labels[id_label], labels
+                continue
+            key = _key(values[id_col]) if id_col < len(values) else ""
+            if not key or (keys is not None and key not in keys):
+                continue
+            cells = {}
+            for label, i in columns.items():
+                ref = ooxml.cell_name(number, i + 1)
+                value = values[i] if i < len(values) else None
+                cells[label] = RawCell(title, ref, None if value == "" else value, ref in rows.formulas)
+            kept.append(RawRow(key, number, cells))
+        letters = {label: ooxml.column_letter(i + 1) for label, i in columns.items()}
+        return RawSheet(title, unit_id, True, header_row, letters, tuple(kept), rows.truncated)
+
+    def defined_cell(self, name: str) -> RawCell | None:
+        """The cell a workbook-level defined name points to, with its value."""
+        for title, ref in self.package.defined_name(name):
+            where = ooxml.parse_cell_name(ref)
+            if where is None or title not in self.sheet_names:
+                continue
+            cell = ooxml.cell_name(*where)
+            rows = self._rows(title)
+            for number, values in rows:
+                if number == where[0]:
+                    value = values[where[1] - 1] if where[1] - 1 < len(values) else None
+                    return RawCell(title, cell, None if value == "" else value, cell in rows.formulas)
+                if number > where[0]:
+                    break
+            return RawCell(title, cell, None)
+        return None
+
+    def _rows(self, title: str) -> _SheetRows:
+        part = self.package.sheet_part(title)
+        if part is None:  # listed by calamine but not resolvable here: let calamine read it
+            return _SheetRows(self._dense_rows(title), set())
+        xml = self.package.read(part)
+        last_row, last_col = ooxml.extent(xml)
+        rows = _SheetRows(iter(()), ooxml.formula_cells(xml))
+        if last_row * last_col <= DENSE_CELL_LIMIT:
+            rows.source = self._dense_rows(title)
+        else:
+            rows.source = _streamed_rows(self.package, part, rows)
+        return rows
+
+    def _dense_rows(self, title: str) -> Iterator[tuple[int, Sequence[object]]]:
+        # skip_empty_area=False: the grid starts at A1, so list positions are coordinates
+        # (iter_rows() pads leading empty rows but not leading empty columns).
+        grid = self.book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        yield from enumerate(grid, start=1)
+
+
+class _SheetRows:
+    """Rows of a sheet as (1-based row number, values from column A), plus formula cells.
+
+    ``truncated`` turns True when the streaming reader stops at STREAM_CELL_LIMIT.
+    """
+
+    def __init__(self, source: Iterator[tuple[int, Sequence[object]]], formulas: set[str]) -> None:
+        self.source = source
+        self.formulas = formulas
+        self.truncated = False
+
+    def __iter__(self) -> Iterator[tuple[int, Sequence[object]]]:
+        return self.source
+
+
+def _streamed_rows(package: ooxml.Package, part: str, state: _SheetRows) -> Iterator[tuple[int, Sequence[object]]]:
+    strings = ooxml.shared_strings(package)
+    current = 0
+    values_list: list[object] = []
+    cells = ooxml.stream_cells(package, part, strings, STREAM_MAX_COLUMN)
+    for seen, (row, column, value, _formula) in enumerate(cells, start=1):
+        if seen > STREAM_CELL_LIMIT:
+            state.truncated = True
+            break
+        if row != current:
+            if values_list:
+                yield current, values_list
+            current, values_list = row, []
+        values_list.extend([None] * (column - len(values_list)))
+        values_list[column - 1] = value
+    if values_list and not state.truncated:
+        yield current, values_list
+
+
+def declared_sheets(meta: dict[str, str]) -> list[tuple[str, str]]:
+    """``[(sheet title, unit id), ...]`` a form of this kind carries its inputs on."""
+    kind = meta.get(layout.META_KIND, "")
+    if kind == FormKind.SELF.value:
+        return [(layout.SELF_SHEET, meta.get(layout.META_SUBJECT, ""))]
+    if kind == FormKind.ASSESSOR.value:
+        return layout.decode_sheet_map(meta.get(layout.META_SHEETS, ""))
+    if kind == FormKind.RATER.value:
+        return [(layout.RATER_SHEET, "")]
+    return []
+
+
+def read_return(data: bytes, name: str, keys: Collection[str] | None = None) -> RawReturn:
+    """Convenience: open, read the metadata and the declared sheets, close."""
+    with ReturnBook.open(data, name) as book:
+        meta = book.metadata()
+        return book.read(meta, keys)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _key(value: object) -> str:
+    # An id typed as a number comes back as 1.0; "01" stays text (Excel keeps text cells).
+    return normalize_label(_text(value)) if value not in (None, "") else ""

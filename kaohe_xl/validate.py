@@ -1,0 +1,455 @@
+"""Raw values of a return + the rubric → normalised scores and every problem found.
+
+Nothing typed into a workbook is trusted: Excel's data validation is bypassed by paste,
+sheet protection by anyone with a search engine. Each value is checked again:
+
+- a number in 0..分值 (扣分 items: the deduction as a positive number), on the item's
+  step (``rubric.step_of``); rater sheets: 0..the category's maximum for the source;
+- ``是`` or ``否`` for 否决 items — exactly these after removing spaces and full-width
+  forms; ``Y``/``N``, ``√``, ``对`` are errors, not guesses;
+- every score cell is required, in every form kind: a blank is an error (未填写);
+- what a person clearly meant is accepted and normalised (``５``, ``3分``, `` 3.0 ``,
+  numbers stored as text); anything ambiguous (``三``, ``3-4``, ``约2``) is an error;
+- a formula typed into a score cell is an error (the value it shows is not a score);
+- tamper evidence: the locked columns (``编号``, ``考核内容``, ``分值``; on rater sheets
+  the unit name) must equal the rubric, every item row must be present once.
+
+Identification problems (not our form, another campaign, forged metadata) make the
+file *rejected*; all other problems are stored with the return (state 待核实).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from . import layout
+from .problems import Problem, errors_in
+from .returns import RawCell, RawReturn, RawSheet
+from .rubric import FormKind, Item, Rubric
+from .textnorm import clean_text, format_decimal, normalize_label, parse_decimal
+from .units import Unit
+
+# Problems that mean "this is not a usable form of this campaign": the file is rejected.
+REJECT_CODES = frozenset({"not_a_form", "wrong_campaign", "bad_signature", "unknown_form", "unknown_subject"})
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a return of this campaign must match (everything validation needs, no I/O)."""
+
+    campaign_id: str
+    secret: str
+    rubric: Rubric
+    units: tuple[Unit, ...]
+
+    def unit_ids(self) -> set[str]:
+        return {unit.id for unit in self.units}
+
+    def keys_for(self, kind: FormKind | None) -> set[str]:
+        """The ids the 编号 column must hold: item ids, or unit ids on rater sheets."""
+        if kind is FormKind.RATER:
+            return self.unit_ids()
+        return {item.id for item in self.rubric.items}
+
+
+@dataclass(frozen=True)
+class Value:
+    """One input cell, normalised. ``value``/``veto`` are None when blank or invalid."""
+
+    unit_id: str
+    key: str  # item id, or category name on rater sheets
+    value: Decimal | None
+    veto: bool | None
+    raw: str
+    remark: str
+    sheet: str
+    cell: str
+
+
+@dataclass
+class Checked:
+    """A validated return: who it is from, its values and every problem."""
+
+    file: str
+    kind: FormKind | None = None
+    subject_id: str = ""  # unit id (self), assessor group (assessor), source name (rater)
+    rater: str = ""  # assessor's name (assessor), rater's name (rater), '' (self)
+    values: list[Value] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return any(p.code in REJECT_CODES for p in self.problems)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(errors_in(self.problems))
+
+
+def check_return(raw: RawReturn, expected: Expected) -> Checked:
+    """Identify the return by its signed metadata, then check every value and locked cell."""
+    checked = Checked(raw.name)
+    if not _identify(raw, expected, checked):
+        return checked
+    outdated = raw.meta.get(layout.META_RUBRIC_HASH, "") != expected.rubric.content_hash()
+    if outdated:
+        checked.problems.append(
+            _problem(
+                checked,
+                "rubric_outdated",
+                "这份表格是按旧版考核细则生成的（细则已修改），分值和条目可能不一致：请下发新表格，请对方用新表格重新填写",
+            )
+        )
+    if checked.kind is FormKind.RATER:
+        _check_rater_sheet(raw, expected, checked)
+    else:
+        if checked.kind is FormKind.ASSESSOR:
+            _check_assessor_name(raw, checked)
+        for sheet in raw.sheets:
+            _check_item_sheet(sheet, raw, expected.rubric, checked, compare_locked=not outdated)
+    return checked
+
+
+def _problem(
+    checked: Checked,
+    code: str,
+    message: str,
+    cell: RawCell | None = None,
+    *,
+    sheet: str = "",
+    item: str = "",
+    value: str | None = None,
+) -> Problem:
+    if cell is not None:
+        return Problem(
+            code,
+            message,
+            file=checked.file,
+            sheet=cell.sheet,
+            cell=cell.cell,
+            item=item,
+            value=_shown(cell.value) if value is None else value,
+        )
+    return Problem(code, message, file=checked.file, sheet=sheet, item=item, value=value or "")
+
+
+def _identify(raw: RawReturn, expected: Expected, checked: Checked) -> bool:
+    meta = raw.meta
+    reject = checked.problems.append
+    if not meta:
+        reject(
+            _problem(checked, "not_a_form", "不是本系统下发的考核表（缺少隐藏的标识表）：请使用下发的表格填写后发送")
+        )
+        return False
+    if meta.get(layout.META_CAMPAIGN, "") != expected.campaign_id:
+        reject(
+            _problem(
+                checked,
+                "wrong_campaign",
+                f"这份表格属于另一次考核（标识 {meta.get(layout.META_CAMPAIGN, '') or '空'}），不是本次考核下发的表格",
+                value=meta.get(layout.META_CAMPAIGN, ""),
+            )
+        )
+        return False
+    if not layout.verify_metadata(expected.secret, meta):
+        reject(
+            _problem(
+                checked,
+                "bad_signature",
+                "表格的隐藏标识被改动过（签名不符），无法确认是哪个单位的表：请使用原始下发的表格重新填写",
+                value=meta.get(layout.META_SUBJECT, ""),
+            )
+        )
+        return False
+    kind, subject = raw.kind, meta.get(layout.META_SUBJECT, "")
+    if kind is None:
+        reject(_problem(checked, "unknown_form", "无法识别的表格类型", value=meta.get(layout.META_KIND, "")))
+        return False
+    checked.kind = kind
+    rubric = expected.rubric
+    known = {
+        FormKind.SELF: expected.unit_ids(),
+        FormKind.ASSESSOR: {unit.assessor_group for unit in expected.units},
+        FormKind.RATER: {r for s in rubric.sources_of(FormKind.RATER) for r in s.raters},
+    }[kind]
+    if subject not in known:
+        reject(
+            _problem(
+                checked,
+                "unknown_subject",
+                f"表格所属的“{subject}”不在本次考核的名单中（名单可能已修改）：请核对单位名单或重新生成表格",
+                value=subject,
+            )
+        )
+        return False
+    if kind is FormKind.RATER:
+        source = meta.get(layout.META_SOURCE, "")
+        if source not in {s.name for s in rubric.sources_of(FormKind.RATER)}:
+            reject(_problem(checked, "unknown_subject", f"评分来源“{source}”不在考核细则中", value=source))
+            return False
+        checked.subject_id, checked.rater = source, subject
+    else:
+        checked.subject_id = subject
+    return True
+
+
+def _check_assessor_name(raw: RawReturn, checked: Checked) -> None:
+    cell = raw.assessor
+    if cell is None:
+        checked.problems.append(
+            _problem(
+                checked, "assessor_cell_missing", f"找不到评分人单元格（名称 {layout.NAME_ASSESSOR}），表格结构被改动"
+            )
+        )
+        return
+    name = clean_text(cell.value)
+    if not name:
+        checked.problems.append(
+            _problem(checked, "blank", "评分人未填写：同一考核组多人评分时靠评分人区分，请填写姓名后重新发送", cell)
+        )
+    checked.rater = name
+
+
+def _sheet_found(sheet: RawSheet, raw: RawReturn, checked: Checked, wanted: Sequence[str]) -> bool:
+    if not sheet.found:
+        others = [n for n in raw.sheet_names if n not in _FIXED_SHEETS and n not in {s.title for s in raw.sheets}]
+        hint = f"（表中现有：{'、'.join(others)}，可能被改名）" if others else ""
+        checked.problems.append(
+            _problem(
+                checked,
+                "sheet_missing",
+                f"找不到工作表“{sheet.title}”{hint}：请不要修改工作表名称，改回原名后重新发送",
+                sheet=sheet.title,
+            )
+        )
+        return False
+    if not sheet.header_row:
+        checked.problems.append(
+            _problem(
+                checked, "header_missing", f"找不到表头行（含“{layout.H_ID}”的行），表格结构被改动", sheet=sheet.title
+            )
+        )
+        return False
+    ok = True
+    for label in wanted:
+        if normalize_label(label) not in sheet.labels:
+            checked.problems.append(
+                _problem(checked, "column_missing", f"找不到“{label}”列：请不要删除或改动表头", sheet=sheet.title)
+            )
+            ok = False
+    if sheet.truncated:
+        checked.problems.append(
+            _problem(
+                checked,
+                "sheet_too_large",
+                "工作表数据量过大，只读取了前面一部分：请删除表格下方多余的内容",
+                sheet=sheet.title,
+            )
+        )
+    return ok
+
+
+_FIXED_SHEETS = {layout.INSTRUCTIONS_SHEET, layout.LISTS_SHEET, layout.META_SHEET}
+
+
+def _check_item_sheet(
+    sheet: RawSheet, raw: RawReturn, rubric: Rubric, checked: Checked, *, compare_locked: bool
+) -> None:
+    kind = checked.kind
+    assert kind in layout.SCORE_HEADER
+    score_label, remark_label = layout.SCORE_HEADER[kind], layout.REMARK_HEADER[kind]
+    if not _sheet_found(sheet, raw, checked, (layout.H_ID, *layout.LOCKED_HEADERS[1:], score_label)):
+        return
+    rows: dict[str, list[Mapping[str, RawCell]]] = {}
+    for row in sheet.rows:
+        rows.setdefault(row.key, []).append(row.cells)
+    score_key, remark_key = normalize_label(score_label), normalize_label(remark_label)
+    for item in rubric.items:
+        found = rows.get(item.id, [])
+        if not found:
+            checked.problems.append(
+                _problem(
+                    checked,
+                    "item_missing",
+                    f"缺少条目 {item.id}（{item.content}）这一行：请不要删除行",
+                    sheet=sheet.title,
+                    item=item.id,
+                )
+            )
+            continue
+        cells = found[0]
+        if len(found) > 1:
+            checked.problems.append(
+                _problem(
+                    checked,
+                    "item_duplicate",
+                    f"条目 {item.id} 出现了 {len(found)} 次：请删除复制出来的行",
+                    sheet=sheet.title,
+                    item=item.id,
+                )
+            )
+        if compare_locked:
+            _compare_locked(cells, item, checked)
+        score = cells[score_key]
+        value, veto = _check_score(score, item, rubric.step_of(item), checked, item.id)
+        remark = cells.get(remark_key)
+        checked.values.append(
+            Value(
+                sheet.unit_id,
+                item.id,
+                value,
+                veto,
+                _shown(score.value),
+                clean_text(remark.value) if remark else "",
+                score.sheet,
+                score.cell,
+            )
+        )
+
+
+def _compare_locked(cells: Mapping[str, RawCell], item: Item, checked: Checked) -> None:
+    content = cells.get(normalize_label(layout.H_CONTENT))
+    if content is not None and normalize_label(content.value) != normalize_label(item.content):
+        checked.problems.append(
+            _problem(
+                checked,
+                "locked_changed",
+                f"“{layout.H_CONTENT}”被改动，细则原文为“{item.content}”：此列不允许修改，请用原表重新填写",
+                content,
+                item=item.id,
+            )
+        )
+    points = cells.get(normalize_label(layout.H_POINTS))
+    if points is not None and item.points is not None and _as_decimal(points.value) != item.points:
+        checked.problems.append(
+            _problem(
+                checked,
+                "locked_changed",
+                f"“{layout.H_POINTS}”被改动，细则为 {format_decimal(item.points)} 分：此列不允许修改，请用原表重新填写",
+                points,
+                item=item.id,
+            )
+        )
+
+
+def _check_score(
+    cell: RawCell, item: Item | None, step: Decimal, checked: Checked, key: str, maximum: Decimal | None = None
+) -> tuple[Decimal | None, bool | None]:
+    """(value, veto) of one input cell, appending a problem when it is not acceptable."""
+    add = checked.problems.append
+    if cell.formula:
+        add(_problem(checked, "formula", "得分单元格中是公式：请直接填写数字，不要输入公式", cell, item=key))
+        return None, None
+    raw = cell.value
+    if item is not None and not item.is_scored:
+        text = normalize_label(raw)
+        if text in (layout.VETO_YES, layout.VETO_NO):
+            return None, text == layout.VETO_YES
+        if not text:
+            add(_problem(checked, "blank", "未填写：否决项请从下拉列表选择“是”或“否”", cell, item=key))
+        else:
+            add(_problem(checked, "bad_veto", "否决项只能填写“是”或“否”：请从下拉列表选择", cell, item=key))
+        return None, None
+    top = maximum if item is None else item.points
+    assert top is not None
+    span = f"0～{format_decimal(top)}"
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        add(_problem(checked, "blank", f"未填写：请填写 {span} 之间的分数（没有得分请填 0）", cell, item=key))
+        return None, None
+    if isinstance(raw, (datetime, date, time, timedelta)):
+        add(
+            _problem(
+                checked, "not_number", "单元格被识别为日期/时间：请把单元格格式设为“常规”后填写数字", cell, item=key
+            )
+        )
+        return None, None
+    try:
+        value = parse_decimal(raw)
+    except ValueError:
+        add(_problem(checked, "not_number", f"“{_shown(raw)}”不是数字：请填写 {span} 之间的数字", cell, item=key))
+        return None, None
+    assert value is not None
+    if value < 0:
+        add(
+            _problem(checked, "negative", f"分数不能为负数：请填写 {span} 之间的数字（扣分项也填正数）", cell, item=key)
+        )
+        return None, None
+    if value > top:
+        add(
+            _problem(checked, "over_max", f"超过最高分 {format_decimal(top)}：请填写 {span} 之间的数字", cell, item=key)
+        )
+        return None, None
+    if value % step != 0:
+        add(
+            _problem(
+                checked,
+                "bad_step",
+                f"分数须为 {format_decimal(step)} 的整数倍（如 {format_decimal(step)}、{format_decimal(step * 2)}）",
+                cell,
+                item=key,
+            )
+        )
+        return None, None
+    return value.normalize() if value == value.to_integral_value() else value, None
+
+
+def _check_rater_sheet(raw: RawReturn, expected: Expected, checked: Checked) -> None:
+    rubric, source = expected.rubric, checked.subject_id
+    categories = [c for c in rubric.categories if source in c.rater_max]
+    sheet = raw.sheets[0]
+    if not _sheet_found(sheet, raw, checked, (layout.H_ID, layout.H_UNIT_NAME, *(c.name for c in categories))):
+        return
+    rows: dict[str, list[Mapping[str, RawCell]]] = {}
+    for row in sheet.rows:
+        rows.setdefault(row.key, []).append(row.cells)
+    for unit in expected.units:
+        found = rows.get(unit.id, [])
+        if not found:
+            checked.problems.append(
+                _problem(
+                    checked,
+                    "item_missing",
+                    f"缺少单位 {unit.id}（{unit.name}）这一行：请不要删除行",
+                    sheet=sheet.title,
+                    item=unit.id,
+                )
+            )
+            continue
+        cells = found[0]
+        if len(found) > 1:
+            checked.problems.append(
+                _problem(
+                    checked, "item_duplicate", f"单位 {unit.id} 出现了 {len(found)} 次", sheet=sheet.title, item=unit.id
+                )
+            )
+        name = cells.get(normalize_label(layout.H_UNIT_NAME))
+        if name is not None and normalize_label(name.value) != normalize_label(unit.name):
+            checked.problems.append(
+                _problem(checked, "locked_changed", f"单位名称被改动，应为“{unit.name}”", name, item=unit.id)
+            )
+        for category in categories:
+            cell = cells[normalize_label(category.name)]
+            top = category.rater_max[source]
+            value, _ = _check_score(cell, None, rubric.settings.step, checked, unit.id, maximum=top)
+            checked.values.append(
+                Value(unit.id, category.name, value, None, _shown(cell.value), "", cell.sheet, cell.cell)
+            )
+
+
+def _as_decimal(value: object) -> Decimal | None:
+    try:
+        return parse_decimal(value)
+    except ValueError:
+        return None
+
+
+def _shown(value: object) -> str:
+    """A raw cell value as text for messages and the store (``3.0`` → ``3``)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,113 @@
+"""The control workbook 控制台.xlsx that ``kaohe init`` writes into every campaign folder."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kaohe_xl import control
+from kaohe_xl.addin import BUTTONS
+from kaohe_xl.campaign import Campaign
+from kaohe_xl.collect import collect
+from kaohe_xl.fill import fill_self_form
+from kaohe_xl.forms import generate_forms
+from kaohe_xl.rubric import FormKind
+
+STATE_NAMES = (
+    control.NAME_CAMPAIGN,
+    control.NAME_FOLDER,
+    control.NAME_UNITS,
+    control.NAME_FORMS,
+    control.NAME_RECEIVED,
+    control.NAME_MISSING,
+    control.NAME_INVALID,
+    control.NAME_REJECTED,
+    control.NAME_LAST_ACTION,
+    control.NAME_LAST_TIME,
+    control.NAME_STATUS,
+    control.NAME_DETAIL,
+)
+
+
+def test_init_writes_the_control_workbook(campaign: Campaign) -> None:
+    path = campaign.control_workbook
+    assert path.name == "控制台.xlsx" and path.is_file()
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [control.SHEET]
+    assert set(STATE_NAMES) <= set(wb.defined_names)
+    values = control.read_values(path)
+    assert values[control.NAME_CAMPAIGN] == "测试考核（2023测试考核）"
+    assert values[control.NAME_FOLDER] == str(campaign.root.resolve())
+    assert values[control.NAME_UNITS] == 3
+    assert values[control.kind_name(FormKind.SELF, "MISSING")] == 3  # nothing returned yet
+    assert values[control.NAME_FORMS] == 0 and values[control.NAME_REJECTED] == 0
+    assert values[control.NAME_STATUS] is None and values[control.NAME_LAST_ACTION] is None
+    texts = {c.value for row in wb[control.SHEET].iter_rows() for c in row if isinstance(c.value, str)}
+    for button in BUTTONS:  # every button is explained, with its command line for WPS
+        assert button.label in texts and button.command in texts
+
+
+def test_state_follows_the_campaign(campaign: Campaign) -> None:
+    generate_forms(campaign, [FormKind.SELF])
+    inbox = campaign.inbox_dir
+    fill_self_form(
+        campaign.form_path(FormKind.SELF, "02"),
+        {"1": 4, "2": "三", "3": 1, "4": 0, "5": 0, "6": "否"},
+        out=inbox / "x.xlsx",
+    )
+    (inbox / "junk.xlsx").write_bytes(b"")
+    collect(campaign, [inbox])
+    values = control.read_values(control.write_control_workbook(campaign))
+    assert values[control.kind_name(FormKind.SELF, "FORMS")] == 3
+    assert values[control.kind_name(FormKind.SELF, "INVALID")] == 1  # "三" is not a number: 待核实
+    assert values[control.kind_name(FormKind.SELF, "MISSING")] == 2
+    assert values[control.NAME_REJECTED] == 1
+    assert "自评表待核实：02 西山村" in control.missing_lines(campaign)
+
+
+def test_status_text_is_never_a_formula(campaign: Campaign) -> None:
+    values = control.status_values(campaign, "汇总回收表", '=HYPERLINK("http://x")', "=1+1")
+    control.write_status(campaign.control_workbook, values)
+    ws = openpyxl.load_workbook(campaign.control_workbook)[control.SHEET]
+    cells = [c for row in ws.iter_rows() for c in row if c.value in ('=HYPERLINK("http://x")', "=1+1")]
+    assert len(cells) == 2 and all(c.data_type == "s" for c in cells)
+    assert control.read_values(campaign.control_workbook)[control.NAME_LAST_ACTION] == "汇总回收表"
+
+
+def test_reinit_rewrites_it(campaign: Campaign, rubric_path: Path, units_path: Path) -> None:
+    control.write_status(campaign.control_workbook, {control.NAME_STATUS: "旧状态"})
+    Campaign.init(campaign.root, rubric_path, units_path, force=True)
+    assert control.read_values(campaign.control_workbook)[control.NAME_STATUS] is None
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_it_and_shows_the_state(campaign: Campaign, tmp_path: Path) -> None:
+    control.write_status(campaign.control_workbook, control.status_values(campaign, "回收情况", "已收到 0，待提交 6"))
+    profile = (tmp_path / "profile").as_uri()
+    out = tmp_path / "out"
+    for target in ("pdf", "xlsx"):
+        subprocess.run(
+            [
+                "soffice",
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(out),
+                str(campaign.control_workbook),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+    text = subprocess.run(
+        ["pdftotext", str(out / "控制台.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "考核控制台" in text and "测试考核" in text and "已收到 0，待提交 6" in text
+    # Saved again by LibreOffice, the named cells still hold the state.
+    values = control.read_values(out / "控制台.xlsx")
+    assert values[control.NAME_UNITS] == 3 and values[control.NAME_LAST_ACTION] == "回收情况"

@@ -1,0 +1,82 @@
+"""``kaohe export``: one row per unit, stable English columns, CSV with BOM, JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from _scoring_helpers import THREE, form_records, return_forms, small_rubric
+from click.testing import CliRunner
+
+from kaohe_xl.campaign import Campaign
+from kaohe_xl.cli import main
+from kaohe_xl.export import export_columns, export_results, render
+from kaohe_xl.scoring import score
+
+COLUMNS = [
+    "unit_id",
+    "unit_name",
+    "group",
+    "self_total",
+    "assessor_total",
+    "bonus",
+    "penalty",
+    "veto",
+    "composite",
+    "grade",
+    "rank",
+    "status",
+    "source_自评",
+    "source_考核组",
+]
+
+
+def test_csv_has_bom_stable_columns_and_blank_for_missing(campaign: Campaign, tmp_path: Path) -> None:
+    return_forms(campaign, tmp_path / "inbox")
+    path = export_results(campaign, "csv")
+    assert path == campaign.output_dir / "results.csv"
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel then shows the Chinese text
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert list(rows[0]) == COLUMNS
+    assert rows[0] | {} == {
+        "unit_id": "01",
+        "unit_name": "东湖村",
+        "group": "村",
+        "self_total": "12.00",
+        "assessor_total": "11.50",
+        "bonus": "2.00",
+        "penalty": "0.00",
+        "veto": "false",
+        "composite": "11.50",
+        "grade": "优秀",
+        "rank": "1",
+        "status": "ok",
+        "source_自评": "12.00",
+        "source_考核组": "11.50",
+    }
+    assert (rows[2]["unit_id"], rows[2]["composite"], rows[2]["rank"], rows[2]["status"]) == ("03", "", "", "missing")
+
+
+def test_json_rows(campaign: Campaign, tmp_path: Path) -> None:
+    return_forms(campaign, tmp_path / "inbox")
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(main, ["export", str(campaign.root), "--format", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["unit_id"] for r in rows] == ["01", "02", "03"]
+    assert rows[1]["composite"] == 6.5 and rows[1]["rank"] == 2 and rows[1]["veto"] is False
+    assert rows[2]["composite"] is None and rows[2]["status"] == "missing"
+    assert list(rows[0]) == COLUMNS
+
+
+@pytest.mark.parametrize("name", ["=1+1", "+1", "-1", "@SUM(A1)", '=HYPERLINK("http://x","y")'])
+def test_csv_text_starting_like_a_formula_is_escaped(name: str) -> None:
+    units = [THREE[0].__class__("01", name, "村")]
+    results = score(small_rubric(), units, form_records("01", {"1": 4, "2": 2, "3": 4}))
+    row = next(csv.DictReader(render(results, "csv").splitlines()))
+    assert row["unit_name"] == "'" + name and row["composite"] == "10.00"
+    assert json.loads(render(results, "json"))[0]["unit_name"] == name  # JSON keeps data as is
+    assert export_columns(results) == COLUMNS

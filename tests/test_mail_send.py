@@ -1,0 +1,328 @@
+"""Sending through a real SMTP server (aiosmtpd on 127.0.0.1): content, failures, resuming."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from email.header import decode_header, make_header
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _mail_helpers import SMTP_PASSWORD, SMTP_USER, CertFiles, SmtpServer, free_port, start_smtp
+from _mail_helpers import test_cert as test_cert
+from click.testing import CliRunner
+
+from kaohe_xl.campaign import Campaign
+from kaohe_xl.cli import main
+from kaohe_xl.forms import generate_forms
+from kaohe_xl.mail_plan import Action, missing_self_units
+from kaohe_xl.mail_send import preview, send, write_drafts
+from kaohe_xl.records import ReturnState, UnitState
+from kaohe_xl.rubric import FormKind
+
+ADDRESSES = {"01": ("donghu@example.cn",), "02": ("xishan@example.cn", "xs2@example.cn"), "03": ("nanling@example.cn",)}
+
+
+def configure(campaign: Campaign, server: SmtpServer | None, cert: CertFiles, **smtp: Any) -> None:
+    """Point the campaign's mail settings at the test server."""
+    settings: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": server.port if server else free_port(),
+        "security": server.security if server else "starttls",
+        "user": SMTP_USER,
+        "sender": SMTP_USER,
+        "sender_name": "县委组织部考核办",
+        "cafile": str(cert.cert),
+        "pause_seconds": 0,
+        "timeout": 5,
+    }
+    settings.update(smtp)
+    campaign.config["mail"] = {"smtp": settings}
+    campaign.save_config()
+
+
+@pytest.fixture
+def smtp_server(test_cert: CertFiles) -> Iterator[SmtpServer]:
+    controller, server = start_smtp(test_cert, "starttls")
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def ready(campaign: Campaign, smtp_server: SmtpServer, test_cert: CertFiles) -> Campaign:
+    """The small campaign with its forms generated and mail pointed at the STARTTLS server."""
+    generate_forms(campaign, [FormKind.SELF, FormKind.ASSESSOR])
+    configure(campaign, smtp_server, test_cert)
+    return campaign
+
+
+def log_rows(campaign: Campaign) -> list[dict[str, Any]]:
+    conn = campaign.connect()
+    try:
+        return [dict(row) for row in conn.execute("SELECT * FROM send_log ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def received_count(server: SmtpServer) -> dict[str, int]:
+    return {address: len(items) for address, items in server.handler.by_recipient().items()}
+
+
+def name_2047(part: EmailMessage) -> str:
+    raw = part.get_param("name", header="content-type")
+    assert isinstance(raw, str)
+    return str(make_header(decode_header(raw)))
+
+
+# ---- what arrives ---------------------------------------------------------------------------
+def test_each_unit_gets_exactly_its_own_workbook(ready: Campaign, smtp_server: SmtpServer) -> None:
+    report = send(ready, "self", SMTP_PASSWORD)
+    assert (report.count("sent"), report.count("failed"), report.run_error) == (3, 0, "")
+    tag = f"[考核-{ready.id[:6]}]"
+    by_message_id = {}
+    assert len(smtp_server.handler.received) == 3
+    for item in smtp_server.handler.received:
+        msg = item.message()
+        unit = next(u for u in ready.units if tuple(item.rcpt_tos) == ADDRESSES[u.id])
+        assert item.mail_from == SMTP_USER
+        assert [a.addr_spec for a in msg["To"].addresses] == list(ADDRESSES[unit.id])
+        assert msg["From"].addresses[0].display_name == "县委组织部考核办"
+        assert str(msg["Subject"]) == f"{tag} 测试考核自评表——{unit.name}"
+        body = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        for expected in (
+            f"{unit.name}：",
+            "《测试考核》",
+            "2023年12月31日",
+            "王老师",
+            "0791-12345678",
+            "县委组织部考核办",
+        ):
+            assert expected in body
+        assert "{" not in body
+        form = ready.form_path(FormKind.SELF, unit.id)
+        (part,) = list(msg.iter_attachments())
+        assert part.get_content() == form.read_bytes()  # byte-identical to the generated workbook
+        assert part.get_filename() == form.name == f"{unit.id}_{unit.name}_自评表.xlsx"  # RFC 2231
+        assert name_2047(part) == form.name  # RFC 2047, for Outlook and Foxmail
+        by_message_id[msg["Message-ID"]] = (unit.id, hashlib.sha256(form.read_bytes()).hexdigest())
+    rows = log_rows(ready)
+    assert [(r["unit_id"], r["form_kind"], r["status"], r["error"]) for r in rows] == [
+        ("01", "self", "sent", ""),
+        ("02", "self", "sent", ""),
+        ("03", "self", "sent", ""),
+    ]
+    for row in rows:
+        assert by_message_id[row["message_id"]] == (row["unit_id"], row["attachment_sha256"])
+        assert row["addresses"] == ",".join(ADDRESSES[row["unit_id"]])
+    # nothing is sent twice unless forced
+    again = send(ready, "self", SMTP_PASSWORD)
+    assert again.count("sent") == 0 and [p.action for p in again.skipped] == [Action.DONE] * 3
+    assert len(smtp_server.handler.received) == 3
+    forced = send(ready, "self", SMTP_PASSWORD, force=True)
+    assert forced.count("sent") == 3 and len(smtp_server.handler.received) == 6
+
+
+def test_implicit_tls(campaign: Campaign, test_cert: CertFiles) -> None:
+    generate_forms(campaign, [FormKind.SELF])
+    controller, server = start_smtp(test_cert, "ssl")
+    try:
+        configure(campaign, server, test_cert)
+        assert send(campaign, "self", SMTP_PASSWORD).count("sent") == 3
+        assert received_count(server) == {a: 1 for addresses in ADDRESSES.values() for a in addresses}
+    finally:
+        controller.stop()
+
+
+def test_untrusted_certificate_is_a_run_failure(ready: Campaign, smtp_server: SmtpServer, test_cert: CertFiles) -> None:
+    configure(ready, smtp_server, test_cert, cafile="")  # system trust store: the test cert is unknown
+    report = send(ready, "self", SMTP_PASSWORD)
+    assert "加密连接失败" in report.run_error
+    assert {r["error"].split(":")[0] for r in log_rows(ready)} == {"connect"}
+    assert smtp_server.handler.received == []
+
+
+# ---- failures and resuming -----------------------------------------------------------------
+def test_authentication_failure_is_logged_and_resumable(ready: Campaign, smtp_server: SmtpServer) -> None:
+    report = send(ready, "self", "wrong password")
+    assert "拒绝登录" in report.run_error and "KAOHE_SMTP_PASSWORD" in report.run_error
+    rows = log_rows(ready)
+    assert [(r["unit_id"], r["status"]) for r in rows] == [("01", "failed"), ("02", "failed"), ("03", "failed")]
+    assert all(r["error"].startswith("auth: ") for r in rows)
+    assert smtp_server.handler.received == []
+    # nothing was transferred, so a plain run sends everything once the password is right
+    assert send(ready, "self", SMTP_PASSWORD).count("sent") == 3
+    assert send(ready, "self", SMTP_PASSWORD).count("sent") == 0
+    assert received_count(smtp_server) == {a: 1 for addresses in ADDRESSES.values() for a in addresses}
+
+
+def test_refused_connection_is_logged_and_resumable(
+    ready: Campaign,
+    smtp_server: SmtpServer,
+    test_cert: CertFiles,
+) -> None:
+    configure(ready, None, test_cert)  # a port nobody listens on
+    report = send(ready, "self", SMTP_PASSWORD)
+    assert "无法连接邮件服务器" in report.run_error
+    assert [r["error"].split(":")[0] for r in log_rows(ready)] == ["connect"] * 3
+    configure(ready, smtp_server, test_cert)
+    assert send(ready, "self", SMTP_PASSWORD).count("sent") == 3
+    assert send(ready, "self", SMTP_PASSWORD, retry_failed=True).count("sent") == 0
+    assert len(smtp_server.handler.received) == 3
+
+
+def test_rejected_recipient_is_logged_and_the_rest_go_on(ready: Campaign, smtp_server: SmtpServer) -> None:
+    smtp_server.handler.reject = {"xs2@example.cn", "nanling@example.cn"}
+    report = send(ready, "self", SMTP_PASSWORD)
+    assert [r.status for r in report.results] == ["sent", "partial", "failed"]
+    assert report.run_error == ""
+    rows = [(r["unit_id"], r["addresses"], r["status"], r["error"][:8]) for r in log_rows(ready)]
+    assert rows == [
+        ("01", "donghu@example.cn", "sent", ""),
+        ("02", "xishan@example.cn", "sent", ""),
+        ("02", "xs2@example.cn", "failed", "refused:"),
+        ("03", "nanling@example.cn", "failed", "refused:"),
+    ]
+    assert "550" in log_rows(ready)[3]["error"]
+    # a plain run does not retry rejected addresses; --retry-failed does, and only those
+    assert [p.action for p in preview(ready, "self")] == [Action.DONE, Action.FAILED, Action.FAILED]
+    assert send(ready, "self", SMTP_PASSWORD).count("sent") == 0
+    smtp_server.handler.reject = set()
+    retry = send(ready, "self", SMTP_PASSWORD, retry_failed=True)
+    assert [(r.planned.out.subject_id, r.planned.addresses, r.status) for r in retry.results] == [
+        ("02", ("xs2@example.cn",), "sent"),
+        ("03", ("nanling@example.cn",), "sent"),
+    ]
+    assert received_count(smtp_server) == {a: 1 for addresses in ADDRESSES.values() for a in addresses}
+    assert send(ready, "self", SMTP_PASSWORD, retry_failed=True).count("sent") == 0
+
+
+def test_timeout_is_logged_and_the_rest_go_on(ready: Campaign, smtp_server: SmtpServer, test_cert: CertFiles) -> None:
+    configure(ready, smtp_server, test_cert, timeout=0.5)
+    smtp_server.handler.stall_for = {"xishan@example.cn"}
+    smtp_server.handler.stall_seconds = 3
+    report = send(ready, "self", SMTP_PASSWORD)
+    assert [r.status for r in report.results] == ["sent", "failed", "sent"]  # reconnected after the timeout
+    assert report.results[1].error.startswith("timeout: ")
+    assert [r["status"] for r in log_rows(ready)] == ["sent", "failed", "sent"]
+    # the server may have delivered a timed-out message: only --retry-failed sends it again
+    assert send(ready, "self", SMTP_PASSWORD).count("sent") == 0
+    assert send(ready, "self", SMTP_PASSWORD, retry_failed=True).count("sent") == 1
+    assert received_count(smtp_server) == {a: 1 for addresses in ADDRESSES.values() for a in addresses}
+
+
+def test_pause_between_messages(ready: Campaign, smtp_server: SmtpServer, test_cert: CertFiles) -> None:
+    configure(ready, smtp_server, test_cert, pause_seconds=0.3)
+    started = time.monotonic()
+    assert send(ready, "self", SMTP_PASSWORD).count("sent") == 3
+    assert time.monotonic() - started >= 0.6  # two pauses between three messages
+
+
+# ---- other kinds ---------------------------------------------------------------------------
+def test_assessor_forms_go_to_configured_group_addresses(ready: Campaign, smtp_server: SmtpServer) -> None:
+    planned = preview(ready, "assessor")
+    assert [p.action for p in planned] == [Action.BLOCKED, Action.BLOCKED]
+    assert "mail.assessors" in planned[0].note and "第一考核组" in planned[0].note
+    ready.config["mail"]["assessors"] = {"第一考核组": "g1@example.cn; g1b@example.cn", "第二考核组": ["g2@example.cn"]}
+    report = send(ready, "assessor", SMTP_PASSWORD)
+    assert report.count("sent") == 2
+    first = smtp_server.handler.by_recipient()["g1b@example.cn"][0].message()
+    (part,) = list(first.iter_attachments())
+    form = ready.form_path(FormKind.ASSESSOR, "第一考核组", "第一考核组")
+    assert part.get_content() == form.read_bytes() and name_2047(part) == form.name
+    assert "第一考核组" in str(first["Subject"])
+
+
+def test_feedback_needs_the_feedback_workbooks(ready: Campaign, smtp_server: SmtpServer) -> None:
+    planned = preview(ready, "feedback")
+    assert {p.action for p in planned} == {Action.BLOCKED}
+    assert "找不到反馈表" in planned[0].note and "01_" in planned[0].note
+    folder = ready.output_dir / "反馈表"
+    folder.mkdir(parents=True)
+    (folder / "01_东湖村_反馈表.xlsx").write_bytes(b"feedback of 01")
+    (folder / "010_别的村_反馈表.xlsx").write_bytes(b"not 01's")  # same prefix digits, other unit
+    report = send(ready, "feedback", SMTP_PASSWORD)
+    assert report.count("sent") == 1
+    (item,) = smtp_server.handler.received
+    assert item.rcpt_tos == ["donghu@example.cn"]
+    assert [p.get_content() for p in item.message().iter_attachments()] == [b"feedback of 01"]
+
+
+def test_missing_units_from_states() -> None:
+    from kaohe_xl.units import Unit
+
+    units = [Unit("01", "甲"), Unit("02", "乙"), Unit("03", "丙"), Unit("04", "丁")]
+    states = [
+        UnitState("01", FormKind.SELF, ReturnState.OK),
+        UnitState("02", FormKind.SELF, ReturnState.INVALID),
+        UnitState("03", FormKind.SELF, ReturnState.MISSING),
+        UnitState("04", FormKind.ASSESSOR, ReturnState.OK),  # another form: does not count
+    ]
+    assert [u.id for u in missing_self_units(units, states)] == ["03", "04"]
+
+
+def test_remind_only_units_still_missing(ready: Campaign, smtp_server: SmtpServer) -> None:
+    from kaohe_xl.collect import collect
+    from kaohe_xl.fill import fill_self_form
+
+    returned = fill_self_form(ready.form_path(FormKind.SELF, "01"), {"1": 4, "2": 2, "3": 3.5, "4": 0, "5": 0, "6": "否"},
+                              out=ready.root / "东湖村回执.xlsx")  # fmt: skip
+    assert collect(ready, [returned]).accepted == 1
+    report = send(ready, "remind", SMTP_PASSWORD)
+    assert [r.planned.out.subject_id for r in report.results] == ["02", "03"]
+    msg = smtp_server.handler.by_recipient()["nanling@example.cn"][0].message()
+    assert "【提醒】" in str(msg["Subject"]) and "南岭村" in str(msg["Subject"])
+    assert [p.get_filename() for p in msg.iter_attachments()] == ["03_南岭村_自评表.xlsx"]
+    # one reminder a day: again today sends nothing
+    assert send(ready, "remind", SMTP_PASSWORD).count("sent") == 0
+    assert {r["form_kind"] for r in log_rows(ready)} == {"remind"}
+
+
+# ---- dry run, drafts, CLI -----------------------------------------------------------------
+def test_dry_run_and_drafts_send_nothing(ready: Campaign, smtp_server: SmtpServer, tmp_path: Path) -> None:
+    assert [p.action for p in preview(ready, "self")] == [Action.SEND] * 3
+    drafts = write_drafts(ready, "self", tmp_path / "草稿")
+    assert [p.name for p in drafts] == ["01_东湖村_self.eml", "02_西山村_self.eml", "03_南岭村_self.eml"]
+    import email
+    from email import policy
+
+    msg = email.message_from_bytes(drafts[1].read_bytes(), policy=policy.default)
+    assert isinstance(msg, EmailMessage)
+    assert msg["X-Unsent"] == "1"
+    assert [a.addr_spec for a in msg["To"].addresses] == list(ADDRESSES["02"])
+    (part,) = list(msg.iter_attachments())
+    assert part.get_content() == ready.form_path(FormKind.SELF, "02").read_bytes()
+    assert smtp_server.handler.received == [] and log_rows(ready) == []
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Any:
+    return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+
+
+def test_cli_send_remind_and_errors(ready: Campaign, smtp_server: SmtpServer, tmp_path: Path) -> None:
+    folder = str(ready.root)
+    result = run_cli("send", folder, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "东湖村" in result.output and "待发送" in result.output and smtp_server.handler.received == []
+    result = run_cli("send", folder, "--eml-dir", str(tmp_path / "eml"))
+    assert result.exit_code == 0 and len(list((tmp_path / "eml").glob("*.eml"))) == 3
+    result = run_cli("send", folder, env={"KAOHE_SMTP_PASSWORD": "bad"})
+    assert result.exit_code == 1 and "拒绝登录" in result.output
+    result = run_cli("send", folder, env={"KAOHE_SMTP_PASSWORD": ""}, input=SMTP_PASSWORD + "\n")  # prompt
+    assert result.exit_code == 0, result.output
+    assert "发送成功 3 封" in result.output
+    result = run_cli("send", folder, "--form", "assessor", env={"KAOHE_SMTP_PASSWORD": SMTP_PASSWORD})
+    assert result.exit_code == 1 and "mail.assessors" in result.output  # nothing could be sent: say why
+    result = run_cli("remind", folder, "--dry-run")
+    assert result.exit_code == 0 and "南岭村" in result.output
+    assert len(smtp_server.handler.received) == 3
+
+
+@pytest.mark.parametrize("command", ["send", "remind", "fetch"])
+def test_cli_commands_have_help(command: str) -> None:
+    result = run_cli(command, "--help")
+    assert result.exit_code == 0 and "Example" in result.output

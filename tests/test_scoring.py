@@ -1,0 +1,310 @@
+"""The scoring engine against hand-computed figures (the arithmetic is in the comments)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from _scoring_helpers import THREE, D, base_scores_summing_to, form_records, self_records, small_rubric, states, units
+
+from kaohe_xl.records import ReturnState, ScoreRecord
+from kaohe_xl.rubric import Aggregation, FormKind, ItemKind, Rubric
+from kaohe_xl.rubric_load import load_rubric
+from kaohe_xl.scoring import aggregate, round2, score
+
+FULL = {"1": 4, "2": 2, "3": 4, "4": 0, "5": 0}
+
+
+def test_base_bonus_penalty_total_small_rubric() -> None:
+    rubric = small_rubric()
+    records = (
+        # 东湖村: base min(4+2, 6) + min(3.5, 4) = 9.5 ≥ 门槛 6 → bonus min(3, 上限 2) = 2 → 11.5
+        form_records("01", {"1": 4, "2": 2, "3": "3.5", "4": 3, "5": 0}, veto={"6": False})
+        # 西山村: base 3 + 1 + 1.5 = 5.5 < 门槛 6 → the claimed bonus 1 does not count → 5.5
+        + form_records("02", {"1": 3, "2": 1, "3": "1.5", "4": 1, "5": 0})
+        # 南岭村: base 6 + 2 = 8, penalty 5 → 3; a second penalty pushes below 0 elsewhere
+        + form_records("03", {"1": 4, "2": 2, "3": 2, "4": 0, "5": 5})
+    )
+    results = score(rubric, THREE, records, states(["01", "02", "03"], FormKind.ASSESSOR))
+    east, west, south = (results.unit(u) for u in ("01", "02", "03"))
+    assert east.main is not None and west.main is not None and south.main is not None
+    assert east.main.categories == {"组织领导": D(6), "工作落实": D("3.5")}
+    assert (east.main.base, east.main.bonus_claimed, east.main.bonus, east.main.total) == (
+        D("9.5"),
+        D(3),
+        D(2),
+        D("11.5"),
+    )
+    assert (west.main.base, west.main.bonus, west.main.total) == (D("5.5"), D(0), D("5.5"))
+    assert any("加分门槛" in r for r in west.remarks)
+    assert (south.main.base, south.main.penalty, south.main.total) == (D(8), D(5), D(3))
+    # weight 1, scale = 满分 10 → composite = total
+    assert [r.shown for r in results.units] == [D("11.50"), D("5.50"), D("3.00")]
+    assert [r.grade for r in results.units] == ["优秀", "不合格", "不合格"]
+    assert [r.rank for r in results.units] == [1, 2, 3]
+
+
+def test_total_never_below_zero() -> None:
+    # base 1 + 0 + 0 = 1, penalty 5 → max(1 − 5, 0) = 0
+    results = score(small_rubric(), THREE[:1], form_records("01", {"1": 1, "2": 0, "3": 0, "5": 5}))
+    assert results.unit("01").total("考核组") == 0
+    assert results.unit("01").shown == D("0.00")
+
+
+def test_category_cap_limits_subtotal() -> None:
+    # A capped category: 组织领导 cap lowered to 5 → min(4 + 2, 5) = 5
+    from dataclasses import replace
+
+    rubric = small_rubric()
+    rubric = replace(rubric, categories=(replace(rubric.categories[0], cap=D(5)), *rubric.categories[1:]))
+    results = score(rubric, THREE[:1], form_records("01", {"1": 4, "2": 2, "3": 4}))
+    main = results.unit("01").main
+    assert main is not None and main.categories["组织领导"] == D(5) and main.base == D(9)
+
+
+def test_veto_grade_reason_and_rank_after_others() -> None:
+    rubric = small_rubric()
+    records = (
+        # 东湖村 has the best score (10) but 否决 item 6 is marked 是 → 不达标, ranked last
+        form_records("01", {**FULL}, veto={"6": True}, remarks={"6": "发生安全事故一起"})
+        + form_records("02", {"1": 3, "2": 2, "3": 3}, veto={"6": False})  # 8 → 良好
+        + form_records("03", {"1": 2, "2": 2, "3": 3})  # 7 → 合格
+    )
+    results = score(rubric, THREE, records)
+    east = results.unit("01")
+    assert east.veto and east.grade == "不达标"
+    assert east.shown == D("10.00")  # the score is still shown
+    assert "否决项6" in east.veto_reason and "发生重大责任事故" in east.veto_reason
+    assert "发生安全事故一起" in east.veto_reason
+    assert [(r.unit_id, r.rank) for r in results.units] == [("02", 1), ("03", 2), ("01", 3)]
+
+
+def test_veto_with_custom_veto_grade() -> None:
+    results = score(small_rubric(veto_grade="一票否决"), THREE[:1], form_records("01", FULL, veto={"6": True}))
+    assert results.unit("01").grade == "一票否决"
+
+
+def test_competition_ranking_ties_on_displayed_composite() -> None:
+    four = units(("01", "甲"), ("02", "乙"), ("03", "丙"), ("04", "丁"))
+    rubric = small_rubric()
+    records = (
+        form_records("01", {"1": 4, "2": 2, "3": 4})  # 10
+        + form_records("02", {"1": 4, "2": 2, "3": "3.5"})  # 9.5
+        + form_records("03", {"1": "3.5", "2": 2, "3": 4})  # 9.5 (tie with 乙)
+        + form_records("04", {"1": 3, "2": 2, "3": 4})  # 9
+    )
+    results = score(rubric, four, records)
+    assert [(r.unit_id, r.rank) for r in results.units] == [("01", 1), ("02", 2), ("03", 2), ("04", 4)]
+
+
+def test_ties_decided_on_two_decimals_not_on_hidden_digits() -> None:
+    # Two assessors: mean of 3.3 and 3.4 = 3.35; of 3.35 and 3.35 = 3.35 → both 组织领导 2 + 3.35
+    rubric = small_rubric()
+    two = units(("01", "甲"), ("02", "乙"))
+    records = (
+        form_records("01", {"1": "3.3", "2": 0, "3": 0}, rater="张")
+        + form_records("01", {"1": "3.4", "2": 0, "3": 0}, rater="李")
+        + form_records("02", {"1": "3.35", "2": 0, "3": 0}, rater="张")
+    )
+    results = score(rubric, two, records)
+    assert [r.shown for r in results.units] == [D("3.35"), D("3.35")]
+    assert [r.rank for r in results.units] == [1, 1]
+
+
+def test_mean_of_several_assessors_rounded_per_item() -> None:
+    rubric = small_rubric()
+    records = (
+        form_records("01", {"1": 4, "2": 2, "3": 4}, rater="张")
+        + form_records("01", {"1": 3, "2": 2, "3": 3}, rater="李")
+        + form_records("01", {"1": 3, "2": 1, "3": 3}, rater="王")
+    )
+    results = score(rubric, THREE[:1], records)
+    # item 1: (4 + 3 + 3) / 3 = 3.333… → 3.33; item 2: 5/3 → 1.67; item 3: 10/3 → 3.33
+    assert results.item_score("01", "考核组", "1").value == D("3.33")  # type: ignore[union-attr]
+    # base = min(3.33 + 1.67, 6) + min(3.33, 4) = 5 + 3.33 = 8.33
+    assert results.unit("01").total("考核组") == D("8.33")
+
+
+def test_trimmed_mean_drops_highest_and_lowest() -> None:
+    rubric = small_rubric(aggregation=Aggregation.TRIMMED_MEAN)
+    records = []
+    for rater, one in (("张", 4), ("李", 1), ("王", 3), ("赵", "2.5")):
+        records += form_records("01", {"1": one, "2": 2, "3": 4}, rater=rater)
+    results = score(rubric, THREE[:1], records)
+    # item 1: drop 4 and 1 → (3 + 2.5) / 2 = 2.75; base = min(2.75 + 2, 6) + 4 = 8.75
+    item = results.item_score("01", "考核组", "1")
+    assert item is not None and item.value == D("2.75") and item.values == (D(4), D(1), D(3), D("2.5"))
+    assert results.unit("01").total("考核组") == D("8.75")
+    assert results.unit("01").grade == "良好"
+
+
+def test_trimmed_mean_falls_back_to_mean_with_two_raters() -> None:
+    rubric = small_rubric(aggregation=Aggregation.TRIMMED_MEAN)
+    records = form_records("01", {"1": 4, "2": 2, "3": 4}, rater="张") + form_records(
+        "01", {"1": 3, "2": 2, "3": 4}, rater="李"
+    )
+    results = score(rubric, THREE[:1], records)
+    # (4 + 3) / 2 = 3.5; base = min(3.5 + 2, 6) + 4 = 9.5
+    assert results.unit("01").total("考核组") == D("9.5")
+    assert any("不足3人" in remark for remark in results.unit("01").remarks)
+
+
+@pytest.mark.parametrize(
+    ("values", "method", "expected"),
+    [
+        ([D(5)], Aggregation.TRIMMED_MEAN, D(5)),
+        ([D(1), D(2)], Aggregation.MEAN, D("1.50")),
+        ([D(1), D(2), D(9)], Aggregation.TRIMMED_MEAN, D("2.00")),
+        ([D(1), D(1), D(2)], Aggregation.MEAN, D("1.33")),
+        ([D("0.005"), D("0.01")], Aggregation.MEAN, D("0.01")),  # 0.0075 → 0.01 half up
+    ],
+)
+def test_aggregate(values: list[Decimal], method: Aggregation, expected: Decimal) -> None:
+    assert aggregate(values, method)[0] == expected
+
+
+def test_round2_is_half_up_not_bankers() -> None:
+    assert round2(D("2.675")) == D("2.68") and round2(D("0.125")) == D("0.13")
+
+
+def test_missing_and_invalid_returns_are_not_zero_and_not_ranked() -> None:
+    rubric = small_rubric()
+    records = form_records("01", FULL) + self_records("01", FULL) + self_records("02", FULL)
+    # 西山村: assessor return still missing; 南岭村: the latest assessor return has errors
+    st = states(["01", "02", "03"], FormKind.ASSESSOR, u02=ReturnState.MISSING, u03=ReturnState.INVALID)
+    st += states(["01", "02"], FormKind.SELF) + states(["03"], FormKind.SELF, ReturnState.MISSING)
+    results = score(rubric, THREE, records + form_records("03", FULL), st)
+    west, south = results.unit("02"), results.unit("03")
+    assert west.status is ReturnState.MISSING and west.status_label == "待提交"
+    assert south.status is ReturnState.INVALID and south.status_label == "待核实"
+    for unit in (west, south):
+        assert unit.composite is None and unit.rank is None and unit.grade == ""
+    assert "考核组评分表待提交" in west.remarks
+    assert "考核组评分表待核实" in south.remarks and "自评表待提交" in south.remarks
+    assert west.total("自评") == D(10)  # the self-score is still known
+    assert [r.unit_id for r in results.units] == ["01", "02", "03"]
+    assert results.unit("01").rank == 1
+
+
+def test_unit_without_any_record_or_state_is_missing() -> None:
+    results = score(small_rubric(), THREE[:2], form_records("01", FULL))
+    assert results.unit("02").status is ReturnState.MISSING
+    assert results.unit("02").composite is None
+
+
+def test_missing_self_return_does_not_block_a_zero_weight_self_source() -> None:
+    st = states(["01"], FormKind.ASSESSOR) + states(["01"], FormKind.SELF, ReturnState.MISSING)
+    result = score(small_rubric(), THREE[:1], form_records("01", FULL), st).unit("01")
+    assert result.status is ReturnState.OK and result.shown == D("10.00")
+    assert "自评表待提交" in result.remarks
+
+
+# ---- the seed samples ------------------------------------------------------------------
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def _sample(name: str) -> Rubric:
+    return load_rubric(SAMPLES / name / "细则.xlsx")
+
+
+def test_nanchang_bonus_cap_penalty_and_veto_item_49() -> None:
+    rubric = _sample("南昌老干部")
+    assert rubric.settings.bonus_cap == 10 and rubric.settings.full_marks == 100
+    four = units(("01", "东湖区"), ("02", "西湖区"), ("03", "青云谱区"), ("04", "青山湖区"))
+    no_extras = {"42": 0, "43": 0, "44": 0, "45": 0, "46": 0, "47": 0, "48": 0, "50": 0}
+    records = (
+        # 东湖区: base 98; bonus 42 (5) + 44 (10) = 15 → 加分上限 10; total 98 + 10 = 108
+        form_records("01", {**base_scores_summing_to(rubric, 98), **no_extras, "42": 5, "44": 10}, veto={"49": False})
+        # 西湖区: base 100; item 50 deducts 20 (工作人员违法乱纪); 100 − 20 = 80 → 良好
+        + form_records("02", {**base_scores_summing_to(rubric, 100), **no_extras, "50": 20}, veto={"49": False})
+        # 青云谱区: base 95.5, 43 (3) → 98.5, but 49 marked 是 → 不达标, ranked after the others
+        + form_records(
+            "03",
+            {**base_scores_summing_to(rubric, D("95.5")), **no_extras, "43": 3},
+            veto={"49": True},
+            remarks={"49": "发生老干部安全事故"},
+        )
+        # 青山湖区: base 88.5, 48 deducts 50 (集体上访) → 38.5 → 不达标 (below 达标 60)
+        + form_records("04", {**base_scores_summing_to(rubric, D("88.5")), **no_extras, "48": 50}, veto={"49": False})
+    )
+    results = score(rubric, four, records)
+    east, west, south, lake = (results.unit(u) for u in ("01", "02", "03", "04"))
+    assert east.main is not None and (east.main.bonus_claimed, east.main.bonus) == (D(15), D(10))
+    assert east.shown == D("108.00") and east.grade == "优秀"
+    assert west.main is not None and west.main.penalty == D(20) and west.shown == D("80.00") and west.grade == "良好"
+    assert south.shown == D("98.50") and south.veto and south.grade == "不达标"
+    assert "否决项49" in south.veto_reason and "发生老干部安全事故" in south.veto_reason
+    assert lake.shown == D("38.50") and lake.grade == "不达标" and not lake.veto
+    assert [(r.unit_id, r.rank) for r in results.units] == [("01", 1), ("02", 2), ("04", 3), ("03", 4)]
+
+
+def test_dongli_bonus_only_from_60() -> None:
+    rubric = _sample("动力厂党建")
+    assert (rubric.settings.bonus_threshold, rubric.settings.bonus_cap) == (D(60), D(10))
+    bonus_ids = [i.id for i in rubric.items_of(ItemKind.BONUS)]
+    penalty_ids = [i.id for i in rubric.items_of(ItemKind.PENALTY)]
+    claimed = dict.fromkeys(bonus_ids, 5)  # 5 + 5 = 10 claimed
+    nothing = dict.fromkeys(penalty_ids, 0)
+    three = units(("D01", "运行车间党支部"), ("D02", "检修车间党支部"), ("D03", "供电车间党支部"))
+    records = (
+        # base 59.5 < 60 → the 10 bonus points do not count: 59.5 → 不合格
+        form_records("D01", {**base_scores_summing_to(rubric, D("59.5")), **claimed, **nothing})
+        # base exactly 60 ≥ 60 → bonus min(10, 10) = 10: 70 → 合格
+        + form_records("D02", {**base_scores_summing_to(rubric, 60), **claimed, **nothing})
+        # base 85, bonus 10, 重点指标扣分 one item 20: 85 + 10 − 20 = 75 → 合格
+        + form_records("D03", {**base_scores_summing_to(rubric, 85), **claimed, **nothing, penalty_ids[0]: 20})
+    )
+    results = score(rubric, three, records)
+    low, edge, mid = (results.unit(u) for u in ("D01", "D02", "D03"))
+    assert low.main is not None and low.main.bonus == 0 and low.shown == D("59.50") and low.grade == "不合格"
+    assert edge.main is not None and edge.main.bonus == 10 and edge.shown == D("70.00") and edge.grade == "合格"
+    assert mid.shown == D("75.00")
+    assert [r.unit_id for r in results.units] == ["D03", "D02", "D01"]
+
+
+def _rater_records(rubric: Rubric, unit_id: str, party_work: list[int]) -> list[ScoreRecord]:
+    """Seven 班子评分 raters: full marks on every category but 党建工作 (max 20)."""
+    source = rubric.source("班子评分")
+    records = []
+    for rater, party in zip(source.raters, party_work, strict=True):
+        marks = {c.name: c.rater_max["班子评分"] for c in rubric.categories if "班子评分" in c.rater_max}
+        marks["党建工作"] = D(party)
+        records += form_records(unit_id, marks, source="班子评分", form=FormKind.RATER, rater=rater)
+    return records
+
+
+def test_xinzhuang_thousand_point_weighting() -> None:
+    rubric = _sample("新庄镇综合考核")
+    assessor, raters = rubric.source("考核组"), rubric.source("班子评分")
+    assert rubric.source_full_marks(assessor) == 1500 and rubric.source_full_marks(raters) == 100
+    assert (assessor.weight, assessor.scale, raters.weight, raters.scale) == (D("0.9"), 1000, D("0.1"), 1000)
+    two = units(("01", "新庄村"), ("02", "塬上村"))
+    records = (
+        form_records("01", base_scores_summing_to(rubric, 1200))
+        # 党建工作 by 7 raters: (20+18+16+14+12+10+8)/7 = 98/7 = 14 → 班子评分 100 − 20 + 14 = 94
+        + _rater_records(rubric, "01", [20, 18, 16, 14, 12, 10, 8])
+        + form_records("02", base_scores_summing_to(rubric, D("1111.5")))
+        # (20×6 + 19)/7 = 139/7 = 19.857… → 19.86 → 班子评分 99.86
+        + _rater_records(rubric, "02", [20, 20, 20, 20, 20, 20, 19])
+    )
+    results = score(rubric, two, records)
+    first, second = results.unit("01"), results.unit("02")
+    # 0.9 × 1200 × 1000/1500 + 0.1 × 94 × 1000/100 = 0.9 × 800 + 0.1 × 940 = 720 + 94 = 814 → 良好
+    assert first.total("考核组") == 1200 and first.total("班子评分") == 94
+    assert first.sources["考核组"].converted == 800 and first.sources["班子评分"].converted == 940
+    assert first.shown == D("814.00") and first.grade == "良好"
+    # 0.9 × 1111.5 × 1000/1500 = 666.9; 0.1 × 99.86 × 10 = 99.86; 666.9 + 99.86 = 766.76 → 合格
+    assert second.total("班子评分") == D("99.86")
+    assert second.shown == D("766.76") and second.grade == "合格"
+    assert [r.rank for r in results.units] == [1, 2]
+
+
+def test_xinzhuang_missing_rater_blocks_composite() -> None:
+    rubric = _sample("新庄镇综合考核")
+    records = form_records("01", base_scores_summing_to(rubric, 1200))
+    records += _rater_records(rubric, "01", [20] * 7)[:-15]  # the last rater's 15 categories are missing
+    result = score(rubric, units(("01", "新庄村")), records).unit("01")
+    assert result.status is ReturnState.MISSING and result.composite is None and result.rank is None
+    assert result.total("考核组") == 1200
+    assert any("班子评分" in r and "待提交" in r for r in result.remarks)

@@ -1,0 +1,251 @@
+"""The 汇总 workbook: contents, formulas (checked by LibreOffice), injection, atomic saving, PDF."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from _scoring_helpers import (
+    D,
+    base_scores_summing_to,
+    form_records,
+    return_forms,
+    self_records,
+    states,
+    units,
+)
+
+from kaohe_xl._summary_sheets import RejectedFile
+from kaohe_xl._xlsx_out import save_atomic
+from kaohe_xl.campaign import Campaign
+from kaohe_xl.reconcile import reconcile
+from kaohe_xl.records import ReturnState
+from kaohe_xl.rubric import FormKind, ItemKind, Rubric
+from kaohe_xl.rubric_load import load_rubric
+from kaohe_xl.scoring import Results, score
+from kaohe_xl.summary import SUMMARY_SHEET, build_summary, write_summary
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+INJECTIONS = ['=HYPERLINK("http://x","y")', "=1+1", "+1", "-1", "@SUM(A1)"]
+
+
+def _nanchang() -> tuple[Rubric, Results]:
+    """南昌 sample: four scored units (a tie, a veto), one with its assessor return missing."""
+    rubric = load_rubric(SAMPLES / "南昌老干部" / "细则.xlsx")
+    five = units(("01", "东湖区"), ("02", "西湖区"), ("03", "青云谱区"), ("04", "青山湖区"), ("05", "新建区"))
+    zero = {i.id: 0 for i in rubric.items if i.kind in (ItemKind.BONUS, ItemKind.PENALTY)}
+    records = (
+        form_records("01", {**base_scores_summing_to(rubric, D("91.5")), **zero, "42": 2}, veto={"49": False})
+        + form_records("02", {**base_scores_summing_to(rubric, D("88.5")), **zero}, remarks={"1": "会议记录不全"})
+        + form_records("03", {**base_scores_summing_to(rubric, D("88.5")), **zero, "50": 0})
+        + form_records("04", {**base_scores_summing_to(rubric, 99), **zero}, veto={"49": True}, remarks={"49": "事故"})
+        + self_records("01", {**base_scores_summing_to(rubric, 95), **zero})
+    )
+    st = states(["01", "02", "03", "04", "05"], FormKind.ASSESSOR, u05=ReturnState.MISSING)
+    return rubric, score(rubric, five, records, st)
+
+
+def _build(results: Results, tmp_path: Path, rejected: list[RejectedFile] | None = None) -> Path:
+    st = states([u.unit_id for u in results.units], FormKind.SELF)
+    wb = build_summary(results, reconcile(results), st, rejected or [])
+    return save_atomic(wb, tmp_path / "汇总表.xlsx").path
+
+
+def _column(ws: openpyxl.worksheet.worksheet.Worksheet, header: str) -> int:
+    for cell in ws[3]:
+        if cell.value == header:
+            return int(cell.column)
+    raise AssertionError(f"no column {header}")
+
+
+def test_summary_sheet_contents_and_print_setup(tmp_path: Path) -> None:
+    _, results = _nanchang()
+    path = _build(results, tmp_path, [RejectedFile("某村.xlsx", "2023-12-01 09:00:00", "rejected", "签名不符")])
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [SUMMARY_SHEET, "综合得分图", "自评与考核差异", "分项明细", "回收情况"]
+    ws = wb[SUMMARY_SHEET]
+    headers = [c.value for c in ws[3]]
+    assert headers[:3] == ["编号", "单位", "领导重视\n(20)"]
+    assert headers[-9:] == ["基础分", "加分", "扣分", "自评得分", "考核组得分", "综合得分", "等次", "排名", "备注"]
+    names = [ws.cell(r, 2).value for r in range(4, 9)]
+    ranks = [ws.cell(r, _column(ws, "排名")).value for r in range(4, 9)]
+    # 东湖区 91.5 + 2 = 93.5; 西湖区 and 青云谱区 tie on 88.5; 青山湖区 vetoed → after them
+    assert names == ["东湖区", "西湖区", "青云谱区", "青山湖区", "新建区"]
+    assert ranks == [1, 2, 2, 4, None]
+    composite = _column(ws, "综合得分")
+    assert ws.cell(4, composite).value == f"=ROUND({openpyxl.utils.get_column_letter(composite - 1)}4,2)"
+    assert ws.cell(4, _column(ws, "基础分")).value == "=SUM(C4:J4)"
+    assert ws.cell(8, composite).value == "待提交"  # never 0
+    assert ws.cell(7, _column(ws, "等次")).value == "不达标"
+    assert "否决项49" in ws.cell(7, _column(ws, "备注")).value
+    assert "考核组评分表待提交" in ws.cell(8, _column(ws, "备注")).value
+    texts = [ws.cell(r, 1).value for r in range(9, ws.max_row + 1)]
+    assert any(t and t.startswith("计分办法") for t in texts)
+    assert any(t and "考核组长签字" in t and "审核人" in t for t in texts)
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert ws.page_setup.fitToHeight == 0 and ws.print_title_rows == "$1:$3"
+    assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
+    assert len(wb["综合得分图"]._charts) == 1
+    returns = wb["回收情况"]
+    rows = [[c.value for c in row] for row in returns.iter_rows()]
+    assert any(r[1] == "某村.xlsx" and r[3] == "拒收" and r[6] == "签名不符" for r in rows)
+
+
+def test_difference_and_detail_sheets(tmp_path: Path) -> None:
+    _, results = _nanchang()
+    wb = openpyxl.load_workbook(_build(results, tmp_path))
+    diff = wb["自评与考核差异"]
+    flagged = [r for r in diff.iter_rows(min_row=3) if r[0].fill.fgColor.rgb == "00F8CBAD"]
+    # 东湖区 self 95 vs assessors 91.5: the items where the filling order differs by ≥ 1
+    assert flagged and all(r[1].value == "东湖区" for r in flagged)
+    assert all(abs(r[8].value) >= 1 for r in flagged)
+    detail = wb["分项明细"]
+    assert [c.value for c in detail[2]][:6] == ["编号", "类别", "考核内容", "分值", "类型", "01 东湖区"]
+    veto_row = next(r for r in detail.iter_rows(min_row=3) if r[0].value == "49")
+    assert [c.value for c in veto_row[5:10]] == [
+        "否",
+        None,
+        None,
+        "是",
+        None,
+    ]  # 02, 03 did not mark it; 05 not returned
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_unit_text_is_never_a_formula(tmp_path: Path, text: str) -> None:
+    rubric = load_rubric(SAMPLES / "南昌老干部" / "细则.xlsx")
+    bad = units(("01", text), ("02", "西湖区"))
+    records = form_records("01", base_scores_summing_to(rubric, 90), remarks={"1": text, "49": text}, veto={"49": True})
+    records += form_records("02", base_scores_summing_to(rubric, 80))
+    results = score(rubric, bad, records)
+    wb = openpyxl.load_workbook(_build(results, tmp_path, [RejectedFile(text, "", "rejected", text)]))
+    ws = wb[SUMMARY_SHEET]
+    row = next(r for r in range(4, 6) if ws.cell(r, 1).value == "01")  # vetoed: ranked after 02
+    assert ws.cell(row, 2).value == text and ws.cell(row, 2).data_type == "s"
+    assert ws.cell(row, 2).quotePrefix  # stays text when edited in Excel
+    assert f"：{text}；" in ws.cell(row, _column(ws, "备注")).value  # the veto reason
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    assert str(cell.value).startswith(("=SUM(", "=MAX(", "=ROUND(")), cell.coordinate
+    diff = wb["自评与考核差异"]
+    assert any(c.value == text and c.data_type == "s" for row in diff.iter_rows() for c in row)
+
+
+def _recalculated(path: Path, tmp_path: Path) -> openpyxl.Workbook:
+    from kaohe_xl.printing import recalculate
+
+    return openpyxl.load_workbook(recalculate(path, tmp_path / "recalc" / path.name), data_only=True)
+
+
+@pytest.mark.libreoffice
+def test_formulas_equal_the_python_engine_after_libreoffice(tmp_path: Path) -> None:
+    rubric = load_rubric(SAMPLES / "新庄镇综合考核" / "细则.xlsx")
+    villages = units(("01", "新庄村"), ("02", "塬上村"), ("03", "柳沟村"), ("04", INJECTIONS[0]))
+    source = rubric.source("班子评分")
+    records = []
+    for n, (unit, base) in enumerate(zip(villages, ("1200", "1111.5", "1333.3", "999.9"), strict=True)):
+        records += form_records(unit.id, base_scores_summing_to(rubric, D(base)), remarks={"1": INJECTIONS[1]})
+        for k, rater in enumerate(source.raters):
+            marks = {c.name: c.rater_max["班子评分"] - (k + n) % 3 for c in rubric.categories}
+            records += form_records(unit.id, marks, source="班子评分", form=FormKind.RATER, rater=rater)
+    results = score(rubric, villages, records)
+    wb = _recalculated(_build(results, tmp_path), tmp_path)
+    ws = wb[SUMMARY_SHEET]
+    for row in range(4, 4 + len(villages)):
+        unit = results.unit(str(ws.cell(row, 1).value))
+        main = unit.main
+        assert main is not None and unit.shown is not None
+        assert Decimal(str(ws.cell(row, _column(ws, "基础分")).value)) == main.base
+        assert Decimal(str(ws.cell(row, _column(ws, "考核组得分")).value)) == main.total
+        assert Decimal(str(ws.cell(row, _column(ws, "综合得分")).value)).quantize(D("0.01")) == unit.shown
+    assert ws.cell(4 + [u.unit_id for u in results.units].index("04"), 2).value == INJECTIONS[0]
+
+
+@pytest.mark.libreoffice
+def test_injected_text_stays_text_through_libreoffice(tmp_path: Path) -> None:
+    rubric = load_rubric(SAMPLES / "南昌老干部" / "细则.xlsx")
+    bad = units(*[(f"0{n}", text) for n, text in enumerate(INJECTIONS, start=1)])
+    records = []
+    for n, unit in enumerate(bad):
+        records += form_records(unit.id, base_scores_summing_to(rubric, 80 + n), remarks={"1": INJECTIONS[n]})
+    wb = _recalculated(_build(score(rubric, bad, records), tmp_path), tmp_path)
+    names = {wb[SUMMARY_SHEET].cell(r, 2).value for r in range(4, 4 + len(bad))}
+    assert names == set(INJECTIONS)  # not "y", not 2, not 1
+    reasons = {c.value for row in wb["自评与考核差异"].iter_rows(min_col=10, max_col=10) for c in row}
+    assert set(INJECTIONS) <= reasons
+
+
+def test_open_target_is_left_alone_and_written_beside(tmp_path: Path) -> None:
+    _, results = _nanchang()
+    first = _build(results, tmp_path)
+    before = first.read_bytes()
+    (tmp_path / "~$汇总表.xlsx").write_bytes(b"lock")  # Excel's owner file: the workbook is open
+    wb = build_summary(results, reconcile(results), [], [])
+    saved = save_atomic(wb, first)
+    assert saved.path == tmp_path / "汇总表(1).xlsx" and "正在被其他程序打开" in saved.note
+    assert first.read_bytes() == before
+    assert openpyxl.load_workbook(saved.path)[SUMMARY_SHEET]["A1"].value.endswith("汇总表")
+
+
+def test_failed_save_never_replaces_a_good_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, results = _nanchang()
+    first = _build(results, tmp_path)
+    before = first.read_bytes()
+    wb = build_summary(results, reconcile(results), [], [])
+
+    def broken(self: openpyxl.Workbook, filename: str) -> None:
+        Path(filename).write_bytes(b"PK half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", broken)
+    with pytest.raises(OSError, match="disk full"):
+        save_atomic(wb, first)
+    assert first.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["汇总表.xlsx"]  # no temp file left
+
+
+def test_write_summary_from_collected_returns(campaign: Campaign, tmp_path: Path) -> None:
+    return_forms(campaign, tmp_path / "inbox")
+    report = write_summary(campaign)
+    assert report.path == campaign.output_dir / "汇总表.xlsx" and report.note == ""
+    assert (report.units, report.scored) == (3, 2)
+    assert report.pending == ["03 南岭村：自评表待提交、考核组评分表待提交"]
+    wb = openpyxl.load_workbook(report.path)
+    ws = wb[SUMMARY_SHEET]
+    # 东湖村: item 1 mean of 3 and 4 = 3.5 → base 9.5, bonus min(3, 2) = 2 → 11.5
+    assert [ws.cell(r, 2).value for r in range(4, 7)] == ["东湖村", "西山村", "南岭村"]
+    assert ws.cell(4, _column(ws, "加分")).value == 2 and ws.cell(6, _column(ws, "综合得分")).value == "待提交"
+    returns = [[c.value for c in row] for row in wb["回收情况"].iter_rows()]
+    assert any(r[1] == "新建 Microsoft Excel 工作表.xlsx" and r[6] for r in returns)
+    frame = campaign.results()
+    assert frame["composite"].tolist()[:2] == [11.5, 6.5] and frame["status"].tolist()[2] == "missing"
+    flagged = campaign.reconciliation().query("flagged")
+    assert flagged[["unit_id", "item_id", "difference"]].values.tolist() == [["02", "1", 1.0]]
+    assert set(campaign.collection_status()["state_label"]) == {"已收到", "待提交"}
+
+
+@pytest.mark.libreoffice
+def test_pdf_pages_are_landscape_a4(campaign: Campaign, tmp_path: Path) -> None:
+    return_forms(campaign, tmp_path / "inbox")
+    report = write_summary(campaign, pdf=True)
+    assert report.pdf is not None and report.pdf.exists()
+    info = subprocess.run(["pdfinfo", str(report.pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert pages == 2  # 汇总表 + chart
+    width, height = (
+        float(x) for x in next(ln for ln in info.splitlines() if ln.startswith("Page size:")).split()[2:5:2]
+    )
+    assert (round(width), round(height)) == (842, 595)  # A4 landscape, in points
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "40", str(report.pdf), str(tmp_path / "page")], check=True)
+        assert len(list(tmp_path.glob("page-*.png"))) == pages
+    text = subprocess.run(["pdftotext", str(report.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = text.replace(" ", "")
+    assert "测试考核汇总表" in text and "东湖村" in text and "第1页共2页" in flat
