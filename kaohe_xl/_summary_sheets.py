@@ -53,7 +53,7 @@ def write_differences(ws: Worksheet, rec: Reconciliation) -> None:
     title_row(ws, 1, f"自评与考核差异（差异阈值 {format_decimal(rec.threshold)} 分，差异 = 自评得分 − 考核得分）", 11)
     for n, header in enumerate(headers, start=1):
         put_text(ws, 2, n, header, header=True)
-    fit_height(ws, 2)
+    fit_height(ws, 2, 10)
     row = 2
     for unit in rec.units:
         row += 1
@@ -65,7 +65,7 @@ def write_differences(ws: Worksheet, rec: Reconciliation) -> None:
         put_text(ws, row, 6, _percent(unit.share), center=True)
         for n, value in enumerate((unit.self_total, unit.assessor_total, unit.above, unit.below), start=7):
             put_number(ws, row, n, value)
-        fit_height(ws, row)
+        fit_height(ws, row, 10)
     row += 2
     detail = [
         "编号",
@@ -82,7 +82,7 @@ def write_differences(ws: Worksheet, rec: Reconciliation) -> None:
     ]
     for n, header in enumerate(detail, start=1):
         put_text(ws, row, n, header, header=True)
-    fit_height(ws, row)
+    fit_height(ws, row, len(detail))
     for item in rec.items:
         row += 1
         put_text(ws, row, 1, item.unit_id)
@@ -104,7 +104,7 @@ def write_differences(ws: Worksheet, rec: Reconciliation) -> None:
         if item.flagged:
             for n in range(1, len(detail) + 1):
                 ws.cell(row, n).fill = FLAG_FILL
-        fit_height(ws, row)
+        fit_height(ws, row, len(detail))
     ws.freeze_panes = "C3"
     print_setup(ws, landscape=True, title_rows="1:1")
 
@@ -134,8 +134,8 @@ def write_details(ws: Worksheet, results: Results) -> None:
                     cell.fill = FLAG_FILL
             else:
                 put_number(ws, row, n, score.value if score else None)
-        fit_height(ws, row)
-    fit_height(ws, 2)
+        fit_height(ws, row, width)
+    fit_height(ws, 2, width)
     totals = [("基础分", "base"), ("加分", "bonus"), ("扣分", "penalty"), (source_label(results.primary), "total")]
     for label, attr in totals:
         row += 1
@@ -196,7 +196,7 @@ def write_returns(ws: Worksheet, results: Results, states: list[UnitState], reje
         put_text(ws, row, 6, file.received_at)
         put_text(ws, row, 7, file.reason)
     for n in range(2, row + 1):
-        fit_height(ws, n)
+        fit_height(ws, n, 7)
     print_setup(ws, landscape=True, title_rows="1:2")
 
 

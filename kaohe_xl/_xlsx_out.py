@@ -5,6 +5,7 @@ settings, styles, and atomic saving next to a file that is open in Excel.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -171,6 +172,29 @@ def save_atomic(wb: Workbook, target: Path) -> Saved:
     return Saved(target, wanted, note)
 
 
+def move_into_place(source: Path, target: Path) -> Saved:
+    """Copy a finished file (e.g. a PDF) over ``target`` atomically; beside it when locked."""
+    wanted = target
+    note = ""
+    if lock_files(target):
+        target = _beside(wanted)
+        note = f"{wanted.name} 正在被其他程序打开，已另存为 {target.name}"
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        shutil.copyfile(source, tmp)
+        try:
+            os.replace(tmp, target)
+        except PermissionError:  # Windows: the PDF is open in a viewer
+            target = _beside(wanted)
+            os.replace(tmp, target)
+            note = f"{wanted.name} 正在被其他程序打开，无法覆盖，已另存为 {target.name}"
+    except OSError as exc:
+        raise OutputError(f"无法写入 {target}：{exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return Saved(target, wanted, note)
+
+
 def _display_width(text: str) -> int:
     """Width in Excel's character units: CJK and full-width characters count 2."""
     import unicodedata
@@ -178,18 +202,21 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def fit_height(ws: Worksheet, row: int, *, line: float = 13.5, minimum: float = 15) -> None:
+def fit_height(ws: Worksheet, row: int, columns: int, *, line: float = 13.5, minimum: float = 15) -> None:
     """Set a row's height from its wrapped text.
 
     Neither openpyxl nor LibreOffice's PDF export grows a row for wrapped text written
-    by openpyxl reliably, so the height is estimated from the column widths.
+    by openpyxl reliably, so the height is estimated from the column widths of the
+    first ``columns`` columns.
     """
     lines = 1
-    for cell in ws[row]:
+    # ws[row] would scan the whole sheet for its last column on every call (quadratic).
+    for column in range(1, columns + 1):
+        cell = ws.cell(row, column)
         if cell.data_type != "s" or not cell.value or cell.coordinate in ws.merged_cells:
             continue
-        width = ws.column_dimensions[cell.column_letter].width or 8.43
-        usable = max(int(width) - 1, 2)
+        chars = ws.column_dimensions[cell.column_letter].width or 8.43
+        usable = max(int(chars) - 1, 2)
         count = sum(max(1, -(-_display_width(part) // usable)) for part in str(cell.value).split("\n"))
         lines = max(lines, count)
     ws.row_dimensions[row].height = max(minimum, lines * line + 2)

@@ -351,9 +351,10 @@ def generate(campaign: Path, form: str) -> None:
     from .forms import generate_forms
     from .rubric import FormKind
 
+    opened = Campaign.open(campaign)
     kinds = list(FormKind) if form == "all" else [FormKind(form)]
-    report = generate_forms(Campaign.open(campaign), kinds, progress=True)
-    click.echo(f"{report.summary()} → {Campaign.open(campaign).forms_dir}")
+    report = generate_forms(opened, kinds, progress=True)
+    click.echo(f"{report.summary()} → {opened.forms_dir}")
 
 
 _mail_options = [
@@ -378,11 +379,13 @@ def _mail_run(campaign: Path, kind: str, dry_run: bool, eml_dir: Path | None, fo
     """Shared body of ``send`` and ``remind``: preview, drafts, or send and report."""
     from .campaign import Campaign
     from .errors import MailError
-    from .mail_config import mail_settings, resolve_password
+    from .mail_config import ensure_mail_config, mail_settings, resolve_password
     from .mail_plan import Action
     from .mail_send import preview, send, write_drafts
 
     opened = Campaign.open(campaign)
+    if ensure_mail_config(opened):
+        click.echo(f"已在 {opened.root / 'campaign.yaml'} 中写入邮件设置模板（mail:），请填写发信服务器后再发送")
     settings = mail_settings(opened)
     planned = preview(opened, kind, force=force, retry_failed=retry_failed, settings=settings)
     if dry_run or eml_dir is None:
@@ -463,10 +466,12 @@ def fetch(campaign: Path, no_collect: bool) -> None:
     Example: kaohe fetch 2023老干部考核
     """
     from .campaign import Campaign
-    from .mail_config import mail_settings, resolve_password
+    from .mail_config import ensure_mail_config, mail_settings, resolve_password
     from .mail_fetch import fetch as run_fetch
 
     opened = Campaign.open(campaign)
+    if ensure_mail_config(opened):
+        click.echo(f"已在 {opened.root / 'campaign.yaml'} 中写入邮件设置模板（mail:），请填写收信服务器")
     settings = mail_settings(opened)
     password = resolve_password(settings.imap, lambda question: click.prompt(question, hide_input=True))
     report = run_fetch(opened, password, collect=not no_collect, progress=True, settings=settings)
@@ -479,6 +484,21 @@ def fetch(campaign: Path, no_collect: bool) -> None:
         click.echo(report.collected.summary())
         if not report.collected.clean:
             sys.exit(EXIT_REJECTED)
+
+
+@main.command()
+@click.argument("folder", required=False, default="kaohe-demo", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--pdf/--no-pdf", default=None, help="render the summary to PDF (default: when LibreOffice is installed)")
+@friendly_errors
+def demo(folder: Path, pdf: bool | None) -> None:
+    """Run the whole cycle on the bundled 南昌 sample, in FOLDER (default ./kaohe-demo).
+
+    Example: kaohe demo
+    """
+    from .demo import run_demo
+
+    report = run_demo(folder, pdf=pdf, say=click.echo)
+    click.echo(f"完成。全部文件在 {report.root.resolve()}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -72,9 +72,8 @@ class FileResult:
 
     @property
     def reason(self) -> str:
-        """The first error's message ('' when there is none)."""
-        errors = errors_in(self.problems)
-        return errors[0].message if errors else ""
+        """The first error, located (``自评表!G7 [条目 3]：...``); '' when there is none."""
+        return first_error(self.problems)
 
 
 @dataclass
@@ -369,7 +368,7 @@ def _store(
                 received,
                 archive_path,
                 "accepted" if stored else status,
-                errors[0].message if errors else "",
+                first_error(errors),
                 kind,
                 checked.subject_id if stored else "",
             ),
@@ -412,6 +411,16 @@ def _store(
             ],
         )
     return int(revision)
+
+
+def first_error(problems: Iterable[Problem]) -> str:
+    """The first error without the file name, e.g. ``自评表!G7 [条目 3]：超过最高分 4…``."""
+    for problem in errors_in(problems):
+        where = f"{problem.sheet}!{problem.cell}" if problem.cell else problem.sheet
+        item = f" [条目 {problem.item}]" if problem.item else ""
+        head = f"{where}{item}".strip()
+        return f"{head}：{problem.message}" if head else problem.message
+    return ""
 
 
 def _progress(total: int):  # type: ignore[no-untyped-def]

@@ -48,12 +48,14 @@ class DemoReport:
 
 def samples_dir() -> Path:
     """The bundled samples folder (installed as package data ``kaohe_xl.samples``)."""
-    from . import samples
+    from . import samples  # type: ignore[attr-defined]  # mapped from samples/ by setup.cfg
 
     return Path(samples.__file__).parent
 
 
-def run_demo(target: str | Path = "kaohe-demo", *, pdf: bool | None = None, say: Callable[[str], None] = print) -> DemoReport:
+def run_demo(
+    target: str | Path = "kaohe-demo", *, pdf: bool | None = None, say: Callable[[str], None] = print
+) -> DemoReport:
     """Run the whole cycle into ``target`` and return where the outputs are.
 
     ``target`` must not exist, or be a folder an earlier demo made (it is replaced).
@@ -115,21 +117,25 @@ def run_demo(target: str | Path = "kaohe-demo", *, pdf: bool | None = None, say:
         form = campaign.form_path(FormKind.ASSESSOR, group, group)
         assessors = ("李明", "赵芳") if g == 1 else ("陈刚",)
         for a, assessor in enumerate(assessors, start=1):
-            scores: dict[str, dict[str, CellValue]] = {}
+            by_unit: dict[str, dict[str, CellValue]] = {}
             reasons: dict[str, dict[str, str]] = {}
             for unit in units:
                 basis = self_scores.get(unit.id) or _self_scores(rubric, rng)
-                scores[unit.id], reasons[unit.id] = _assessor_scores(rubric, basis, rng, vetoed=unit is vetoed)
-            fill_assessor_form(form, assessor, scores, reasons, out=incoming2 / f"{group}评分_{a}.xlsx")
+                by_unit[unit.id], reasons[unit.id] = _assessor_scores(rubric, basis, rng, vetoed=unit is vetoed)
+            fill_assessor_form(form, assessor, by_unit, reasons, out=incoming2 / f"{group}评分_{a}.xlsx")
     second = collect(campaign, [incoming2])
     step(f"5. 回收考核组评分表：接收 {second.accepted} 份；{vetoed.name} 被一票否决（演示）")
 
     want_pdf = pdf if pdf is not None else find_soffice() is not None
     summary = write_summary(campaign, pdf=want_pdf)
     report.outputs["汇总表"] = summary.path
-    if summary.pdf_path is not None:
-        report.outputs["汇总表PDF"] = summary.pdf_path
-    step(f"6. 汇总表 → {summary.path}" + (f"，PDF → {summary.pdf_path}" if summary.pdf_path else "（未安装 LibreOffice，跳过 PDF）"))
+    if summary.pdf is not None:
+        report.outputs["汇总表PDF"] = summary.pdf
+    if summary.pdf:
+        pdf_note = f"，PDF → {summary.pdf}"
+    else:
+        pdf_note = "（未安装 LibreOffice，未生成 PDF）" if pdf is None else "（未要求 PDF）"
+    step(f"6. 汇总表 → {summary.path}{pdf_note}")
 
     feedback = write_feedback(campaign)
     report.outputs["反馈表"] = feedback[0].parent if feedback else campaign.output_dir

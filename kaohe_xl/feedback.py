@@ -144,7 +144,7 @@ def _items_block(ws: Worksheet, rows: list[ItemDiff], row: int) -> int:
         put_text(ws, row, 8, item.reason)
         if item.flagged:
             ws.cell(row, 7).fill = FLAG_FILL
-        fit_height(ws, row)
+        fit_height(ws, row, len(_COLUMNS))
     return row + 1
 
 
@@ -164,7 +164,7 @@ def _deductions_block(ws: Worksheet, rows: list[ItemDiff], row: int) -> int:
         put_text(ws, row, 4, text, center=True)
         ws.merge_cells(start_row=row, start_column=4, end_row=row, end_column=7)
         put_text(ws, row, 8, item.reason or "（考核组未填写原因）")
-        fit_height(ws, row)
+        fit_height(ws, row, len(_COLUMNS))
     if not lost:
         row += 1
         title_row(ws, row, "无扣分项目。", len(_COLUMNS), size=10)

@@ -38,11 +38,11 @@ from ._form_parts import (
     write_meta,
 )
 from ._form_rater import build_rater_workbook
-from ._prefill import self_scores
 from ._stamp import Prototype, save_workbook, token, write_atomic
 from ._styles import load_styles
 from .campaign import Campaign, now_text
 from .rubric import FormKind, ItemKind
+from .status import latest_records
 from .textnorm import format_decimal
 from .units import Unit
 
@@ -252,6 +252,24 @@ def build_assessor_workbook(
     )
     _finish(wb, ctx, meta, None)
     return wb
+
+
+def self_scores(campaign: Campaign) -> dict[str, dict[str, Value]]:
+    """``{unit id: {item id: value}}`` from each unit's latest valid self return.
+
+    What the read-only 自评得分 column shows: numbers as Decimal, 否决 items as 是/否;
+    blank cells and units without a valid return are left out.
+    """
+    out: dict[str, dict[str, Value]] = {}
+    for record in latest_records(campaign, FormKind.SELF):
+        if record.veto is not None:
+            value: Value = layout.VETO_YES if record.veto else layout.VETO_NO
+        elif record.value is not None:
+            value = record.value
+        else:
+            continue
+        out.setdefault(record.unit_id, {})[record.key] = value
+    return out
 
 
 def _generate_assessor(campaign: Campaign, ctx: FormContext, progress: bool) -> tuple[list[Path], int]:

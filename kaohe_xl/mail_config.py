@@ -109,6 +109,18 @@ def default_mail_config() -> dict[str, Any]:
     return copy.deepcopy(_DEFAULTS)
 
 
+def ensure_mail_config(campaign: Campaign) -> bool:
+    """Write the default ``mail:`` section into campaign.yaml when it is empty.
+
+    Gives the clerk every setting and template to edit. Returns True when it wrote them.
+    """
+    if campaign.config.get("mail"):
+        return False
+    campaign.config["mail"] = default_mail_config()
+    campaign.save_config()
+    return True
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     """One mail server (SMTP or IMAP) and how to log in to it."""

@@ -81,7 +81,10 @@ def fetch(
     settings = settings or mail_settings(campaign)
     imap = settings.imap
     if not imap.host:
-        raise MailError("campaign.yaml 中没有设置收信服务器：请填写 mail.imap.host")
+        raise MailError(
+            f"{campaign.root / 'campaign.yaml'} 中没有设置收信服务器：请填写 mail.imap 下的 host、port 和 user"
+            "（说明见 docs/mail.md）"
+        )
     report = FetchReport()
     conn = campaign.connect()
     try:

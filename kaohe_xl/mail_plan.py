@@ -75,6 +75,8 @@ class Planned:
         files = "、".join(p.name for p in out.attachments) or "无附件"
         to = "，".join(self.addresses or out.addresses) or "（无邮箱）"
         line = f"[{self.action.label}] {out.subject_id} {out.recipient} → {to}；附件：{files}"
+        if self.action is Action.SEND:
+            line += f"；主题：{out.subject}"
         return line + (f"；{self.note}" if self.note else "")
 
 

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from .campaign import Campaign
 
 
+# The last part of a draft's file name, by kind of mail.
+DRAFT_LABELS = {"self": "自评表", "assessor": "考核组评分表", "rater": "评分表", "feedback": "反馈表", "remind": "催报"}
+
+
 @dataclass(frozen=True)
 class SendResult:
     """What happened to one planned message."""
@@ -169,7 +173,10 @@ def send(
     """
     settings = settings or mail_settings(campaign)
     if not settings.smtp.host or not settings.smtp.sender:
-        raise MailError("campaign.yaml 中没有设置发信服务器：请填写 mail.smtp.host 和 mail.smtp.sender（或 user）")
+        raise MailError(
+            f"{campaign.root / 'campaign.yaml'} 中没有设置发信服务器：请填写 mail.smtp 下的 host、port、security、"
+            "user 和 sender（说明见 docs/mail.md）"
+        )
     report = SendReport(kind)
     conn = campaign.connect()
     try:
@@ -318,7 +325,7 @@ def write_drafts(
             attachments=tuple(Attachment.from_path(p) for p in item.out.attachments),
             draft=True,
         )
-        name = safe_filename(f"{item.out.subject_id}_{item.out.recipient}_{kind}") + ".eml"
+        name = safe_filename(f"{item.out.subject_id}_{item.out.recipient}_{DRAFT_LABELS[kind]}") + ".eml"
         target = folder / name
         target.write_bytes(message_bytes(msg))
         written.append(target)

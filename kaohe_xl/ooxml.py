@@ -28,6 +28,7 @@ WORKBOOK_PART = "xl/workbook.xml"
 # A cell start tag with its reference, in any namespace prefix (<c r="B7" ...> or <x:c ...>).
 _CELL_TAG = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_WIDE_REF = re.compile(rb'\sr="[A-Z]{2,3}[0-9]')  # a cell beyond column Z
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
 
@@ -140,12 +141,23 @@ def _resolve(target: str) -> str:
 
 
 def extent(xml: bytes) -> tuple[int, int]:
-    """(last row, last column) referenced by the cells of a sheet's XML; (0, 0) if none.
+    """(last row, last column) used by the cells of a sheet's XML; (0, 0) if none.
 
-    The ``<dimension>`` element is not trusted (WPS writes wrong ones). Cells written
-    without an ``r`` attribute (allowed, rare) are not counted.
+    An upper bound for guarding the dense reader: the ``<dimension>`` element is not
+    trusted (WPS writes wrong ones); rows are in ascending order (the spec requires it),
+    so the last row is found from the last ``<row>``. When no cell lies beyond column Z
+    (every form), 26 is returned without scanning every cell. Cells written without an
+    ``r`` attribute (allowed, rare) are not counted.
     """
-    last_row, widest = 0, b""
+    last_row = 0
+    tail = xml.rfind(b"<row ")
+    if tail < 0:
+        tail = xml.rfind(b":row ")
+    for match in _CELL_TAG.finditer(xml, max(tail, 0)):
+        last_row = max(last_row, int(match.group(2)))
+    if _WIDE_REF.search(xml) is None:
+        return last_row, 26 if last_row else 0
+    widest = b""
     for match in _CELL_TAG.finditer(xml):
         letters, row = match.group(1), int(match.group(2))
         last_row = max(last_row, row)

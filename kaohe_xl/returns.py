@@ -201,8 +201,9 @@ class ReturnBook:
         rows = self._rows(title)
         id_label = normalize_label(layout.H_ID)
         header_row, id_col = 0, 0
-        columns: dict[str, int] = {}
+        columns: list[tuple[str, int, str]] = []  # (label, index, column letter)
         kept: list[RawRow] = []
+        formulas = rows.formulas
         for number, values in rows:
             if not header_row:
                 labels: dict[str, int] = {}
@@ -210,18 +211,20 @@ class ReturnBook:
                     if v not in (None, ""):
                         labels.setdefault(normalize_label(v), i)  # the first of twin headers wins
                 if id_label in labels:
-                    header_row, id_col, columns = number, labels[id_label], labels
+                    header_row, id_col = number, labels[id_label]
+                    columns = [(label, i, ooxml.column_letter(i + 1)) for label, i in labels.items()]
                 continue
             key = _key(values[id_col]) if id_col < len(values) else ""
             if not key or (keys is not None and key not in keys):
                 continue
             cells = {}
-            for label, i in columns.items():
-                ref = ooxml.cell_name(number, i + 1)
-                value = values[i] if i < len(values) else None
-                cells[label] = RawCell(title, ref, None if value == "" else value, ref in rows.formulas)
+            width = len(values)
+            for label, i, letter in columns:
+                ref = f"{letter}{number}"
+                value = values[i] if i < width else None
+                cells[label] = RawCell(title, ref, None if value == "" else value, ref in formulas)
             kept.append(RawRow(key, number, cells))
-        letters = {label: ooxml.column_letter(i + 1) for label, i in columns.items()}
+        letters = {label: letter for label, _i, letter in columns}
         return RawSheet(title, unit_id, True, header_row, letters, tuple(kept), rows.truncated)
 
     def defined_cell(self, name: str) -> RawCell | None:
@@ -324,4 +327,8 @@ def _text(value: object) -> str:
 
 def _key(value: object) -> str:
     # An id typed as a number comes back as 1.0; "01" stays text (Excel keeps text cells).
-    return normalize_label(_text(value)) if value not in (None, "") else ""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str) and value.isascii() and value.isalnum():
+        return value  # the common case, already normal
+    return normalize_label(_text(value))

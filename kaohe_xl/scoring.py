@@ -30,7 +30,6 @@ from functools import cached_property
 
 from .records import ReturnState, ScoreRecord, UnitState
 from .rubric import Aggregation, FormKind, ItemKind, Rubric, Source
-from .textnorm import format_decimal
 from .units import Unit
 
 CENT = Decimal("0.01")
@@ -379,47 +378,6 @@ def rank(results: Sequence[UnitResult]) -> list[UnitResult]:
             ordered.append(replace(result, rank=offset + better + 1))
     ordered.extend(r for r in results if r.composite is None)
     return ordered
-
-
-def formula_text(rubric: Rubric) -> list[str]:
-    """The scoring rules of this rubric in Chinese, printed on the summary sheet."""
-    s = rubric.settings
-    fmt = format_decimal
-    lines = ["类别得分 = min(该类别基础条目得分之和, 类别分值)；基础分 = 各类别得分之和。"]
-    if rubric.items_of(ItemKind.BONUS):
-        lines.append(
-            f"加分 = min(加分条目之和, 加分上限 {fmt(s.bonus_cap)})，基础分 ≥ 加分门槛 {fmt(s.bonus_threshold)} 时才计入。"
-        )
-    if rubric.items_of(ItemKind.PENALTY):
-        lines.append("扣分 = 扣分条目之和。")
-    lines.append("考核得分 = max(基础分 + 加分 − 扣分, 0)。")
-    for source in rubric.sources_of(FormKind.RATER):
-        lines.append(
-            f"{source.name} = 各评分人按类别打分（多人取平均）之和，满分 {fmt(rubric.source_full_marks(source))}。"
-        )
-    parts = []
-    for source in rubric.sources:
-        if source.weight == 0:
-            continue
-        full, scale = rubric.source_full_marks(source), rubric.source_scale(source)
-        part = source_label(source.name)
-        if scale != full:
-            part += f" × {fmt(scale)} / {fmt(full)}"
-        parts.append(part if source.weight == 1 else f"{fmt(source.weight)} × {part}")
-    lines.append("综合得分 = " + " + ".join(parts) + "，保留两位小数（四舍五入）。")
-    if s.aggregation is Aggregation.TRIMMED_MEAN:
-        lines.append("多人评分时每个条目去掉一个最高分和一个最低分后取平均（不足3人时取平均），保留两位小数。")
-    else:
-        lines.append("多人评分时每个条目取平均分，保留两位小数。")
-    if rubric.items_of(ItemKind.VETO):
-        lines.append(f"否决项评为“是”的单位，等次定为“{s.veto_grade}”，排在其他单位之后。")
-    bands = "，".join(
-        f"{g.label} ≥ {fmt(g.minimum)}" if g.minimum is not None else f"其余为{g.label}" for g in s.grades
-    )
-    if bands:
-        lines.append(f"等次：{bands}。")
-    lines.append("排名按综合得分（两位小数）从高到低，得分相同名次相同；材料未交或待核实的单位不计综合得分、不排名。")
-    return lines
 
 
 def source_label(name: str) -> str:

@@ -23,7 +23,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ._summary_sheets import RejectedFile, write_details, write_differences, write_returns
 from ._xlsx_out import (
     FLAG_FILL,
+    Saved,
     fit_height,
+    move_into_place,
     print_setup,
     put_formula,
     put_number,
@@ -33,7 +35,8 @@ from ._xlsx_out import (
 )
 from .reconcile import Reconciliation, reconcile
 from .records import ReturnState, UnitState
-from .scoring import Results, UnitResult, formula_text, source_label
+from .rubric import Aggregation, FormKind, ItemKind, Rubric
+from .scoring import Results, UnitResult, source_label
 from .textnorm import format_decimal
 
 if TYPE_CHECKING:
@@ -150,9 +153,9 @@ def _summary_sheet(ws: Worksheet, results: Results, when: date) -> tuple[int, in
             ws.cell(row, col[H_GRADE]).fill = FLAG_FILL
     _footer(ws, results, row + 2, width)
     _widths(ws, col)
-    fit_height(ws, HEADER_ROW)
+    fit_height(ws, HEADER_ROW, width)
     for n in range(HEADER_ROW + 1, row + 1):
-        fit_height(ws, n, minimum=20)
+        fit_height(ws, n, width, minimum=20)
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 3)
     print_setup(ws, landscape=True, title_rows=f"1:{HEADER_ROW}")
     return first, last
@@ -179,6 +182,47 @@ def remarks_of(unit: UnitResult) -> str:
     parts = [unit.veto_reason] if unit.veto_reason else []
     parts += list(unit.remarks)
     return "；".join(parts)
+
+
+def formula_text(rubric: Rubric) -> list[str]:
+    """The scoring rules of this rubric in Chinese, printed on the summary sheet."""
+    s = rubric.settings
+    fmt = format_decimal
+    lines = ["类别得分 = min(该类别基础条目得分之和, 类别分值)；基础分 = 各类别得分之和。"]
+    if rubric.items_of(ItemKind.BONUS):
+        lines.append(
+            f"加分 = min(加分条目之和, 加分上限 {fmt(s.bonus_cap)})，基础分 ≥ 加分门槛 {fmt(s.bonus_threshold)} 时才计入。"
+        )
+    if rubric.items_of(ItemKind.PENALTY):
+        lines.append("扣分 = 扣分条目之和。")
+    lines.append("考核得分 = max(基础分 + 加分 − 扣分, 0)。")
+    for source in rubric.sources_of(FormKind.RATER):
+        lines.append(
+            f"{source.name} = 各评分人按类别打分（多人取平均）之和，满分 {fmt(rubric.source_full_marks(source))}。"
+        )
+    parts = []
+    for source in rubric.sources:
+        if source.weight == 0:
+            continue
+        full, scale = rubric.source_full_marks(source), rubric.source_scale(source)
+        part = source_label(source.name)
+        if scale != full:
+            part += f" × {fmt(scale)} / {fmt(full)}"
+        parts.append(part if source.weight == 1 else f"{fmt(source.weight)} × {part}")
+    lines.append("综合得分 = " + " + ".join(parts) + "，保留两位小数（四舍五入）。")
+    if s.aggregation is Aggregation.TRIMMED_MEAN:
+        lines.append("多人评分时每个条目去掉一个最高分和一个最低分后取平均（不足3人时取平均），保留两位小数。")
+    else:
+        lines.append("多人评分时每个条目取平均分，保留两位小数。")
+    if rubric.items_of(ItemKind.VETO):
+        lines.append(f"否决项评为“是”的单位，等次定为“{s.veto_grade}”，排在其他单位之后。")
+    bands = "，".join(
+        f"{g.label} ≥ {fmt(g.minimum)}" if g.minimum is not None else f"其余为{g.label}" for g in s.grades
+    )
+    if bands:
+        lines.append(f"等次：{bands}。")
+    lines.append("排名按综合得分（两位小数）从高到低，得分相同名次相同；材料未交或待核实的单位不计综合得分、不排名。")
+    return lines
 
 
 def _footer(ws: Worksheet, results: Results, row: int, width: int) -> None:
@@ -271,11 +315,13 @@ def write_summary(campaign: Campaign, out: str | Path | None = None, pdf: bool =
         if u.status is not ReturnState.OK
     ]
     if pdf:
-        report.pdf = _pdf(results, saved.path)
+        placed = _pdf(results, saved.path)
+        report.pdf = placed.path
+        report.note = "；".join(n for n in (report.note, placed.note) if n)
     return report
 
 
-def _pdf(results: Results, xlsx: Path) -> Path:
+def _pdf(results: Results, xlsx: Path) -> Saved:
     """PDF of the 汇总表 and chart only (the detail sheets run to many pages)."""
     from .printing import to_pdf
 
@@ -285,23 +331,4 @@ def _pdf(results: Results, xlsx: Path) -> Path:
         source = Path(tmp) / xlsx.name
         printable.save(source)
         produced = to_pdf(source, Path(tmp) / out.name)
-        target = save_file_atomic(Path(produced), out)
-    return target
-
-
-def save_file_atomic(source: Path, target: Path) -> Path:
-    """Move a finished file into place; beside the target when the target is locked."""
-    import os
-    import shutil
-
-    from ._xlsx_out import lock_files
-
-    if lock_files(target):
-        n = 1
-        while (candidate := target.with_name(f"{target.stem}({n}){target.suffix}")).exists():
-            n += 1
-        target = candidate
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
-    return target
+        return move_into_place(Path(produced), out)

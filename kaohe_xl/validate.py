@@ -312,7 +312,11 @@ def _check_item_sheet(
 
 def _compare_locked(cells: Mapping[str, RawCell], item: Item, checked: Checked) -> None:
     content = cells.get(normalize_label(layout.H_CONTENT))
-    if content is not None and normalize_label(content.value) != normalize_label(item.content):
+    if (
+        content is not None
+        and content.value != item.content
+        and normalize_label(content.value) != normalize_label(item.content)
+    ):
         checked.problems.append(
             _problem(
                 checked,

@@ -194,9 +194,16 @@ ssl_cert = <{cert}
 ssl_key = <{key}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 passdb {{
   driver = static
   args = password={password}
+}}
+# no growing penalty delay after the deliberate wrong-password tests
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 userdb {{
   driver = static

@@ -184,24 +184,24 @@ def test_changed_resubmission_is_a_new_revision_and_history_is_kept(fresh: Campa
 
 
 def _zip_with_gbk_names(members: dict[str, bytes]) -> bytes:
-    """A zip as 资源管理器 on Chinese Windows writes it: GBK names, no UTF-8 flag."""
+    """A zip as 资源管理器 on Chinese Windows writes it: GBK names, no UTF-8 flag (bit 11)."""
+    placeholders = {}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            info = zipfile.ZipInfo(name)
-            archive.writestr(info, data)
-    raw = bytearray(buffer.getvalue())
-    for name in members:
-        utf8, gbk = name.encode("utf-8"), name.encode("gbk")
-        assert len(utf8) != len(gbk) or utf8 == gbk
-    # Rewrite with the GBK bytes: build by hand so the names are stored unflagged.
-    del raw
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            info = zipfile.ZipInfo(name.encode("gbk").decode("cp437"))
-            archive.writestr(info, data)
-    return out.getvalue()
+        for n, (name, data) in enumerate(members.items()):
+            gbk = name.encode("gbk")
+            # an ASCII stand-in of the same byte length, patched to the GBK bytes below
+            stand_in = f"Q{n}".ljust(len(gbk), "Z").encode("ascii")
+            if "/" in name:
+                folder, _, _ = name.rpartition("/")
+                stand_in = stand_in[: len(folder.encode("gbk"))] + b"/" + stand_in[len(folder.encode("gbk")) + 1 :]
+            placeholders[stand_in] = gbk
+            archive.writestr(zipfile.ZipInfo(stand_in.decode("ascii")), data)
+    raw = buffer.getvalue()
+    for stand_in, gbk in placeholders.items():
+        assert raw.count(stand_in) == 2  # local header + central directory
+        raw = raw.replace(stand_in, gbk)
+    return raw
 
 
 def test_zip_archives_with_chinese_names_nested_folders_and_lock_files(fresh: Campaign, tmp_path: Path) -> None:

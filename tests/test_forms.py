@@ -14,9 +14,12 @@ import pytest
 from _forms_helpers import cells_snapshot, header, id_rows, total_rows
 from click.testing import CliRunner
 from conftest import SAMPLES, SMALL_ITEMS, SMALL_SETTINGS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kaohe_xl import layout
-from kaohe_xl._stamp import save_workbook
+from kaohe_xl._form_parts import FormContext
+from kaohe_xl._stamp import Prototype, save_workbook
 from kaohe_xl._styles import campaign_template, default_template
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.cli import main
@@ -31,6 +34,7 @@ from kaohe_xl.forms import (
     stamp_self,
 )
 from kaohe_xl.rubric import FormKind, ItemKind
+from kaohe_xl.units import Unit
 
 RATER_CATEGORIES = [
     {"类别": "组织领导", "分值": 6, "班子评分": 60},
@@ -441,3 +445,49 @@ def test_cli_generate(campaign: Campaign) -> None:
 def test_cli_generate_not_a_campaign(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["generate", str(tmp_path)])
     assert result.exit_code == 1 and "不是考核目录" in result.output
+
+
+_NAME_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=24
+).filter(lambda s: s.strip() == s and s != "")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(unit_id=_NAME_TEXT, unit_name=_NAME_TEXT)
+def test_stamped_metadata_round_trips_any_text(
+    campaign: Campaign, tmp_path: Path, unit_id: str, unit_name: str
+) -> None:
+    ctx = form_context(campaign, generated_at="2023-11-30 08:00:00")
+    path = tmp_path / "form.xlsx"
+    path.write_bytes(stamp_self(ctx, _prototype_for(ctx), Unit(unit_id, unit_name)))
+    wb = load(path)
+    meta = meta_of(wb)
+    assert (meta[layout.META_SUBJECT], meta[layout.META_SUBJECT_NAME]) == (unit_id, unit_name)
+    assert layout.verify_metadata(campaign.secret, meta)
+    notes = wb[layout.INSTRUCTIONS_SHEET]
+    assert any(c.value == f"{unit_name}（编号：{unit_id}）" for row in notes.iter_rows() for c in row)
+
+
+_PROTOTYPES: dict[str, Prototype] = {}
+
+
+def _prototype_for(ctx: FormContext) -> Prototype:
+    key = ctx.campaign_id
+    if key not in _PROTOTYPES:
+        _PROTOTYPES[key] = self_prototype(ctx)
+    return _PROTOTYPES[key]
+
+
+def test_assessor_prefill_after_real_collect(campaign: Campaign, tmp_path: Path) -> None:
+    """The documented flow: generate self → unit fills and returns → collect → generate assessor."""
+    from kaohe_xl.collect import collect
+    from kaohe_xl.fill import fill_self_form
+
+    form = generate_forms(campaign, [FormKind.SELF]).paths(FormKind.SELF)[1]  # 02 西山村
+    returned = fill_self_form(form, {"1": 3, "2": 2, "3": 3.5, "4": 1, "5": 0, "6": "否"}, out=tmp_path / "02.xlsx")
+    collect(campaign, [returned])
+    wb = load(generate_forms(campaign, [FormKind.ASSESSOR]).paths(FormKind.ASSESSOR)[0])
+    ws = wb["02_西山村"]
+    _, cols = header(ws)
+    shown = {i: ws.cell(row=r, column=cols[layout.H_SELF_SCORE]).value for i, r in id_rows(ws).items()}
+    assert shown == {"1": 3, "2": 2, "3": 3.5, "4": 1, "5": 0, "6": "否"}

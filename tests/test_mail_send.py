@@ -286,7 +286,7 @@ def test_remind_only_units_still_missing(ready: Campaign, smtp_server: SmtpServe
 def test_dry_run_and_drafts_send_nothing(ready: Campaign, smtp_server: SmtpServer, tmp_path: Path) -> None:
     assert [p.action for p in preview(ready, "self")] == [Action.SEND] * 3
     drafts = write_drafts(ready, "self", tmp_path / "草稿")
-    assert [p.name for p in drafts] == ["01_东湖村_self.eml", "02_西山村_self.eml", "03_南岭村_self.eml"]
+    assert [p.name for p in drafts] == ["01_东湖村_自评表.eml", "02_西山村_自评表.eml", "03_南岭村_自评表.eml"]
     import email
     from email import policy
 

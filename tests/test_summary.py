@@ -249,3 +249,16 @@ def test_pdf_pages_are_landscape_a4(campaign: Campaign, tmp_path: Path) -> None:
     text = subprocess.run(["pdftotext", str(report.pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = text.replace(" ", "")
     assert "测试考核汇总表" in text and "东湖村" in text and "第1页共2页" in flat
+
+
+def test_cli_summary_reports_pending_units(campaign: Campaign, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kaohe_xl.cli import main
+
+    return_forms(campaign, tmp_path / "inbox")
+    result = CliRunner().invoke(main, ["summary", str(campaign.root)])
+    assert result.exit_code == 0, result.output
+    assert "3 个单位，2 个已计算综合得分" in result.output
+    assert "未计分：03 南岭村：自评表待提交、考核组评分表待提交" in result.output
+    assert (campaign.output_dir / "汇总表.xlsx").exists()

@@ -1,0 +1,127 @@
+"""`kaohe demo`: the whole cycle on the 南昌 sample, with its outputs checked."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from kaohe_xl.campaign import Campaign
+from kaohe_xl.cli import main
+from kaohe_xl.demo import MARKER, run_demo
+from kaohe_xl import layout
+from kaohe_xl.errors import CampaignError
+from kaohe_xl.fill import find_columns, item_rows, read_metadata
+from kaohe_xl.records import ReturnState
+from kaohe_xl.rubric import FormKind
+
+
+@pytest.fixture(scope="module")
+def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("demo") / "kaohe-demo"
+    run_demo(root, pdf=False, say=lambda _text: None)
+    return root
+
+
+def _results_csv(root: Path) -> list[dict[str, str]]:
+    with (root / "output" / "results.csv").open(encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_unit_is_in_the_results_ranked(demo_root: Path) -> None:
+    rows = _results_csv(demo_root)
+    campaign = Campaign.open(demo_root)
+    assert sorted(r["unit_id"] for r in rows) == sorted(u.id for u in campaign.units)
+    ranked = [r for r in rows if r["veto"] == "false"]
+    composites = [Decimal(r["composite"]) for r in ranked]
+    assert composites == sorted(composites, reverse=True)
+    # competition ranking: a unit's rank is 1 + the number of units strictly above it
+    for r in ranked:
+        assert int(r["rank"]) == 1 + sum(1 for c in composites if c > Decimal(r["composite"]))
+
+
+def test_vetoed_unit_is_graded_veto_and_ranked_last(demo_root: Path) -> None:
+    rows = _results_csv(demo_root)
+    vetoed = [r for r in rows if r["veto"] == "true"]
+    assert [r["unit_name"] for r in vetoed] == ["青云谱区"]
+    assert vetoed[0]["grade"] == "不达标"
+    assert int(vetoed[0]["rank"]) == len(rows)
+
+
+def test_late_unit_and_bad_file_are_shown_not_zeroed(demo_root: Path) -> None:
+    campaign = Campaign.open(demo_root)
+    from kaohe_xl.collect import collection_status
+
+    states = {(s.unit_id, s.form): s.state for s in collection_status(campaign)}
+    late, bad = campaign.units[-1], campaign.units[-2]
+    assert states[(late.id, FormKind.SELF)] is ReturnState.MISSING
+    assert states[(bad.id, FormKind.SELF)] is ReturnState.INVALID
+    rows = {r["unit_id"]: r for r in _results_csv(demo_root)}
+    assert rows[late.id]["self_total"] == ""  # not 0
+    assert rows[bad.id]["self_total"] == ""
+
+    wb = openpyxl.load_workbook(demo_root / "output" / "汇总表.xlsx")
+    remarks = " ".join(str(c.value) for row in wb["汇总表"].iter_rows() for c in row if c.value)
+    assert "待提交" in remarks and "待核实" in remarks
+    returns = " ".join(str(c.value) for row in wb["回收情况"].iter_rows() for c in row if c.value)
+    assert "新建 Microsoft Excel 工作表.xlsx" in returns  # the file that was not a workbook
+
+
+def test_assessor_forms_were_prefilled_and_two_assessors_averaged(demo_root: Path) -> None:
+    campaign = Campaign.open(demo_root)
+    group, members = next(iter(campaign.assessor_groups().items()))
+    wb = openpyxl.load_workbook(campaign.form_path(FormKind.ASSESSOR, group, group))
+    sheet_of = {unit: title for title, unit in layout.decode_sheet_map(read_metadata(wb)[layout.META_SHEETS])}
+    ws = wb[sheet_of[members[0].id]]
+    header, columns = find_columns(ws, (layout.H_ID, layout.H_SELF_SCORE))
+    rows = item_rows(ws, header, columns[layout.H_ID])
+    first_item = campaign.rubric.items[0].id
+    assert isinstance(ws.cell(rows[first_item], columns[layout.H_SELF_SCORE]).value, int | float)
+
+    items = campaign.item_scores()
+    first_group = members
+    assessor_rows = items[(items["unit_id"] == first_group[0].id) & (items["source"] == "考核组")]
+    assert not assessor_rows.empty
+    notes = campaign.collection_status()
+    assert (notes["note"].str.contains("李明") & notes["note"].str.contains("赵芳")).any()
+
+
+def test_feedback_for_every_unit(demo_root: Path) -> None:
+    campaign = Campaign.open(demo_root)
+    files = sorted((demo_root / "output" / "反馈表").glob("*.xlsx"))
+    assert len(files) == len(campaign.units)
+    for path in files:
+        openpyxl.load_workbook(path)  # every file opens
+
+
+def test_rerun_replaces_a_demo_folder_but_never_a_user_folder(tmp_path: Path) -> None:
+    root = tmp_path / "d"
+    run_demo(root, pdf=False, say=lambda _t: None)
+    (root / "extra.txt").write_text("x", encoding="utf-8")
+    run_demo(root, pdf=False, say=lambda _t: None)
+    assert not (root / "extra.txt").exists() and (root / MARKER).exists()
+
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "important.xlsx").write_bytes(b"data")
+    with pytest.raises(CampaignError):
+        run_demo(user, pdf=False, say=lambda _t: None)
+    assert (user / "important.xlsx").read_bytes() == b"data"
+
+
+@pytest.mark.libreoffice
+def test_cli_demo_renders_the_pdf(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    pdf = tmp_path / "demo" / "output" / "汇总表.pdf"
+    assert pdf.exists()
+    info = subprocess.run([shutil.which("pdfinfo") or "pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    pages = int(next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages:")))
+    assert pages >= 1
+    assert "完成" in result.output
