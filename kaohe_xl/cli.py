@@ -409,7 +409,7 @@ def _mail_run(campaign: Path, kind: str, dry_run: bool, eml_dir: Path | None, fo
     report = send(opened, kind, password, force=force, retry_failed=retry_failed, progress=True, settings=settings)
     for result in report.results:
         if result.error:
-            click.echo(f"  {result.planned.out.subject_id} {result.planned.out.recipient}：{result.error}")
+            click.echo(f"  {result.planned.out.subject_id} {result.planned.out.recipient}：{result.reason}")
     click.echo(report.summary())
     if report.run_error or report.count("failed") or report.count("partial"):
         sys.exit(EXIT_ERROR)

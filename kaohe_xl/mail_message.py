@@ -97,7 +97,10 @@ def build_message(
     msg["X-Mailer"] = "kaohe-xl"
     if draft:
         msg["X-Unsent"] = "1"
-    msg.attach(MIMEText(body, "plain", "utf-8"))
+    # Canonical text has CRLF line ends before base64 (RFC 2046 4.1.1); some clients
+    # show a body with bare LF on one line.
+    canonical = body.replace("\r\n", "\n").replace("\n", "\r\n")
+    msg.attach(MIMEText(canonical, "plain", "utf-8"))
     for attachment in attachments:
         msg.attach(_attachment_part(attachment))
     return msg

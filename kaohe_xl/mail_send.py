@@ -42,6 +42,11 @@ class SendResult:
     error: str = ""  # "code: message", Chinese message
     refused: tuple[str, ...] = ()  # addresses the server refused (status partial/failed)
 
+    @property
+    def reason(self) -> str:
+        """The error without its code, for people."""
+        return self.error.partition(": ")[2] or self.error
+
 
 @dataclass
 class SendReport:

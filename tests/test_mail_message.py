@@ -61,7 +61,7 @@ def test_chinese_attachment_name_in_both_header_forms() -> None:
     assert str(parsed["Subject"]) == "[考核-abc123] 测试考核自评表——东湖村"
     assert parsed["From"].addresses[0].display_name == "县委组织部"
     assert parsed["To"].addresses[1].addr_spec == "b@example.cn"
-    assert parsed.get_body(("plain",)).get_content() == "东湖村：\n请填写。"  # type: ignore[union-attr]
+    assert parsed.get_body(("plain",)).get_content() == "东湖村：\r\n请填写。"  # type: ignore[union-attr]
     (part,) = list(parsed.iter_attachments())
     assert part.get_filename() == name  # RFC 2231 reader
     assert _name_2047(part) == name  # RFC 2047 reader

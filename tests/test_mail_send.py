@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.header import decode_header, make_header
 from email.message import EmailMessage
 from pathlib import Path
@@ -237,6 +237,42 @@ def test_assessor_forms_go_to_configured_group_addresses(ready: Campaign, smtp_s
     assert "第一考核组" in str(first["Subject"])
 
 
+RATER_CATEGORIES = [
+    {"类别": "组织领导", "分值": 6, "班子评分": 60},
+    {"类别": "工作落实", "分值": 4, "班子评分": 40},
+    {"类别": "加分项目"},
+    {"类别": "扣分项目"},
+]
+RATER_SOURCES = [
+    {"来源": "自评", "表单": "自评表", "权重": 0},
+    {"来源": "考核组", "表单": "考核组评分表", "权重": 0.9},
+    {"来源": "班子评分", "表单": "评分表", "权重": 0.1, "评分人": "张书记、李镇长"},
+]
+
+
+def test_rater_forms_go_to_configured_rater_addresses(
+    make_campaign: Callable[..., Campaign],
+    smtp_server: SmtpServer,
+    test_cert: CertFiles,
+) -> None:
+    campaign = make_campaign(categories=RATER_CATEGORIES, sources=RATER_SOURCES)
+    generate_forms(campaign, [FormKind.RATER])
+    configure(campaign, smtp_server, test_cert)
+    campaign.config["mail"]["raters"] = {"张书记": "zhang@example.cn"}
+    planned = preview(campaign, "rater")
+    assert [(p.out.subject_id, p.action) for p in planned] == [
+        ("班子评分_张书记", Action.SEND),
+        ("班子评分_李镇长", Action.BLOCKED),
+    ]
+    assert "mail.raters" in planned[1].note and "李镇长" in planned[1].note
+    assert send(campaign, "rater", SMTP_PASSWORD).count("sent") == 1
+    (item,) = smtp_server.handler.received
+    (part,) = list(item.message().iter_attachments())
+    assert item.rcpt_tos == ["zhang@example.cn"]
+    assert part.get_filename() == name_2047(part) == "班子评分_张书记_评分表.xlsx"
+    assert "张书记" in str(item.message()["Subject"])
+
+
 def test_feedback_needs_the_feedback_workbooks(ready: Campaign, smtp_server: SmtpServer) -> None:
     planned = preview(ready, "feedback")
     assert {p.action for p in planned} == {Action.BLOCKED}
@@ -320,6 +356,18 @@ def test_cli_send_remind_and_errors(ready: Campaign, smtp_server: SmtpServer, tm
     result = run_cli("remind", folder, "--dry-run")
     assert result.exit_code == 0 and "南岭村" in result.output
     assert len(smtp_server.handler.received) == 3
+    # the password typed at the prompt is stored nowhere in the campaign folder
+    for path in ready.root.rglob("*"):
+        assert not path.is_file() or SMTP_PASSWORD.encode() not in path.read_bytes(), path
+
+
+def test_cli_writes_the_settings_template_first(campaign: Campaign) -> None:
+    generate_forms(campaign, [FormKind.SELF])
+    result = run_cli("send", str(campaign.root), env={"KAOHE_SMTP_PASSWORD": "x"})
+    assert result.exit_code == 1
+    assert "写入邮件设置模板" in result.output and "mail.smtp" in result.output
+    mail = Campaign.open(campaign.root).config["mail"]
+    assert mail["smtp"]["password_env"] == "KAOHE_SMTP_PASSWORD" and "{单位名称}" in mail["templates"]["self"]["body"]
 
 
 @pytest.mark.parametrize("command", ["send", "remind", "fetch"])
