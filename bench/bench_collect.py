@@ -207,12 +207,16 @@ def main() -> None:
         print(f"set-up: {len(paths)} filled returns (50-item rubric) in {time.perf_counter() - started:.1f} s")
         median, times = time_collect(root, work / "returns", args.runs)
         per = median / len(paths) * 1000
-        print(f"collect end to end: {per:.2f} ms/return (median of {args.runs}: {', '.join(f'{t:.2f}' for t in times)} s)")
+        print(
+            f"collect end to end: {per:.2f} ms/return (median of {args.runs}: {', '.join(f'{t:.2f}' for t in times)} s)"
+        )
         subset = paths[: args.baseline]
         base = time_reader(openpyxl_read, subset) * 1000
         ours = time_reader(our_read, subset) * 1000
         print(f"read only, {len(subset)} returns: ours {ours:.2f} ms/return, openpyxl read-only {base:.2f} ms/return")
-        print(f"  ratio openpyxl/ours (read): {base / ours:.1f}x; openpyxl read vs our whole collect: {base / per:.1f}x")
+        print(
+            f"  ratio openpyxl/ours (read): {base / ours:.1f}x; openpyxl read vs our whole collect: {base / per:.1f}x"
+        )
         small = min(250, len(paths))
         peak_small = child_peak(root, work / "returns", small)
         peak_all = child_peak(root, work / "returns", len(paths))

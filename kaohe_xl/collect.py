@@ -24,10 +24,12 @@ taken in path order; a later run's file is always the newer revision.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import sqlite3
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +51,8 @@ __all__ = ["CollectReport", "FileResult", "collect", "collection_status", "lates
 _SKIP_PREFIXES = ("~$", ".~", ".")
 _SKIP_NAMES = {"thumbs.db", "desktop.ini"}
 _MAX_ZIP_DEPTH = 3
+_PROGRESS_FROM = 10  # show a progress bar for more files than this
+_STALE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -160,8 +164,9 @@ def collect(
     files = discover(paths)
     expected = Expected(campaign.id, campaign.secret, campaign.rubric, tuple(campaign.units))
     campaign.archive_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(campaign.archive_dir)
     report = CollectReport()
-    bar = _progress(len(files)) if progress and len(files) > 1 else None
+    bar = _progress(len(files)) if progress and len(files) > _PROGRESS_FROM else None
     conn = campaign.connect()
     # WAL + synchronous=NORMAL: a killed process never corrupts the store or loses a
     # committed transaction; only a power cut may lose the very last ones.
@@ -304,6 +309,15 @@ def archive(campaign: Campaign, digest: str, name: str, data: bytes) -> Path:
     return target
 
 
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Half-written archive copies of a killed run (``.<sha>.<pid>.tmp``); never the archive."""
+    cutoff = time.time() - _STALE_SECONDS
+    for tmp in folder.glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+
+
 def analyse(incoming: Incoming, expected: Expected) -> tuple[str, Checked]:
     """(status, checked return) for one file's bytes; never raises for a bad file."""
     checked = Checked(incoming.name)
@@ -331,7 +345,14 @@ def analyse(incoming: Incoming, expected: Expected) -> tuple[str, Checked]:
             )
         )
         return "rejected", checked
-    checked = check_return(raw, expected)
+    try:
+        checked = check_return(raw, expected)
+    except Exception as exc:  # an unforeseen layout: report it, keep the batch going
+        checked = Checked(incoming.name)
+        checked.problems.append(
+            Problem("read_failed", f"无法核对此表格（{type(exc).__name__}: {exc}），请人工查看", file=incoming.name)
+        )
+        return "quarantined", checked
     if checked.rejected:
         return "rejected", checked
     return ("invalid" if checked.has_errors else "accepted"), checked

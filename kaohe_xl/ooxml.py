@@ -28,6 +28,7 @@ WORKBOOK_PART = "xl/workbook.xml"
 # A cell start tag with its reference, in any namespace prefix (<c r="B7" ...> or <x:c ...>).
 _CELL_TAG = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_EXACT_FROM_ROW = 10_000  # longer sheets get their exact last column
 _WIDE_REF = re.compile(rb'\sr="[A-Z]{2,3}[0-9]')  # a cell beyond column Z
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
@@ -146,8 +147,8 @@ def extent(xml: bytes) -> tuple[int, int]:
     An upper bound for guarding the dense reader: the ``<dimension>`` element is not
     trusted (WPS writes wrong ones); rows are in ascending order (the spec requires it),
     so the last row is found from the last ``<row>``. When no cell lies beyond column Z
-    (every form), 26 is returned without scanning every cell. Cells written without an
-    ``r`` attribute (allowed, rare) are not counted.
+    and the sheet is not long (every form), 26 is returned without scanning every cell.
+    Cells written without an ``r`` attribute (allowed, rare) are not counted.
     """
     last_row = 0
     tail = xml.rfind(b"<row ")
@@ -155,7 +156,7 @@ def extent(xml: bytes) -> tuple[int, int]:
         tail = xml.rfind(b":row ")
     for match in _CELL_TAG.finditer(xml, max(tail, 0)):
         last_row = max(last_row, int(match.group(2)))
-    if _WIDE_REF.search(xml) is None:
+    if _WIDE_REF.search(xml) is None and last_row <= _EXACT_FROM_ROW:
         return last_row, 26 if last_row else 0
     widest = b""
     for match in _CELL_TAG.finditer(xml):
@@ -205,15 +206,16 @@ def _text_of(elem: ET.Element) -> str:
 
 
 def stream_cells(
-    package: Package, part: str, strings: list[str], max_column: int
+    package: Package, part: str, strings: list[str], max_column: int, limit: int
 ) -> Iterator[tuple[int, int, object, bool]]:
     """Yield ``(row, column, value, has_formula)`` for non-empty cells in columns ≤ max_column.
 
-    A bounded, streaming reader for sheets too large for the dense fast reader. Values
-    are str, float or bool (dates stay serial numbers; a score is never a date).
+    A bounded, streaming reader for sheets too large for the dense fast reader: after
+    ``limit`` cell elements (in any column) it yields ``(-1, 0, None, False)`` and stops.
+    Values are str, float or bool (dates stay serial numbers; a score is never a date).
     """
     cell_tag, row_tag = f"{{{_NS_MAIN}}}c", f"{{{_NS_MAIN}}}row"
-    row_number, column = 0, 0
+    row_number, column, parsed = 0, 0, 0
     with package.zip.open(part) as handle:
         for event, elem in ET.iterparse(handle, events=("start", "end")):
             if event == "start":
@@ -225,6 +227,10 @@ def stream_cells(
                 if elem.tag == row_tag:
                     elem.clear()
                 continue
+            parsed += 1
+            if parsed > limit:
+                yield -1, 0, None, False
+                return
             ref = parse_cell_name(elem.get("r", ""))
             column = ref[1] if ref else column + 1
             if column <= max_column:

@@ -35,8 +35,8 @@ from .textnorm import normalize_label
 # A dense grid above this many cells goes to the streaming reader (calamine would
 # allocate rows × columns cells, ~16 bytes each, before we see any value).
 DENSE_CELL_LIMIT = 1_000_000
-# The streaming reader looks at this many leading columns and stops (marking the
-# sheet truncated) after this many non-empty cells: reading stays bounded.
+# The streaming reader keeps this many leading columns and stops (marking the sheet
+# truncated) after parsing this many cells: reading stays bounded in time and memory.
 STREAM_MAX_COLUMN = 64
 STREAM_CELL_LIMIT = 200_000
 
@@ -283,9 +283,10 @@ def _streamed_rows(package: ooxml.Package, part: str, state: _SheetRows) -> Iter
     strings = ooxml.shared_strings(package)
     current = 0
     values_list: list[object] = []
-    cells = ooxml.stream_cells(package, part, strings, STREAM_MAX_COLUMN)
-    for seen, (row, column, value, _formula) in enumerate(cells, start=1):
-        if seen > STREAM_CELL_LIMIT:
+    for row, column, value, _formula in ooxml.stream_cells(
+        package, part, strings, STREAM_MAX_COLUMN, STREAM_CELL_LIMIT
+    ):
+        if row < 0:
             state.truncated = True
             break
         if row != current:

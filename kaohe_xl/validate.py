@@ -240,13 +240,14 @@ def _sheet_found(sheet: RawSheet, raw: RawReturn, checked: Checked, wanted: Sequ
                 _problem(checked, "column_missing", f"找不到“{label}”列：请不要删除或改动表头", sheet=sheet.title)
             )
             ok = False
-    if sheet.truncated:
+    if sheet.truncated:  # a warning: the rows read are checked; items not reached are errors
         checked.problems.append(
-            _problem(
-                checked,
+            Problem(
                 "sheet_too_large",
-                "工作表数据量过大，只读取了前面一部分：请删除表格下方多余的内容",
+                "工作表数据量过大，只读取了前面一部分（其后的条目会报告为缺少）：请删除表格下方多余的内容",
+                file=checked.file,
                 sheet=sheet.title,
+                severity="warning",
             )
         )
     return ok

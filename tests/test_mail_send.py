@@ -202,9 +202,9 @@ def test_rejected_recipient_is_logged_and_the_rest_go_on(ready: Campaign, smtp_s
 
 
 def test_timeout_is_logged_and_the_rest_go_on(ready: Campaign, smtp_server: SmtpServer, test_cert: CertFiles) -> None:
-    configure(ready, smtp_server, test_cert, timeout=0.5)
+    configure(ready, smtp_server, test_cert, timeout=1)
     smtp_server.handler.stall_for = {"xishan@example.cn"}
-    smtp_server.handler.stall_seconds = 3
+    smtp_server.handler.stall_seconds = 4
     report = send(ready, "self", SMTP_PASSWORD)
     assert [r.status for r in report.results] == ["sent", "failed", "sent"]  # reconnected after the timeout
     assert report.results[1].error.startswith("timeout: ")

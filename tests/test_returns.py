@@ -152,7 +152,9 @@ def test_fifty_thousand_junk_rows_are_read_quickly(forms: Campaign, tmp_path: Pa
     assert not sheet.truncated
 
 
-def test_oversized_sheet_is_streamed_and_bounded(forms: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oversized_sheet_is_streamed_and_bounded(
+    forms: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from kaohe_xl import returns
 
     monkeypatch.setattr(returns, "STREAM_CELL_LIMIT", 5_000)

@@ -54,7 +54,8 @@ def test_assessor_states_follow_every_assessor_of_the_group(campaign: Campaign, 
     assert states["01"] == (ReturnState.OK, 1, "评分人：李明")
     assert states["03"] == (ReturnState.MISSING, 0, "")
     result = collect_one(
-        campaign, fill_assessor(campaign, "第一考核组", "赵芳", tmp_path / "b.xlsx", {"01": GOOD, "02": {**GOOD, "6": "Y"}})
+        campaign,
+        fill_assessor(campaign, "第一考核组", "赵芳", tmp_path / "b.xlsx", {"01": GOOD, "02": {**GOOD, "6": "Y"}}),
     )
     assert (result.rater, result.revision, result.status) == ("赵芳", 1, "invalid")
     states = _states(campaign, FormKind.ASSESSOR)

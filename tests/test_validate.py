@@ -197,9 +197,7 @@ def test_forged_unit_id_breaks_the_signature(forms: Campaign, tmp_path: Path) ->
     assert checked.rejected and checked.values == []
 
 
-def test_form_of_another_campaign_is_rejected(
-    forms: Campaign, make_campaign: Any, tmp_path: Path
-) -> None:
+def test_form_of_another_campaign_is_rejected(forms: Campaign, make_campaign: Any, tmp_path: Path) -> None:
     other = generated(make_campaign())
     checked = check(forms, fill_self(other, "01", tmp_path / "other.xlsx"))
     assert [(p.code, p.value) for p in checked.problems] == [("wrong_campaign", other.id)]
@@ -235,3 +233,24 @@ def test_assessor_return_needs_the_assessor_name(forms: Campaign, tmp_path: Path
         ("over_max", title_02, cell_of(wb[title_02], "1", layout.H_ASSESSOR_SCORE), "1"),
     ]
     assert {(v.unit_id, v.key) for v in checked.values} == {(u, i) for u in ("01", "02") for i in GOOD}
+
+
+def test_oversized_sheet_is_a_warning_when_every_item_was_read(
+    forms: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from _returns_helpers import rewrite_part, sheet_part
+
+    from kaohe_xl import returns
+
+    monkeypatch.setattr(returns, "STREAM_CELL_LIMIT", 2_000)
+    path = fill_self(forms, "01", tmp_path / "big.xlsx")
+    junk = b"".join(b'<row r="%d"><c r="ZZ%d"><v>1</v></c></row>' % (r, r) for r in range(100, 5000))
+
+    def append(xml: bytes) -> bytes:
+        end = xml.index(b"</sheetData>")
+        return xml[:end] + junk + xml[end:]
+
+    rewrite_part(path, sheet_part(path, layout.SELF_SHEET), append)
+    checked = check(forms, path)
+    assert [(p.code, p.severity) for p in checked.problems] == [("sheet_too_large", "warning")]
+    assert not checked.has_errors and len(checked.values) == 6
