@@ -29,6 +29,7 @@ import yaml
 
 from .errors import CampaignError, RubricError
 from .layout import form_filename
+from .mail_config import default_mail_config
 from .rubric import FormKind, Rubric
 from .rubric_load import load_rubric
 from .store import connect, get_meta, set_meta
@@ -126,7 +127,7 @@ class Campaign:
             "created_at": old_config.get("created_at", now_text()),
             "rubric": rubric_rel,
             "units": units_rel,
-            "mail": old_config.get("mail", {}),
+            "mail": old_config.get("mail") or default_mail_config(),
         }
         config.update({k: v for k, v in old_config.items() if k not in config})
         for folder in ("forms", "inbox", "archive", "output"):

@@ -26,31 +26,26 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import os
 import sqlite3
 import time
-import zipfile
-import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import store
 from .campaign import Campaign, now_text
+from .identify import Expected, form_kind
 from .problems import Problem, errors_in
+from .received import Incoming, discover, expand
 from .returns import ReturnBook, ReturnReadError
 from .rubric import FormKind
 from .status import collection_status, latest_records
 from .textnorm import format_decimal
-from .validate import Checked, Expected, check_return
+from .validate import Checked, check_return
 
-__all__ = ["CollectReport", "FileResult", "collect", "collection_status", "latest_records"]
+__all__ = ["CollectReport", "FileResult", "collect", "collection_status", "discover", "latest_records"]
 
-# Not returns: Excel/WPS lock files (~$名称.xlsx), OS litter, macOS resource forks in zips.
-_SKIP_PREFIXES = ("~$", ".~", ".")
-_SKIP_NAMES = {"thumbs.db", "desktop.ini"}
-_MAX_ZIP_DEPTH = 3
 _PROGRESS_FROM = 10  # show a progress bar for more files than this
 _STALE_SECONDS = 60
 
@@ -137,16 +132,6 @@ class CollectReport:
         return text + f"，拒收 {self.rejected} 份，重复 {self.duplicates} 份"
 
 
-@dataclass(frozen=True)
-class Incoming:
-    """A received file's bytes, its own name and where it came from (path or zip!member)."""
-
-    name: str
-    source: str
-    data: bytes
-    error: Problem | None = None  # set when the container could not be expanded
-
-
 def collect(
     campaign: Campaign,
     paths: Iterable[str | Path],
@@ -185,88 +170,6 @@ def collect(
         if bar is not None:
             bar.close()
     return report
-
-
-def discover(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named directly, and every file below the folders named, in sorted order."""
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw).expanduser()
-        if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and not _skipped(p.name))
-        else:
-            found.append(path)
-    return found
-
-
-def _skipped(name: str) -> bool:
-    return name.startswith(_SKIP_PREFIXES) or name.lower() in _SKIP_NAMES
-
-
-def expand(path: Path) -> Iterator[Incoming]:
-    """The file itself, or the members of a zip archive (recursively, by content)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        problem = Problem("unreadable", f"无法读取文件（{exc.strerror or exc}）", file=path.name)
-        yield Incoming(path.name, str(path), b"", problem)
-        return
-    yield from _expand(path.name, str(path), data, 0)
-
-
-def _expand(name: str, source: str, data: bytes, depth: int) -> Iterator[Incoming]:
-    # A zip without [Content_Types].xml is an archive of files, not an Office package.
-    archive = _plain_zip(data) if depth < _MAX_ZIP_DEPTH else None
-    if archive is None:
-        yield Incoming(name, source, data)
-        return
-    with archive:
-        for info in archive.infolist():
-            member = _member_name(info)
-            base = member.rstrip("/").rsplit("/", 1)[-1]
-            if info.is_dir() or member.startswith("__MACOSX/") or _skipped(base):
-                continue
-            try:
-                content = archive.read(info)
-            except (RuntimeError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
-                # Encrypted or damaged member: keep the whole archive, quarantined.
-                problem = Problem("bad_archive", f"压缩包中的“{member}”无法解压（加密或损坏：{exc}）", file=name)
-                yield Incoming(name, source, data, problem)
-                return
-            yield from _expand(base, f"{source}!{member}", content, depth + 1)
-
-
-def _plain_zip(data: bytes) -> zipfile.ZipFile | None:
-    if not data.startswith(b"PK\x03\x04"):
-        return None
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
-        return None
-    if "[Content_Types].xml" in archive.namelist():
-        archive.close()
-        return None
-    return archive
-
-
-def _member_name(info: zipfile.ZipInfo) -> str:
-    """The member's real name: zips made on Chinese Windows store GBK names unflagged.
-
-    Without the UTF-8 flag (bit 11) Python decodes names as cp437; undo that and try
-    UTF-8 (macOS, 7-Zip) then GB18030 (Windows 资源管理器, WinRAR).
-    """
-    if info.flag_bits & 0x800:
-        return info.filename
-    try:
-        raw = info.filename.encode("cp437")
-    except UnicodeEncodeError:
-        return info.filename
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return info.filename
 
 
 def _collect_one(conn: sqlite3.Connection, campaign: Campaign, expected: Expected, incoming: Incoming) -> FileResult:
@@ -327,7 +230,7 @@ def analyse(incoming: Incoming, expected: Expected) -> tuple[str, Checked]:
     try:
         with ReturnBook.open(incoming.data, incoming.name) as book:
             meta = book.metadata()
-            raw = book.read(meta, expected.keys_for(_kind_of(meta))) if meta else None
+            raw = book.read(meta, expected.keys_for(form_kind(meta))) if meta else None
     except ReturnReadError as exc:
         checked.problems.append(Problem(exc.code, str(exc), file=incoming.name))
         return "quarantined", checked
@@ -356,13 +259,6 @@ def analyse(incoming: Incoming, expected: Expected) -> tuple[str, Checked]:
     if checked.rejected:
         return "rejected", checked
     return ("invalid" if checked.has_errors else "accepted"), checked
-
-
-def _kind_of(meta: dict[str, str]) -> FormKind | None:
-    try:
-        return FormKind(meta.get("form_kind", ""))
-    except ValueError:
-        return None
 
 
 def _store(

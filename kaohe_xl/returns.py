@@ -147,7 +147,9 @@ class ReturnBook:
         try:
             package = ooxml.Package(zipfile.ZipFile(io.BytesIO(data)))
         except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
-            raise ReturnReadError("corrupt_file", f"文件已损坏（压缩包不完整：{exc}），请对方重新发送") from exc
+            raise ReturnReadError(
+                "corrupt_file", "文件已损坏（压缩包不完整，可能下载或保存未完成），请对方重新发送"
+            ) from exc
         if not package.has(ooxml.WORKBOOK_PART):
             if package.has("word/document.xml"):
                 raise ReturnReadError(

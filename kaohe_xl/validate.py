@@ -14,8 +14,9 @@ sheet protection by anyone with a search engine. Each value is checked again:
 - tamper evidence: the locked columns (``编号``, ``考核内容``, ``分值``; on rater sheets
   the unit name) must equal the rubric, every item row must be present once.
 
-Identification problems (not our form, another campaign, forged metadata) make the
-file *rejected*; all other problems are stored with the return (state 待核实).
+Identification (:mod:`kaohe_xl.identify`) comes first: not our form, another campaign or
+forged metadata make the file *rejected*; all other problems are stored with the return
+(state 待核实).
 """
 
 from __future__ import annotations
@@ -26,33 +27,13 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from . import layout
+from .identify import REJECT_CODES, Expected, identify
 from .problems import Problem, errors_in
 from .returns import RawCell, RawReturn, RawSheet
 from .rubric import FormKind, Item, Rubric
 from .textnorm import clean_text, format_decimal, normalize_label, parse_decimal
-from .units import Unit
 
-# Problems that mean "this is not a usable form of this campaign": the file is rejected.
-REJECT_CODES = frozenset({"not_a_form", "wrong_campaign", "bad_signature", "unknown_form", "unknown_subject"})
-
-
-@dataclass(frozen=True)
-class Expected:
-    """What a return of this campaign must match (everything validation needs, no I/O)."""
-
-    campaign_id: str
-    secret: str
-    rubric: Rubric
-    units: tuple[Unit, ...]
-
-    def unit_ids(self) -> set[str]:
-        return {unit.id for unit in self.units}
-
-    def keys_for(self, kind: FormKind | None) -> set[str]:
-        """The ids the 编号 column must hold: item ids, or unit ids on rater sheets."""
-        if kind is FormKind.RATER:
-            return self.unit_ids()
-        return {item.id for item in self.rubric.items}
+__all__ = ["REJECT_CODES", "Checked", "Expected", "Value", "check_return"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +63,7 @@ class Checked:
 
     @property
     def rejected(self) -> bool:
+        """True when the file is not a usable form of this campaign."""
         return any(p.code in REJECT_CODES for p in self.problems)
 
     @property
@@ -92,8 +74,11 @@ class Checked:
 def check_return(raw: RawReturn, expected: Expected) -> Checked:
     """Identify the return by its signed metadata, then check every value and locked cell."""
     checked = Checked(raw.name)
-    if not _identify(raw, expected, checked):
+    found = identify(raw.meta, expected, raw.name)
+    if isinstance(found, Problem):
+        checked.problems.append(found)
         return checked
+    checked.kind, checked.subject_id, checked.rater = found
     outdated = raw.meta.get(layout.META_RUBRIC_HASH, "") != expected.rubric.content_hash()
     if outdated:
         checked.problems.append(
@@ -134,66 +119,6 @@ def _problem(
             value=_shown(cell.value) if value is None else value,
         )
     return Problem(code, message, file=checked.file, sheet=sheet, item=item, value=value or "")
-
-
-def _identify(raw: RawReturn, expected: Expected, checked: Checked) -> bool:
-    meta = raw.meta
-    reject = checked.problems.append
-    if not meta:
-        reject(
-            _problem(checked, "not_a_form", "不是本系统下发的考核表（缺少隐藏的标识表）：请使用下发的表格填写后发送")
-        )
-        return False
-    if meta.get(layout.META_CAMPAIGN, "") != expected.campaign_id:
-        reject(
-            _problem(
-                checked,
-                "wrong_campaign",
-                f"这份表格属于另一次考核（标识 {meta.get(layout.META_CAMPAIGN, '') or '空'}），不是本次考核下发的表格",
-                value=meta.get(layout.META_CAMPAIGN, ""),
-            )
-        )
-        return False
-    if not layout.verify_metadata(expected.secret, meta):
-        reject(
-            _problem(
-                checked,
-                "bad_signature",
-                "表格的隐藏标识被改动过（签名不符），无法确认是哪个单位的表：请使用原始下发的表格重新填写",
-                value=meta.get(layout.META_SUBJECT, ""),
-            )
-        )
-        return False
-    kind, subject = raw.kind, meta.get(layout.META_SUBJECT, "")
-    if kind is None:
-        reject(_problem(checked, "unknown_form", "无法识别的表格类型", value=meta.get(layout.META_KIND, "")))
-        return False
-    checked.kind = kind
-    rubric = expected.rubric
-    known = {
-        FormKind.SELF: expected.unit_ids(),
-        FormKind.ASSESSOR: {unit.assessor_group for unit in expected.units},
-        FormKind.RATER: {r for s in rubric.sources_of(FormKind.RATER) for r in s.raters},
-    }[kind]
-    if subject not in known:
-        reject(
-            _problem(
-                checked,
-                "unknown_subject",
-                f"表格所属的“{subject}”不在本次考核的名单中（名单可能已修改）：请核对单位名单或重新生成表格",
-                value=subject,
-            )
-        )
-        return False
-    if kind is FormKind.RATER:
-        source = meta.get(layout.META_SOURCE, "")
-        if source not in {s.name for s in rubric.sources_of(FormKind.RATER)}:
-            reject(_problem(checked, "unknown_subject", f"评分来源“{source}”不在考核细则中", value=source))
-            return False
-        checked.subject_id, checked.rater = source, subject
-    else:
-        checked.subject_id = subject
-    return True
 
 
 def _check_assessor_name(raw: RawReturn, checked: Checked) -> None:

@@ -390,3 +390,31 @@ def build_corpus(campaign: Campaign, other: Campaign, folder: Path) -> dict[str,
     (folder / "not_excel.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     add(Case(folder / "not_excel.pdf", "quarantined", (("not_xlsx", "", "", ""),)))
     return cases
+
+
+def main(target: Path) -> None:
+    """Write a sample campaign and the corpus of returns to ``target`` (for a person to open)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import write_rubric_workbook, write_units_workbook
+
+    from kaohe_xl.printing import find_soffice, recalculate
+
+    made = {}
+    for name in ("campaign", "other_campaign"):
+        (target / "src").mkdir(parents=True, exist_ok=True)
+        rubric = write_rubric_workbook(target / "src" / f"{name}_细则.xlsx")
+        units = write_units_workbook(target / "src" / f"{name}_单位.xlsx")
+        made[name] = generated(Campaign.init(target / name, rubric, units))
+    cases = build_corpus(made["campaign"], made["other_campaign"], target / "returns")
+    if find_soffice() is not None:
+        recalculate(cases["ok.xlsx"].path, target / "returns" / "libreoffice_saved.xlsx")
+    for name, case in sorted(cases.items()):
+        print(f"{name:32} {case.status:12} {' '.join(code for code, *_ in case.issues)}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "returns-corpus"))

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import zipfile
 from pathlib import Path
 
@@ -236,17 +237,22 @@ def test_encrypted_zip_member_quarantines_the_archive(fresh: Campaign, tmp_path:
 
 _KILL_SCRIPT = textwrap.dedent(
     """
-    import sys
+    import sys, time
     from kaohe_xl.campaign import Campaign
     from kaohe_xl.collect import collect
-    collect(Campaign.open(sys.argv[1]), [sys.argv[2]], on_result=lambda r: print(r.status, flush=True))
+
+    def report(result):
+        print(result.status, flush=True)
+        time.sleep(0.01)  # give the parent time to aim its kill inside the batch
+
+    collect(Campaign.open(sys.argv[1]), [sys.argv[2]], on_result=report)
     print("done", flush=True)
     """
 )
 
 
-def _run_and_kill(campaign: Campaign, folder: Path, after: int | None) -> list[str]:
-    """Run collect in a child; SIGKILL it once ``after`` files were stored (None: let it finish)."""
+def _run_and_kill(campaign: Campaign, folder: Path, after: int | None, delay: float = 0.0) -> list[str]:
+    """Run collect in a child; SIGKILL it ``delay`` s after ``after`` results (None: let it finish)."""
     child = subprocess.Popen(
         [sys.executable, "-c", _KILL_SCRIPT, str(campaign.root), str(folder)],
         stdout=subprocess.PIPE,
@@ -257,11 +263,26 @@ def _run_and_kill(campaign: Campaign, folder: Path, after: int | None) -> list[s
     for line in child.stdout:
         seen.append(line.strip())
         if after is not None and len(seen) >= after:
-            os.kill(child.pid, signal.SIGKILL)  # mid-batch, possibly mid-transaction
+            time.sleep(delay)  # lands in the callback's pause or inside the next file's work
+            os.kill(child.pid, signal.SIGKILL)
             break
     child.wait(timeout=120)
     child.stdout.close()
     return seen
+
+
+def _no_half_records(campaign: Campaign) -> None:
+    """Every stored file has its archive copy; every accepted file one complete submission."""
+    for sha, status, archive_path in rows(campaign, "SELECT sha256, status, archive_path FROM files"):
+        assert (campaign.root / archive_path).read_bytes()[:2] == b"PK", sha
+        per_file = rows(
+            campaign,
+            "SELECT COUNT(DISTINCT s.id), COUNT(c.item_id) FROM submissions s JOIN files f ON f.id = s.file_id"
+            " LEFT JOIN scores c ON c.submission_id = s.id WHERE f.sha256 = ?",
+            sha,
+        )
+        assert per_file == ([(1, 6)] if status == "accepted" else [(0, 0)])
+    assert rows(campaign, "SELECT COUNT(*) FROM submissions WHERE file_id NOT IN (SELECT id FROM files)") == [(0,)]
 
 
 def test_store_survives_an_interrupted_collect(fresh: Campaign, tmp_path: Path) -> None:
@@ -271,14 +292,18 @@ def test_store_survives_an_interrupted_collect(fresh: Campaign, tmp_path: Path) 
         unit = ("01", "02", "03")[n % 3]
         paths.append(fill_self(fresh, unit, folder / f"{n:02d}.xlsx", {**GOOD, "1": n % 5 * 0.5 + 1, "2": n % 3}))
     digests = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in paths)
-    first = _run_and_kill(fresh, folder, after=3)
-    assert "done" not in first
-    second = _run_and_kill(fresh, folder, after=len(first) + 3)  # earlier ones come back as duplicates
-    assert "done" not in second
+    interrupted = 0
+    for after, delay in ((2, 0.0), (5, 0.012), (8, 0.006)):
+        seen = _run_and_kill(fresh, folder, after=after, delay=delay)
+        interrupted += "done" not in seen
+        _no_half_records(fresh)
+    assert interrupted >= 1  # at least one kill landed mid-batch
+    stored_before = rows(fresh, "SELECT COUNT(*) FROM files")[0][0]
     last = _run_and_kill(fresh, folder, after=None)
     assert last[-1] == "done"
-    assert last.count("duplicate") >= 3
+    assert last.count("duplicate") == stored_before  # earlier runs' files are not stored again
     # no duplicates, no loss: every file once, every return once, revisions 1..n per unit
+    _no_half_records(fresh)
     assert sorted(r[0] for r in rows(fresh, "SELECT sha256 FROM files")) == digests
     assert rows(fresh, "SELECT COUNT(*) FROM submissions") == [(12,)]
     assert rows(fresh, "SELECT COUNT(*) FROM scores") == [(72,)]
@@ -287,7 +312,7 @@ def test_store_survives_an_interrupted_collect(fresh: Campaign, tmp_path: Path) 
     assert rows(fresh, "PRAGMA integrity_check") == [("ok",)]
     archived = sorted(p.name[:64] for p in fresh.archive_dir.iterdir() if not p.name.startswith("."))
     assert archived == digests
-    assert latest_records(fresh) and len(latest_records(fresh)) == 18
+    assert len(latest_records(fresh)) == 18
 
 
 def test_cli_exit_code_is_zero_when_every_file_was_accepted(fresh: Campaign, tmp_path: Path) -> None:

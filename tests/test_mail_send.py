@@ -361,7 +361,18 @@ def test_cli_send_remind_and_errors(ready: Campaign, smtp_server: SmtpServer, tm
         assert not path.is_file() or SMTP_PASSWORD.encode() not in path.read_bytes(), path
 
 
-def test_cli_writes_the_settings_template_first(campaign: Campaign) -> None:
+def test_init_writes_the_mail_template_and_send_names_what_is_missing(campaign: Campaign) -> None:
+    mail = campaign.config["mail"]
+    assert mail["smtp"]["password_env"] == "KAOHE_SMTP_PASSWORD" and "{单位名称}" in mail["templates"]["self"]["body"]
+    generate_forms(campaign, [FormKind.SELF])
+    result = run_cli("send", str(campaign.root), env={"KAOHE_SMTP_PASSWORD": "x"})
+    assert result.exit_code == 1
+    assert "campaign.yaml" in result.output and "mail.smtp" in result.output and "host" in result.output
+
+
+def test_cli_writes_the_settings_template_into_an_older_campaign(campaign: Campaign) -> None:
+    campaign.config["mail"] = {}  # a campaign.yaml written before init wrote mail defaults
+    campaign.save_config()
     generate_forms(campaign, [FormKind.SELF])
     result = run_cli("send", str(campaign.root), env={"KAOHE_SMTP_PASSWORD": "x"})
     assert result.exit_code == 1
