@@ -1,3 +1,84 @@
-"""kaohe-xl: run an annual target-management assessment (目标管理考核) in Excel workbooks."""
+"""kaohe-xl: run an annual target-management assessment (目标管理考核) in Excel workbooks.
+
+The public API, imported lazily so that ``kaohe --help`` stays fast::
+
+    from kaohe_xl import Campaign, collect_returns, generate_forms, write_summary
+
+    campaign = Campaign.init("2023老干部考核", "细则.xlsx", "单位.xlsx")
+    generate_forms(campaign)
+    collect_returns(campaign, ["回收"])
+    write_summary(campaign, pdf=True)
+
+(``collect_returns`` is :func:`kaohe_xl.collect.collect`; the package attribute
+``collect`` is that module, so the function is exported under a name of its own.)
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    "Campaign": "campaign",
+    "load_rubric": "rubric_load",
+    "Rubric": "rubric",
+    "FormKind": "rubric",
+    "ItemKind": "rubric",
+    "load_units": "units",
+    "Problem": "problems",
+    "KaoheError": "errors",
+    "generate_forms": "forms",
+    "collect_returns": "collect",
+    "collection_status": "status",
+    "latest_records": "status",
+    "status_report": "status",
+    "write_summary": "summary",
+    "write_feedback": "feedback",
+    "export_results": "export",
+    "run_demo": "demo",
+}
+__all__ = [
+    "Campaign",
+    "FormKind",
+    "ItemKind",
+    "KaoheError",
+    "Problem",
+    "Rubric",
+    "__version__",
+    "collect_returns",
+    "collection_status",
+    "export_results",
+    "generate_forms",
+    "latest_records",
+    "load_rubric",
+    "load_units",
+    "run_demo",
+    "status_report",
+    "write_feedback",
+    "write_summary",
+]
+
+if TYPE_CHECKING:
+    from .campaign import Campaign
+    from .collect import collect as collect_returns
+    from .demo import run_demo
+    from .errors import KaoheError
+    from .export import export_results
+    from .feedback import write_feedback
+    from .forms import generate_forms
+    from .problems import Problem
+    from .rubric import FormKind, ItemKind, Rubric
+    from .rubric_load import load_rubric
+    from .status import collection_status, latest_records, status_report
+    from .summary import write_summary
+    from .units import load_units
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        module = import_module(f".{_EXPORTS[name]}", __name__)
+        return getattr(module, "collect" if name == "collect_returns" else name)
+    raise AttributeError(f"module 'kaohe_xl' has no attribute {name!r}")

@@ -48,7 +48,7 @@ class DemoReport:
 
 def samples_dir() -> Path:
     """The bundled samples folder (installed as package data ``kaohe_xl.samples``)."""
-    from . import samples  # type: ignore[attr-defined]  # mapped from samples/ by setup.cfg
+    from . import samples  # mapped from samples/ by setup.cfg
 
     return Path(samples.__file__).parent
 

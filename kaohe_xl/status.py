@@ -119,7 +119,9 @@ def collection_status(campaign: Campaign) -> list[UnitState]:
                     unit.id,
                     FormKind.ASSESSOR,
                     ReturnState.INVALID if bad else ReturnState.OK,
-                    sum(f.revisions for _, f in returned),
+                    # several assessors each return a copy: show the newest version number
+                    # among them, not a sum that would read like a later revision
+                    max(f.revisions for _, f in returned),
                     max(f.received_at for _, f in returned),
                     f"{bad[0][0] or '评分人未填'}：{bad[0][1].note}" if bad else f"评分人：{names}",
                 )

@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from kaohe_xl import layout
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.cli import main
 from kaohe_xl.demo import MARKER, run_demo
-from kaohe_xl import layout
 from kaohe_xl.errors import CampaignError
 from kaohe_xl.fill import find_columns, item_rows, read_metadata
 from kaohe_xl.records import ReturnState

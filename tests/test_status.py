@@ -59,11 +59,17 @@ def test_assessor_states_follow_every_assessor_of_the_group(campaign: Campaign, 
     )
     assert (result.rater, result.revision, result.status) == ("赵芳", 1, "invalid")
     states = _states(campaign, FormKind.ASSESSOR)
-    assert states["01"][:2] == (ReturnState.INVALID, 2)
+    # two assessors' first copies: still version 1, not "version 2"
+    assert states["01"][:2] == (ReturnState.INVALID, 1)
     assert states["01"][2].startswith("赵芳：")
     records = latest_records(campaign, FormKind.ASSESSOR)
     assert {(r.rater, r.source) for r in records} == {("李明", "考核组")}
     assert len(records) == 12
+    # 赵芳 sends a corrected copy: her second revision, and the group is complete again
+    result = collect_one(campaign, fill_assessor(campaign, "第一考核组", "赵芳", tmp_path / "c.xlsx", full))
+    assert (result.rater, result.revision, result.status) == ("赵芳", 2, "accepted")
+    assert _states(campaign, FormKind.ASSESSOR)["01"] == (ReturnState.OK, 2, "评分人：李明、赵芳")
+    assert {r.rater for r in latest_records(campaign, FormKind.ASSESSOR)} == {"李明", "赵芳"}
 
 
 def test_rater_forms_are_tracked_per_unit_and_rater(sample_campaign: Callable[[str], Campaign], tmp_path: Path) -> None:
