@@ -189,34 +189,13 @@ def _check_item_sheet(
     score_label, remark_label = layout.SCORE_HEADER[kind], layout.REMARK_HEADER[kind]
     if not _sheet_found(sheet, raw, checked, (layout.H_ID, *layout.LOCKED_HEADERS[1:], score_label)):
         return
-    rows: dict[str, list[Mapping[str, RawCell]]] = {}
-    for row in sheet.rows:
-        rows.setdefault(row.key, []).append(row.cells)
     score_key, remark_key = normalize_label(score_label), normalize_label(remark_label)
+    expected_rows = [(item.id, f"条目 {item.id}（{item.content}）", "请删除复制出来的行") for item in rubric.items]
+    found_rows = _rows_for(sheet, checked, expected_rows)
     for item in rubric.items:
-        found = rows.get(item.id, [])
-        if not found:
-            checked.problems.append(
-                _problem(
-                    checked,
-                    "item_missing",
-                    f"缺少条目 {item.id}（{item.content}）这一行：请不要删除行",
-                    sheet=sheet.title,
-                    item=item.id,
-                )
-            )
+        cells = found_rows.get(item.id)
+        if cells is None:
             continue
-        cells = found[0]
-        if len(found) > 1:
-            checked.problems.append(
-                _problem(
-                    checked,
-                    "item_duplicate",
-                    f"条目 {item.id} 出现了 {len(found)} 次：请删除复制出来的行",
-                    sheet=sheet.title,
-                    item=item.id,
-                )
-            )
         if compare_locked:
             _compare_locked(cells, item, checked)
         score = cells[score_key]
@@ -234,6 +213,32 @@ def _check_item_sheet(
                 score.cell,
             )
         )
+
+
+def _rows_for(
+    sheet: RawSheet, checked: Checked, wanted: list[tuple[str, str, str]]
+) -> dict[str, Mapping[str, RawCell]]:
+    """The row of each wanted key (item id or unit id), by the key in the 编号 column.
+
+    ``wanted`` holds (key, what it is for messages, advice for a duplicated row). A key
+    with no row is an ``item_missing`` problem; a key found twice is ``item_duplicate``
+    and its first row counts.
+    """
+    rows: dict[str, list[Mapping[str, RawCell]]] = {}
+    for row in sheet.rows:
+        rows.setdefault(row.key, []).append(row.cells)
+    found: dict[str, Mapping[str, RawCell]] = {}
+    for key, what, advice in wanted:
+        matches = rows.get(key, [])
+        if not matches:
+            message = f"缺少{what}这一行：请不要删除行"
+            checked.problems.append(_problem(checked, "item_missing", message, sheet=sheet.title, item=key))
+            continue
+        if len(matches) > 1:
+            message = f"{what.split('（')[0]} 出现了 {len(matches)} 次" + (f"：{advice}" if advice else "")
+            checked.problems.append(_problem(checked, "item_duplicate", message, sheet=sheet.title, item=key))
+        found[key] = matches[0]
+    return found
 
 
 def _compare_locked(cells: Mapping[str, RawCell], item: Item, checked: Checked) -> None:
@@ -332,29 +337,11 @@ def _check_rater_sheet(raw: RawReturn, expected: Expected, checked: Checked) -> 
     sheet = raw.sheets[0]
     if not _sheet_found(sheet, raw, checked, (layout.H_ID, layout.H_UNIT_NAME, *(c.name for c in categories))):
         return
-    rows: dict[str, list[Mapping[str, RawCell]]] = {}
-    for row in sheet.rows:
-        rows.setdefault(row.key, []).append(row.cells)
+    found_rows = _rows_for(sheet, checked, [(unit.id, f"单位 {unit.id}（{unit.name}）", "") for unit in expected.units])
     for unit in expected.units:
-        found = rows.get(unit.id, [])
-        if not found:
-            checked.problems.append(
-                _problem(
-                    checked,
-                    "item_missing",
-                    f"缺少单位 {unit.id}（{unit.name}）这一行：请不要删除行",
-                    sheet=sheet.title,
-                    item=unit.id,
-                )
-            )
+        cells = found_rows.get(unit.id)
+        if cells is None:
             continue
-        cells = found[0]
-        if len(found) > 1:
-            checked.problems.append(
-                _problem(
-                    checked, "item_duplicate", f"单位 {unit.id} 出现了 {len(found)} 次", sheet=sheet.title, item=unit.id
-                )
-            )
         name = cells.get(normalize_label(layout.H_UNIT_NAME))
         if name is not None and normalize_label(name.value) != normalize_label(unit.name):
             checked.problems.append(
