@@ -21,6 +21,8 @@ Rules that keep the copies identical to a direct build:
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
 import os
 import re
@@ -179,7 +181,10 @@ def write_atomic(path: Path, data: bytes) -> None:
         tmp.write_bytes(data)
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the temporary may not exist (name too long, disk full)
+            tmp.unlink(missing_ok=True)
+        if exc.errno == errno.ENAMETOOLONG:
+            raise OutputError(f"无法写入 {path}：文件名或路径太长，请把考核目录放到较短的路径下") from exc
         raise OutputError(
             f"无法写入 {path}（{exc.strerror or exc}）：如果该文件正在 Excel/WPS 中打开，请关闭后重试"
         ) from exc

@@ -127,7 +127,9 @@ def write_details(ws: Worksheet, results: Results) -> None:
         put_number(ws, row, 4, item.points)
         put_text(ws, row, 5, item.kind.value)
         for n, unit in enumerate(units, start=len(fixed) + 1):
-            score = results.item_score(unit.unit_id, results.primary, item.id)
+            # a 待核实 return's older valid values are not the unit's current scores
+            current = unit.source_states.get(results.primary) is ReturnState.OK
+            score = results.item_score(unit.unit_id, results.primary, item.id) if current else None
             if item.kind is ItemKind.VETO:
                 cell = put_text(ws, row, n, _mark(score.veto if score else None))
                 if score is not None and score.veto:

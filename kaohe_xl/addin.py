@@ -43,16 +43,22 @@ class CallingBook(Protocol):
         """Write ``{defined name: value}`` into the control workbook's named cells."""
         ...
 
-    def open_path(self, path: Path) -> None:
-        """Show a result: open a workbook in the spreadsheet program, a folder in the file manager."""
+    def open_path(self, path: Path) -> bool:
+        """Show a result: open a workbook in the spreadsheet program, a folder in the file manager.
+
+        Returns False when nothing was opened (no program to open it, or not asked to).
+        """
         ...
 
     def close_workbook(self, path: Path) -> None:
         """Close ``path`` if it is open, so that it can be replaced (generated outputs only)."""
         ...
 
-    def print_sheet(self, workbook: Path, sheet: str) -> None:
-        """Print one sheet of a workbook with the spreadsheet program's own printing."""
+    def print_sheet(self, workbook: Path, sheet: str) -> bool:
+        """Print one sheet of a workbook with the spreadsheet program's own printing.
+
+        Returns False when nothing was sent to a printer.
+        """
         ...
 
     def alert(self, message: str) -> None:
@@ -92,8 +98,9 @@ def _generate(campaign: Campaign, book: CallingBook) -> ActionResult:
     from .forms import generate_forms
 
     report = generate_forms(campaign)
-    book.open_path(campaign.forms_dir)
-    return ActionResult("kh_generate", True, report.summary(), f"保存在 {campaign.forms_dir}", [campaign.forms_dir])
+    shown = book.open_path(campaign.forms_dir)
+    detail = f"保存在 {campaign.forms_dir}" + ("" if shown else "（未自动打开）")
+    return ActionResult("kh_generate", True, report.summary(), detail, [campaign.forms_dir])
 
 
 def _collect(campaign: Campaign, book: CallingBook) -> ActionResult:
@@ -111,7 +118,8 @@ def _collect(campaign: Campaign, book: CallingBook) -> ActionResult:
     if summary.note:
         lines.append(summary.note)
     status = f"{report.summary()}；汇总表已更新"
-    book.open_path(summary.path)
+    if not book.open_path(summary.path):
+        lines.append(f"汇总表：{summary.path}（未自动打开）")
     return ActionResult("kh_collect", True, status, "\n".join(lines) or "没有退回或待核实的文件", [summary.path])
 
 
@@ -140,13 +148,19 @@ def _print(campaign: Campaign, book: CallingBook) -> ActionResult:
     if not path.exists():
         path = write_summary(campaign).path
         made = "（刚生成）"
-    book.print_sheet(path, SUMMARY_SHEET)
-    return ActionResult("kh_print", True, f"已发送到打印机：{path.name} 的“{SUMMARY_SHEET}”工作表{made}", str(path))
+    if book.print_sheet(path, SUMMARY_SHEET):
+        status = f"已发送到打印机：{path.name} 的“{SUMMARY_SHEET}”工作表{made}"
+    else:  # kaohe addin run --no-open, or no program here that prints .xlsx
+        status = f"未打印：汇总表已准备好{made}，请打开 {path.name} 打印“{SUMMARY_SHEET}”工作表"
+    return ActionResult("kh_print", True, status, str(path))
 
 
 def _open_folder(campaign: Campaign, book: CallingBook) -> ActionResult:
-    book.open_path(campaign.root)
-    return ActionResult("kh_open_folder", True, f"已打开考核目录 {campaign.root}", "", [campaign.root])
+    if book.open_path(campaign.root):
+        status = f"已打开考核目录 {campaign.root}"
+    else:
+        status = f"考核目录：{campaign.root}（未自动打开）"
+    return ActionResult("kh_open_folder", True, status, "", [campaign.root])
 
 
 BUTTONS: tuple[Button, ...] = (
@@ -260,18 +274,17 @@ class FileBook:
     def write_status(self, control_workbook: Path, values: Mapping[str, object]) -> None:
         control.write_status(control_workbook, values)
 
-    def open_path(self, path: Path) -> None:
+    def open_path(self, path: Path) -> bool:
         self.opened.append(path)
-        if self.launch:
-            _os_open(path)
+        return self.launch and _os_open(path)
 
     def close_workbook(self, path: Path) -> None:
         self.closed.append(path)
 
-    def print_sheet(self, workbook: Path, sheet: str) -> None:
+    def print_sheet(self, workbook: Path, sheet: str) -> bool:
         self.printed.append((workbook, sheet))
-        if self.launch:
-            _os_open(workbook, verb="print")
+        # Only Windows has a "print" verb for files; elsewhere opening is not printing.
+        return self.launch and sys.platform == "win32" and _os_open(workbook, verb="print")
 
     def alert(self, message: str) -> None:
         self.alerts.append(message)
@@ -311,37 +324,45 @@ class XlwingsBook:
                 live.names[name].refers_to_range.value = value
         live.save()
 
-    def open_path(self, path: Path) -> None:
+    def open_path(self, path: Path) -> bool:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             book = self._open_book(path) or self.book.app.books.open(str(path))
             book.activate()
-        else:
-            _os_open(path)
+            return True
+        return _os_open(path)
 
     def close_workbook(self, path: Path) -> None:
         book = self._open_book(path)
         if book is not None and book.fullname != self.book.fullname:
             book.close()
 
-    def print_sheet(self, workbook: Path, sheet: str) -> None:
+    def print_sheet(self, workbook: Path, sheet: str) -> bool:
         book = self._open_book(workbook) or self.book.app.books.open(str(workbook))
         if sys.platform == "win32":
             book.api.Worksheets(sheet).PrintOut()  # Excel's own printing, with the sheet's page setup
         else:
             book.sheets[sheet].api.print_out()  # macOS Excel through appscript
+        return True
 
     def alert(self, message: str) -> None:
         self.book.app.alert(message, title=TITLE)
 
 
-def _os_open(path: Path, verb: str = "open") -> None:
-    """Hand a file or folder to the operating system (Explorer, Finder, xdg-open)."""
-    if sys.platform == "win32":
-        os.startfile(path, verb)  # "print" prints with the program registered for .xlsx
-    elif sys.platform == "darwin":
-        subprocess.run(["open", str(path)], check=False)
-    else:
-        subprocess.run(["xdg-open", str(path)], check=False)
+def _os_open(path: Path, verb: str = "open") -> bool:
+    """Hand a file or folder to the operating system (Explorer, Finder, xdg-open).
+
+    Returns False instead of raising when there is nothing to hand it to (a server
+    without a desktop has no ``xdg-open``; Windows may have no program for the verb):
+    the button's work is done, only showing the result failed.
+    """
+    try:
+        if sys.platform == "win32":
+            os.startfile(path, verb)  # "print" prints with the program registered for .xlsx
+            return True
+        opener = "open" if sys.platform == "darwin" else "xdg-open"
+        return subprocess.run([opener, str(path)], check=False).returncode == 0
+    except OSError:
+        return False
 
 
 # ---- double-click launchers (WPS and Excel without the add-in) ----------------------------

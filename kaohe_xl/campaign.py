@@ -83,6 +83,7 @@ class Campaign:
         root = Path(root)
         rubric = load_rubric(rubric_path)
         units = load_units(units_path)
+        _check_form_names(rubric, units, Path(units_path).name)
         del rubric, units  # validated; the copies below are what the campaign reads
         config_path = root / CONFIG_NAME
         if root.exists() and not root.is_dir():
@@ -238,7 +239,7 @@ class Campaign:
         """Where the generated form for a unit / assessor group / rater is written."""
         if kind is FormKind.SELF and not subject_name:
             subject_name = self.unit(subject_id).name
-        return self.forms_dir / kind.label / form_filename(kind, subject_id, subject_name)
+        return self.forms_dir / kind.label / fitted_form_filename(kind, subject_id, subject_name)
 
     def connect(self) -> sqlite3.Connection:
         """A connection to the campaign store (close it, or use it in a ``with`` block)."""
@@ -274,6 +275,49 @@ class Campaign:
         from .results import status_frame
 
         return status_frame(collection_status(self), {u.id: u.name for u in self.units})
+
+
+# Most file systems allow 255 *bytes* per file name (a Chinese character takes 3 in
+# UTF-8); leave room for the ".<name>.<pid>.tmp" of an atomic write.
+_NAME_BYTES = 200
+
+
+def fitted_form_filename(kind: FormKind, subject_id: str, subject_name: str) -> str:
+    """:func:`layout.form_filename`, the name shortened (``…``) to fit in a file name."""
+    name = form_filename(kind, subject_id, subject_name)
+    short = subject_name
+    while len(name.encode("utf-8")) > _NAME_BYTES and short:
+        short = short[:-1]
+        name = form_filename(kind, subject_id, short + "…")
+    return name
+
+
+def _check_form_names(rubric: Rubric, units: list[Unit], units_name: str) -> None:
+    """Refuse units/groups/raters whose forms would get the same file name.
+
+    Two names that differ only in characters Windows forbids in file names (``A/1`` and
+    ``A:1`` both become ``A_1``) or in letter case (Windows file names ignore case) would
+    overwrite each other's form.
+    """
+    wanted: list[tuple[FormKind, str, str, str]] = [(FormKind.SELF, u.id, u.name, f"单位 {u.id}") for u in units]
+    groups = dict.fromkeys(u.assessor_group for u in units)
+    wanted += [(FormKind.ASSESSOR, g, g, f"考核组“{g}”") for g in groups]
+    for source in rubric.sources_of(FormKind.RATER):
+        wanted += [(FormKind.RATER, r, f"{source.name}_{r}", f"评分人“{r}”") for r in source.raters]
+    seen: dict[str, str] = {}
+    clashes: list[str] = []
+    for kind, subject_id, subject_name, what in wanted:
+        key = fitted_form_filename(kind, subject_id, subject_name).casefold()
+        if key in seen:
+            clashes.append(f"{seen[key]} 与 {what} 的表格文件名相同（{key}）")
+        else:
+            seen[key] = what
+    if clashes:
+        lines = "\n".join(f"  - {c}" for c in clashes)
+        raise CampaignError(
+            f'{units_name}: 有 {len(clashes)} 处名称只差大小写或文件名中不能用的字符（\\/:*?"<>|），'
+            f"生成的表格会互相覆盖，请改成不同的编号或名称\n{lines}"
+        )
 
 
 def _copy_in(name: str, data: bytes, folder: Path, stamp: str) -> str:

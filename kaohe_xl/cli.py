@@ -376,42 +376,22 @@ def _with_mail_options(func: F) -> F:
 
 
 def _mail_run(campaign: Path, kind: str, dry_run: bool, eml_dir: Path | None, force: bool, retry_failed: bool) -> None:
-    """Shared body of ``send`` and ``remind``: preview, drafts, or send and report."""
+    """Shared body of ``send`` and ``remind``."""
     from .campaign import Campaign
-    from .errors import MailError
-    from .mail_config import ensure_mail_config, mail_settings, resolve_password
-    from .mail_plan import Action
-    from .mail_send import preview, send, write_drafts
+    from .mail_send import run_mail
 
-    opened = Campaign.open(campaign)
-    if ensure_mail_config(opened):
-        click.echo(f"已在 {opened.root / 'campaign.yaml'} 中写入邮件设置模板（mail:），请填写发信服务器后再发送")
-    settings = mail_settings(opened)
-    planned = preview(opened, kind, force=force, retry_failed=retry_failed, settings=settings)
-    if dry_run or eml_dir is None:
-        for item in planned:
-            if dry_run or item.action is not Action.SEND:
-                click.echo(item.describe())
-    if dry_run:
-        due = sum(1 for p in planned if p.action is Action.SEND)
-        click.echo(f"共 {len(planned)} 封：待发送 {due} 封（预览，未发送）")
-        return
-    if eml_dir is not None:
-        written = write_drafts(opened, kind, eml_dir, force=force, retry_failed=retry_failed, settings=settings)
-        click.echo(f"已写出 {len(written)} 封邮件草稿（.eml，未发送）→ {eml_dir}")
-        return
-    if not any(p.action is Action.SEND for p in planned):
-        if any(p.action is Action.BLOCKED for p in planned) and not any(p.action is Action.DONE for p in planned):
-            raise MailError("没有可以发送的邮件（原因见上）")
-        click.echo("没有需要发送的邮件")
-        return
-    password = resolve_password(settings.smtp, lambda question: click.prompt(question, hide_input=True))
-    report = send(opened, kind, password, force=force, retry_failed=retry_failed, progress=True, settings=settings)
-    for result in report.results:
-        if result.error:
-            click.echo(f"  {result.planned.out.subject_id} {result.planned.out.recipient}：{result.reason}")
-    click.echo(report.summary())
-    if report.run_error or report.count("failed") or report.count("partial"):
+    ok = run_mail(
+        Campaign.open(campaign),
+        kind,
+        dry_run=dry_run,
+        eml_dir=eml_dir,
+        force=force,
+        retry_failed=retry_failed,
+        prompt=lambda question: click.prompt(question, hide_input=True),
+        say=click.echo,
+        progress=True,
+    )
+    if not ok:
         sys.exit(EXIT_ERROR)
 
 

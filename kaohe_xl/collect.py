@@ -9,7 +9,7 @@ returns, whatever their names. For each file received:
 3. it is read (:mod:`kaohe_xl.returns`) and validated (:mod:`kaohe_xl.validate`);
 4. one transaction records the file (name, hash, time, form, subject), and for an
    identified return a new *revision* of (form, subject, rater) with every value and
-   its cell, plus every issue. A file that cannot be read is *quarantined*, one that is
+   its cell, the units it covers each with its own error state, plus every issue. A file that cannot be read is *quarantined*, one that is
    not a form of this campaign *rejected*; both with their reasons. Nothing stops the
    batch.
 
@@ -305,10 +305,27 @@ def _store(
             (kind, checked.subject_id, checked.rater),
         ).fetchone()[0]
         submission_id = conn.execute(
-            "INSERT INTO submissions (file_id, form_kind, subject_id, rater, revision, received_at, has_errors)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (file_id, kind, checked.subject_id, checked.rater, revision, received, int(bool(errors))),
+            "INSERT INTO submissions (file_id, form_kind, subject_id, rater, revision, received_at, has_errors,"
+            " rubric_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                file_id,
+                kind,
+                checked.subject_id,
+                checked.rater,
+                revision,
+                received,
+                int(bool(errors)),
+                checked.rubric_hash,
+            ),
         ).lastrowid
+        # Each unit's own state: an error on one unit's sheet holds back only that unit.
+        unit_rows = []
+        for unit_id in dict.fromkeys(checked.units):
+            unit_errors = checked.unit_errors(unit_id)
+            unit_rows.append((submission_id, unit_id, int(bool(unit_errors)), first_error(unit_errors)))
+        conn.executemany(
+            "INSERT INTO submission_units (submission_id, unit_id, has_errors, note) VALUES (?, ?, ?, ?)", unit_rows
+        )
         conn.executemany(
             "INSERT INTO scores (submission_id, unit_id, item_id, value, veto, raw, remark, sheet, cell)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -88,7 +88,8 @@ def build_message(
     send (Foxmail and Thunderbird open it as a message they can "edit as new").
     """
     msg = MIMEMultipart()
-    msg["From"] = formataddr((sender_name, sender), charset="utf-8") if sender_name else sender
+    if sender:  # a draft without a configured sender gets its From from the mail client
+        msg["From"] = formataddr((sender_name, sender), charset="utf-8") if sender_name else sender
     msg["To"] = ", ".join(to)
     msg["Subject"] = _encoded_words(subject)
     msg["Date"] = formatdate(localtime=True)

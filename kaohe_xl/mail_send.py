@@ -12,6 +12,7 @@ import smtplib
 import sqlite3
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from tqdm import tqdm
 
 from .errors import MailError
 from .layout import safe_filename
-from .mail_config import MailSettings, SmtpSettings, mail_settings
+from .mail_config import MailSettings, SmtpSettings, ensure_mail_config, mail_settings, resolve_password
 from .mail_message import Attachment, build_message, message_bytes
 from .mail_plan import Action, Planned, outgoing, plan
 
@@ -335,6 +336,55 @@ def write_drafts(
         target.write_bytes(message_bytes(msg))
         written.append(target)
     return written
+
+
+def run_mail(
+    campaign: Campaign,
+    kind: str,
+    *,
+    dry_run: bool = False,
+    eml_dir: Path | None = None,
+    force: bool = False,
+    retry_failed: bool = False,
+    prompt: Callable[[str], str] | None = None,
+    say: Callable[[str], None] = print,
+    progress: bool = False,
+) -> bool:
+    """One ``kaohe send`` / ``kaohe remind``: preview (``dry_run``), drafts (``eml_dir``) or send.
+
+    Writes the settings template into a campaign.yaml without a ``mail:`` section first;
+    lines for people go to ``say``; ``prompt`` asks for a password not in the environment.
+    Returns False when a message failed or the run stopped; raises MailError when nothing
+    could be sent at all.
+    """
+    if ensure_mail_config(campaign):
+        say(f"已在 {campaign.root / 'campaign.yaml'} 中写入邮件设置模板（mail:），请填写发信服务器后再发送")
+    settings = mail_settings(campaign)
+    planned = preview(campaign, kind, force=force, retry_failed=retry_failed, settings=settings)
+    for item in planned:
+        if dry_run or (eml_dir is None and item.action is not Action.SEND):
+            say(item.describe())
+    if dry_run:
+        say(f"共 {len(planned)} 封：待发送 {sum(p.action is Action.SEND for p in planned)} 封（预览，未发送）")
+        return True
+    if eml_dir is not None:
+        written = write_drafts(campaign, kind, eml_dir, force=force, retry_failed=retry_failed, settings=settings)
+        say(f"已写出 {len(written)} 封邮件草稿（.eml，未发送）→ {eml_dir}")
+        return True
+    if not any(p.action is Action.SEND for p in planned):
+        if any(p.action is Action.BLOCKED for p in planned) and not any(p.action is Action.DONE for p in planned):
+            raise MailError("没有可以发送的邮件（原因见上）")
+        say("没有需要发送的邮件")
+        return True
+    password = resolve_password(settings.smtp, prompt)
+    report = send(
+        campaign, kind, password, force=force, retry_failed=retry_failed, progress=progress, settings=settings
+    )
+    for result in report.results:
+        if result.error:
+            say(f"  {result.planned.out.subject_id} {result.planned.out.recipient}：{result.reason}")
+    say(report.summary())
+    return not (report.run_error or report.count("failed") or report.count("partial"))
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:

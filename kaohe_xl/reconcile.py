@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .records import ReturnState
 from .rubric import ItemKind
-from .scoring import ZERO, Results
+from .scoring import ZERO, ItemScore, Results, UnitResult
 
 _SHARE = Decimal("0.0001")
 
@@ -82,6 +82,17 @@ class Reconciliation:
         raise KeyError(unit_id)
 
 
+def _current(results: Results, unit: UnitResult, source: str | None, key: str) -> ItemScore | None:
+    """A side's combined score, only while its return counts (已收到).
+
+    A newer return with errors (待核实) leaves the older valid values in the store; they
+    are not the unit's current answer, so they are not compared or shown as its score.
+    """
+    if not source or unit.source_states.get(source) is not ReturnState.OK:
+        return None
+    return results.item_score(unit.unit_id, source, key)
+
+
 def reconcile(results: Results) -> Reconciliation:
     """Compare the self source with the primary assessor source, item by item."""
     rubric = results.rubric
@@ -91,8 +102,8 @@ def reconcile(results: Results) -> Reconciliation:
     for unit in results.in_list_order():
         rows = []
         for item in rubric.items:
-            own = results.item_score(unit.unit_id, results.self_source or "", item.id)
-            theirs = results.item_score(unit.unit_id, results.primary, item.id)
+            own = _current(results, unit, results.self_source, item.id)
+            theirs = _current(results, unit, results.primary, item.id)
             self_score = own.value if own else None
             assessor_score = theirs.value if theirs else None
             self_veto = own.veto if own else None

@@ -317,8 +317,7 @@ def _score_unit(
         if state is ReturnState.OK:
             sources[source.name] = source_result(rubric, source, scores[source.name])
         else:
-            what = source.form.label if source.form is not FormKind.RATER else f"{source.name}{source.form.label}"
-            remarks.append(f"{what}{state.label}")
+            remarks.append(f"{form_title(source)}{state.label}")
     weighted = [s for s in rubric.sources if s.weight != 0]
     status = ReturnState.OK
     for bad in (ReturnState.INVALID, ReturnState.MISSING):
@@ -378,6 +377,13 @@ def rank(results: Sequence[UnitResult]) -> list[UnitResult]:
             ordered.append(replace(result, rank=offset + better + 1))
     ordered.extend(r for r in results if r.composite is None)
     return ordered
+
+
+def form_title(source: Source) -> str:
+    """The workbook a source's scores come in: 自评表, 考核组评分表, 班子评分表 (not 班子评分评分表)."""
+    if source.form is not FormKind.RATER:
+        return source.form.label
+    return f"{source.name}表" if source.name.endswith("评分") else f"{source.name}{source.form.label}"
 
 
 def source_label(name: str) -> str:

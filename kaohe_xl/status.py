@@ -1,11 +1,15 @@
 """What the store says about the returns: latest values, who is missing, what was rejected.
 
 - :func:`latest_records` — the values the scoring side uses: per (form, subject, rater)
-  the *latest revision without errors*. A newer revision with errors does not replace
-  a valid older one (its unit shows 待核实 until a corrected file arrives).
+  and unit the *latest revision in which that unit has no errors*. A newer revision with
+  errors does not replace a valid older one (its unit shows 待核实 until a corrected
+  file arrives); an error on one unit's sheet of a 考核组评分表 holds back only that unit.
 - :func:`collection_status` — per unit and form kind (per unit and named rater for rater
   forms): 已收到 / 待提交 / 待核实, revision count, time of the latest file, a note.
-  The state follows the *latest* revision, errors or not.
+  The state follows the unit in the *latest* revision covering it, errors or not.
+
+Revisions made from an older rubric (``kaohe init --force`` with a changed rubric) do
+not count and show 待核实 until a return on the new form arrives.
 - :func:`status_report` — the tables behind ``kaohe status`` (and its ``--json``).
 """
 
@@ -31,23 +35,43 @@ def _source_name(rubric: Rubric, form: FormKind, subject: str) -> str:
     return sources[0].name if sources else form.label
 
 
+# A revision counts for the rubric it was generated from; after ``kaohe init --force``
+# with a changed rubric the older returns no longer fit (items, points) and wait for a
+# return on the new form. '' = stored before the store recorded rubric hashes.
+_OUTDATED_NOTE = "按旧版考核细则填写（细则已更新）：请用新生成的表格重新填写后发送"
+
+# Per (form, subject, rater, unit): the latest revision in which that unit has no
+# errors and that was made from the current rubric.
+_LATEST_VALID = """
+    WITH ok AS (
+        SELECT s.id, s.form_kind, s.subject_id, s.rater, s.revision, u.unit_id
+        FROM submissions s JOIN submission_units u ON u.submission_id = s.id
+        WHERE u.has_errors = 0 AND s.rubric_hash IN (?, '')
+    ), best AS (
+        SELECT form_kind, subject_id, rater, unit_id, MAX(revision) AS revision
+        FROM ok GROUP BY form_kind, subject_id, rater, unit_id
+    )
+    SELECT ok.id, ok.form_kind, ok.subject_id, ok.rater, c.unit_id, c.item_id, c.value, c.veto, c.remark
+    FROM ok JOIN best ON best.form_kind = ok.form_kind AND best.subject_id = ok.subject_id
+                     AND best.rater = ok.rater AND best.unit_id = ok.unit_id AND best.revision = ok.revision
+    JOIN scores c ON c.submission_id = ok.id AND c.unit_id = ok.unit_id
+"""
+
+
 def latest_records(campaign: Campaign, form: FormKind | None = None) -> list[ScoreRecord]:
-    """Values of the latest valid revision per (form, subject, rater), in store order."""
-    query = """
-        SELECT s.id, s.form_kind, s.subject_id, s.rater, c.unit_id, c.item_id, c.value, c.veto, c.remark
-        FROM submissions s JOIN scores c ON c.submission_id = s.id
-        WHERE s.has_errors = 0 AND s.revision = (
-            SELECT MAX(t.revision) FROM submissions t
-            WHERE t.form_kind = s.form_kind AND t.subject_id = s.subject_id AND t.rater = s.rater
-              AND t.has_errors = 0)
+    """Values of the latest valid revision per (form, subject, rater, unit), in store order.
+
+    "Valid" is judged per unit: on a 考核组评分表 an error on unit A's sheet keeps A at its
+    previous valid revision (or without values) while unit B's values of the same file
+    count. Revisions made from an older rubric (before ``init --force``) never count.
     """
-    params: tuple[str, ...] = ()
+    query, params = _LATEST_VALID, [campaign.rubric.content_hash()]
     if form is not None:
-        query += " AND s.form_kind = ?"
-        params = (form.value,)
+        query += " WHERE ok.form_kind = ?"
+        params.append(form.value)
     rubric = campaign.rubric
     with closing(campaign.connect()) as conn:
-        rows = conn.execute(query + " ORDER BY s.id, c.rowid", params).fetchall()
+        rows = conn.execute(query + " ORDER BY ok.id, c.rowid", params).fetchall()
     return [
         ScoreRecord(
             form=FormKind(row["form_kind"]),
@@ -66,71 +90,77 @@ def latest_records(campaign: Campaign, form: FormKind | None = None) -> list[Sco
 
 @dataclass(frozen=True)
 class _Latest:
-    revisions: int
+    """One unit in the latest revision of (form, subject, rater) that covers it."""
+
+    revisions: int  # how many revisions of the key covered the unit
     received_at: str
     has_errors: bool
     note: str
 
 
-def _latest_by_key(conn: sqlite3.Connection) -> dict[tuple[str, str, str], _Latest]:
-    """(form, subject, rater) → the latest revision's facts and the first error, if any."""
+def _latest_by_unit(conn: sqlite3.Connection, rubric_hash: str) -> dict[tuple[str, str, str, str], _Latest]:
+    """(form, subject, rater, unit) → that unit in the latest revision covering it."""
     rows = conn.execute(
         """
-        SELECT s.form_kind, s.subject_id, s.rater, s.received_at, s.has_errors, f.reason,
-               (SELECT COUNT(*) FROM submissions t WHERE t.form_kind = s.form_kind
-                  AND t.subject_id = s.subject_id AND t.rater = s.rater) AS revisions
-        FROM submissions s JOIN files f ON f.id = s.file_id
-        WHERE s.revision = (SELECT MAX(t.revision) FROM submissions t WHERE t.form_kind = s.form_kind
-                              AND t.subject_id = s.subject_id AND t.rater = s.rater)
+        SELECT s.form_kind, s.subject_id, s.rater, u.unit_id, s.received_at, s.rubric_hash, u.has_errors, u.note
+        FROM submissions s JOIN submission_units u ON u.submission_id = s.id
+        ORDER BY s.revision
         """
     ).fetchall()
-    return {
-        (r["form_kind"], r["subject_id"], r["rater"]): _Latest(
-            r["revisions"], r["received_at"], bool(r["has_errors"]), r["reason"] if r["has_errors"] else ""
-        )
-        for r in rows
-    }
+    latest: dict[tuple[str, str, str, str], _Latest] = {}
+    for r in rows:
+        key = (r["form_kind"], r["subject_id"], r["rater"], r["unit_id"])
+        count = latest[key].revisions + 1 if key in latest else 1
+        outdated = r["rubric_hash"] not in (rubric_hash, "")
+        note = r["note"] if r["has_errors"] else (_OUTDATED_NOTE if outdated else "")
+        latest[key] = _Latest(count, r["received_at"], bool(r["has_errors"]) or outdated, note)
+    return latest
 
 
 def collection_status(campaign: Campaign) -> list[UnitState]:
     """Per unit: its 自评表 and 考核组评分表 state; per unit and rater: the 评分表 state.
 
+    Every state is the unit's own: on a 考核组评分表 (one sheet per unit) an error on
+    unit A's sheet makes A 待核实 while B, fine in the same file, is 已收到.
+
     Assessor forms: a unit is 已收到 when every assessor who returned its group's form has
-    a valid latest revision, 待核实 when one of them has errors, 待提交 when none arrived.
+    a latest revision valid for that unit, 待核实 when one of them has errors for it,
+    待提交 when none arrived.
     """
     rubric = campaign.rubric
     with closing(campaign.connect()) as conn:
-        latest = _latest_by_key(conn)
-    states: list[UnitState] = []
-    by_group: dict[str, list[tuple[str, _Latest]]] = {}
-    for (form, subject, rater), facts in latest.items():
+        latest = _latest_by_unit(conn, rubric.content_hash())
+    by_unit: dict[tuple[str, str], list[tuple[str, _Latest]]] = {}  # (group, unit) → assessors
+    for (form, subject, rater, unit_id), facts in latest.items():
         if form == FormKind.ASSESSOR.value:
-            by_group.setdefault(subject, []).append((rater, facts))
+            by_unit.setdefault((subject, unit_id), []).append((rater, facts))
+    states: list[UnitState] = []
     for unit in campaign.units:
-        states.append(_state(unit.id, FormKind.SELF, latest.get((FormKind.SELF.value, unit.id, "")), ""))
-        returned = sorted(by_group.get(unit.assessor_group, []))
-        if not returned:
-            states.append(UnitState(unit.id, FormKind.ASSESSOR, ReturnState.MISSING))
-        else:
-            bad = [(rater, f) for rater, f in returned if f.has_errors]
-            names = "、".join(rater or "（未填评分人）" for rater, _ in returned)
-            states.append(
-                UnitState(
-                    unit.id,
-                    FormKind.ASSESSOR,
-                    ReturnState.INVALID if bad else ReturnState.OK,
-                    # several assessors each return a copy: show the newest version number
-                    # among them, not a sum that would read like a later revision
-                    max(f.revisions for _, f in returned),
-                    max(f.received_at for _, f in returned),
-                    f"{bad[0][0] or '评分人未填'}：{bad[0][1].note}" if bad else f"评分人：{names}",
-                )
-            )
+        own = latest.get((FormKind.SELF.value, unit.id, "", unit.id))
+        states.append(_state(unit.id, FormKind.SELF, own, ""))
+        states.append(_assessor_state(unit.id, sorted(by_unit.get((unit.assessor_group, unit.id), []))))
         for source in rubric.sources_of(FormKind.RATER):
             for rater in source.raters:
-                rated = latest.get((FormKind.RATER.value, source.name, rater))
+                rated = latest.get((FormKind.RATER.value, source.name, rater, unit.id))
                 states.append(_state(unit.id, FormKind.RATER, rated, f"{source.name}·{rater}"))
     return states
+
+
+def _assessor_state(unit_id: str, returned: list[tuple[str, _Latest]]) -> UnitState:
+    if not returned:
+        return UnitState(unit_id, FormKind.ASSESSOR, ReturnState.MISSING)
+    bad = [(rater, f) for rater, f in returned if f.has_errors]
+    names = "、".join(rater or "（未填评分人）" for rater, _ in returned)
+    return UnitState(
+        unit_id,
+        FormKind.ASSESSOR,
+        ReturnState.INVALID if bad else ReturnState.OK,
+        # several assessors each return a copy: show the newest version number among
+        # them, not a sum that would read like a later revision
+        max(f.revisions for _, f in returned),
+        max(f.received_at for _, f in returned),
+        f"{bad[0][0] or '评分人未填'}：{bad[0][1].note}" if bad else f"评分人：{names}",
+    )
 
 
 def _state(unit_id: str, form: FormKind, facts: _Latest | None, who: str) -> UnitState:

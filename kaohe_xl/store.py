@@ -1,8 +1,13 @@
 """The campaign store: one SQLite file inside the campaign folder.
 
 It records every file received (by content hash), each accepted return as a revision,
-every value read with its cell, every validation issue, the send log and the fetched
-mail. Writes happen in transactions so an interrupted run leaves no half records.
+the units each revision covers (with that unit's own error state), every value read with
+its cell, every validation issue, the send log and the fetched mail. Writes happen in
+transactions so an interrupted run leaves no half records.
+
+Schema history: 1 — first release; 2 — ``submissions.rubric_hash`` and the
+``submission_units`` table (an error on one unit's sheet of a 考核组评分表 no longer holds
+back the other units). :func:`connect` upgrades an older store in place.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -42,8 +47,19 @@ CREATE TABLE IF NOT EXISTS submissions (
     rater       TEXT NOT NULL DEFAULT '', -- assessor's name ('' for self forms)
     revision    INTEGER NOT NULL,
     received_at TEXT NOT NULL,
-    has_errors  INTEGER NOT NULL DEFAULT 0,
+    has_errors  INTEGER NOT NULL DEFAULT 0, -- any error in the file
+    rubric_hash TEXT NOT NULL DEFAULT '', -- the rubric the form was generated from ('' before v2)
     UNIQUE (form_kind, subject_id, rater, revision)
+);
+-- the units a revision covers (self: its unit; assessor: one per unit sheet; rater: one
+-- per unit row), each with its own error state: an error on one unit's sheet does not
+-- hold back the others. has_errors includes the file-wide errors (e.g. 评分人 blank).
+CREATE TABLE IF NOT EXISTS submission_units (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    unit_id       TEXT NOT NULL,
+    has_errors    INTEGER NOT NULL DEFAULT 0,
+    note          TEXT NOT NULL DEFAULT '', -- the unit's first error, located
+    PRIMARY KEY (submission_id, unit_id)
 );
 CREATE TABLE IF NOT EXISTS scores (
     submission_id INTEGER NOT NULL REFERENCES submissions(id),
@@ -100,7 +116,40 @@ def connect(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.executescript(SCHEMA)
     conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    if get_meta(conn, "schema_version") != str(SCHEMA_VERSION):
+        _upgrade(conn)
     return conn
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a version-1 store to version 2 (idempotent; safe with two processes at once)."""
+    conn.execute("BEGIN IMMEDIATE")  # the write lock first: a second process waits, then re-checks
+    try:
+        if get_meta(conn, "schema_version") == "1":
+            columns = {row["name"] for row in conn.execute("PRAGMA table_info(submissions)")}
+            if "rubric_hash" not in columns:
+                conn.execute("ALTER TABLE submissions ADD COLUMN rubric_hash TEXT NOT NULL DEFAULT ''")
+            # Version 1 knew only the file-wide error flag: every unit a revision covers
+            # (its values; the subject of a self form) inherits it.
+            conn.execute(
+                """
+                INSERT OR IGNORE INTO submission_units (submission_id, unit_id, has_errors, note)
+                SELECT s.id, c.unit_id, s.has_errors, CASE WHEN s.has_errors THEN f.reason ELSE '' END
+                FROM submissions s JOIN files f ON f.id = s.file_id JOIN scores c ON c.submission_id = s.id
+                """
+            )
+            conn.execute(
+                """
+                INSERT OR IGNORE INTO submission_units (submission_id, unit_id, has_errors, note)
+                SELECT s.id, s.subject_id, s.has_errors, CASE WHEN s.has_errors THEN f.reason ELSE '' END
+                FROM submissions s JOIN files f ON f.id = s.file_id WHERE s.form_kind = 'self'
+                """
+            )
+            set_meta(conn, "schema_version", str(SCHEMA_VERSION))
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
 
 
 @contextmanager
@@ -117,9 +166,11 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    """The value stored under ``key`` in the meta table, or None."""
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return None if row is None else str(row["value"])
 
 
 def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    """Store ``value`` under ``key`` in the meta table (replacing any old value)."""
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))

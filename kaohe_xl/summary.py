@@ -50,6 +50,7 @@ H_COMPOSITE = "综合得分"
 H_GRADE = "等次"
 H_RANK = "排名"
 H_REMARKS = "备注"
+_ROOMY_CATEGORIES = 8  # up to this many category columns print at a comfortable size
 
 
 @dataclass
@@ -242,18 +243,23 @@ def _footer(ws: Worksheet, results: Results, row: int, width: int) -> None:
 
 
 def _widths(ws: Worksheet, col: dict[str, int]) -> None:
+    """Column widths: the sheet prints one page wide, so every character of width shrinks
+    the print. A rubric with many categories (新庄镇: 15) gets narrower columns, or the
+    page would print at under half size and the figures could not be read."""
+    categories = sum(1 for header in col if "\n" in header)
+    crowded = categories > _ROOMY_CATEGORIES
     for header, n in col.items():
-        width = 9.0
-        if "\n" in header:  # a category: wide enough for about 5 characters a line
-            width = 11.0
+        width = 8.0 if crowded else 9.0
+        if "\n" in header:  # a category: "100.00" fits; the header wraps onto more lines
+            width = 7.0 if crowded else 11.0
         elif header == "单位":
-            width = 16
+            width = 12 if crowded else 16
         elif header == H_REMARKS:
-            width = 36
+            width = 24 if crowded else 36
         elif header == "编号":
-            width = 6
+            width = 5 if crowded else 6
         elif header in (H_GRADE, H_RANK):
-            width = 7
+            width = 6 if crowded else 7
         ws.column_dimensions[get_column_letter(n)].width = width
 
 

@@ -16,10 +16,11 @@ _SPACES = re.compile(r"\s+")
 # Invisible characters that text copied from web pages or Word carries into cells:
 # zero-width space/joiners and the byte-order mark. NFKC keeps them, so drop them first.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
-# A plain decimal number after NFKC: optional sign, digits, optional fraction.
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-# Unit words people append to a score: 3分, 2.5 分.
-_UNIT_SUFFIX = re.compile(r"(分|points?|pts?)$", re.IGNORECASE)
+# A plain decimal number after NFKC (optional sign, digits, optional fraction), then an
+# optional unit word people append to a score: 3分, 2.5 分.
+_NUMBER_WITH_UNIT = re.compile(r"^(?P<number>[+-]?(\d+(\.\d*)?|\.\d+))\s*(分|points?|pts?)?$", re.IGNORECASE)
+# Unicode decomposition tags of characters that look like digits but are not typed as scores.
+_NOT_DIGIT_FORMS = ("<super>", "<sub>", "<circle>", "<fraction>")
 
 
 def nfkc(text: str) -> str:
@@ -70,15 +71,21 @@ def parse_decimal(value: object) -> Decimal | None:
             raise ValueError("不是有效数字")
         # repr() gives the shortest text that round-trips: 0.1 -> "0.1", not 0.1000000000000000055
         return Decimal(repr(value))
-    text = nfkc(str(value)).strip().replace("。", ".")
-    text = _SPACES.sub("", text)
+    raw = str(value)
+    # NFKC also folds ², ₂, ① and ½ into plain digits; nobody types those as a score, so
+    # they are refused rather than read as 2 or 1/2. Full-width digits (５) are kept.
+    if any(unicodedata.decomposition(ch).startswith(_NOT_DIGIT_FORMS) for ch in raw):
+        raise ValueError(f"“{value}”不是数字")
+    text = nfkc(raw).strip().replace("。", ".")
     if text == "":
         return None
-    text = _UNIT_SUFFIX.sub("", text)
-    if not _NUMBER.match(text):
+    # Spaces may stand around the number and before a unit (“3 分”), never inside it:
+    # “3 5” could be 35 or two scores.
+    match = _NUMBER_WITH_UNIT.match(text)
+    if match is None:
         raise ValueError(f"“{value}”不是数字")
     try:
-        return Decimal(text)
+        return Decimal(match.group("number"))
     except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
         raise ValueError(f"“{value}”不是数字") from exc
 

@@ -22,53 +22,17 @@ forged metadata make the file *rejected*; all other problems are stored with the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from . import layout
+from ._cell_check import Checked, Value, as_decimal, check_score, problem_at, shown
 from .identify import REJECT_CODES, Expected, identify
-from .problems import Problem, errors_in
+from .problems import Problem
 from .returns import RawCell, RawReturn, RawSheet
-from .rubric import FormKind, Item, Rubric
-from .textnorm import clean_text, format_decimal, normalize_label, parse_decimal
+from .rubric import Category, FormKind, Item, Rubric
+from .textnorm import clean_text, format_decimal, normalize_label
+from .units import Unit
 
 __all__ = ["REJECT_CODES", "Checked", "Expected", "Value", "check_return"]
-
-
-@dataclass(frozen=True)
-class Value:
-    """One input cell, normalised. ``value``/``veto`` are None when blank or invalid."""
-
-    unit_id: str
-    key: str  # item id, or category name on rater sheets
-    value: Decimal | None
-    veto: bool | None
-    raw: str
-    remark: str
-    sheet: str
-    cell: str
-
-
-@dataclass
-class Checked:
-    """A validated return: who it is from, its values and every problem."""
-
-    file: str
-    kind: FormKind | None = None
-    subject_id: str = ""  # unit id (self), assessor group (assessor), source name (rater)
-    rater: str = ""  # assessor's name (assessor), rater's name (rater), '' (self)
-    values: list[Value] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def rejected(self) -> bool:
-        """True when the file is not a usable form of this campaign."""
-        return any(p.code in REJECT_CODES for p in self.problems)
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(errors_in(self.problems))
 
 
 def check_return(raw: RawReturn, expected: Expected) -> Checked:
@@ -79,10 +43,11 @@ def check_return(raw: RawReturn, expected: Expected) -> Checked:
         checked.problems.append(found)
         return checked
     checked.kind, checked.subject_id, checked.rater = found
-    outdated = raw.meta.get(layout.META_RUBRIC_HASH, "") != expected.rubric.content_hash()
+    checked.rubric_hash = raw.meta.get(layout.META_RUBRIC_HASH, "")
+    outdated = checked.rubric_hash != expected.rubric.content_hash()
     if outdated:
         checked.problems.append(
-            _problem(
+            problem_at(
                 checked,
                 "rubric_outdated",
                 "这份表格是按旧版考核细则生成的（细则已修改），分值和条目可能不一致：请下发新表格，请对方用新表格重新填写",
@@ -93,39 +58,20 @@ def check_return(raw: RawReturn, expected: Expected) -> Checked:
     else:
         if checked.kind is FormKind.ASSESSOR:
             _check_assessor_name(raw, checked)
+        # One sheet per unit (a 自评表 has one): a problem on a sheet holds back only its unit.
         for sheet in raw.sheets:
+            start = len(checked.problems)
             _check_item_sheet(sheet, raw, expected.rubric, checked, compare_locked=not outdated)
+            checked.claim_since(start, sheet.unit_id)
+            checked.units.append(sheet.unit_id)
     return checked
-
-
-def _problem(
-    checked: Checked,
-    code: str,
-    message: str,
-    cell: RawCell | None = None,
-    *,
-    sheet: str = "",
-    item: str = "",
-    value: str | None = None,
-) -> Problem:
-    if cell is not None:
-        return Problem(
-            code,
-            message,
-            file=checked.file,
-            sheet=cell.sheet,
-            cell=cell.cell,
-            item=item,
-            value=_shown(cell.value) if value is None else value,
-        )
-    return Problem(code, message, file=checked.file, sheet=sheet, item=item, value=value or "")
 
 
 def _check_assessor_name(raw: RawReturn, checked: Checked) -> None:
     cell = raw.assessor
     if cell is None:
         checked.problems.append(
-            _problem(
+            problem_at(
                 checked, "assessor_cell_missing", f"找不到评分人单元格（名称 {layout.NAME_ASSESSOR}），表格结构被改动"
             )
         )
@@ -133,7 +79,7 @@ def _check_assessor_name(raw: RawReturn, checked: Checked) -> None:
     name = clean_text(cell.value)
     if not name:
         checked.problems.append(
-            _problem(checked, "blank", "评分人未填写：同一考核组多人评分时靠评分人区分，请填写姓名后重新发送", cell)
+            problem_at(checked, "blank", "评分人未填写：同一考核组多人评分时靠评分人区分，请填写姓名后重新发送", cell)
         )
     checked.rater = name
 
@@ -143,7 +89,7 @@ def _sheet_found(sheet: RawSheet, raw: RawReturn, checked: Checked, wanted: Sequ
         others = [n for n in raw.sheet_names if n not in _FIXED_SHEETS and n not in {s.title for s in raw.sheets}]
         hint = f"（表中现有：{'、'.join(others)}，可能被改名）" if others else ""
         checked.problems.append(
-            _problem(
+            problem_at(
                 checked,
                 "sheet_missing",
                 f"找不到工作表“{sheet.title}”{hint}：请不要修改工作表名称，改回原名后重新发送",
@@ -153,7 +99,7 @@ def _sheet_found(sheet: RawSheet, raw: RawReturn, checked: Checked, wanted: Sequ
         return False
     if not sheet.header_row:
         checked.problems.append(
-            _problem(
+            problem_at(
                 checked, "header_missing", f"找不到表头行（含“{layout.H_ID}”的行），表格结构被改动", sheet=sheet.title
             )
         )
@@ -162,7 +108,7 @@ def _sheet_found(sheet: RawSheet, raw: RawReturn, checked: Checked, wanted: Sequ
     for label in wanted:
         if normalize_label(label) not in sheet.labels:
             checked.problems.append(
-                _problem(checked, "column_missing", f"找不到“{label}”列：请不要删除或改动表头", sheet=sheet.title)
+                problem_at(checked, "column_missing", f"找不到“{label}”列：请不要删除或改动表头", sheet=sheet.title)
             )
             ok = False
     if sheet.truncated:  # a warning: the rows read are checked; items not reached are errors
@@ -199,7 +145,7 @@ def _check_item_sheet(
         if compare_locked:
             _compare_locked(cells, item, checked)
         score = cells[score_key]
-        value, veto = _check_score(score, item, rubric.step_of(item), checked, item.id)
+        value, veto = check_score(score, item, rubric.step_of(item), checked, item.id)
         remark = cells.get(remark_key)
         checked.values.append(
             Value(
@@ -207,7 +153,7 @@ def _check_item_sheet(
                 item.id,
                 value,
                 veto,
-                _shown(score.value),
+                shown(score.value),
                 clean_text(remark.value) if remark else "",
                 score.sheet,
                 score.cell,
@@ -232,11 +178,11 @@ def _rows_for(
         matches = rows.get(key, [])
         if not matches:
             message = f"缺少{what}这一行：请不要删除行"
-            checked.problems.append(_problem(checked, "item_missing", message, sheet=sheet.title, item=key))
+            checked.problems.append(problem_at(checked, "item_missing", message, sheet=sheet.title, item=key))
             continue
         if len(matches) > 1:
             message = f"{what.split('（')[0]} 出现了 {len(matches)} 次" + (f"：{advice}" if advice else "")
-            checked.problems.append(_problem(checked, "item_duplicate", message, sheet=sheet.title, item=key))
+            checked.problems.append(problem_at(checked, "item_duplicate", message, sheet=sheet.title, item=key))
         found[key] = matches[0]
     return found
 
@@ -249,7 +195,7 @@ def _compare_locked(cells: Mapping[str, RawCell], item: Item, checked: Checked) 
         and normalize_label(content.value) != normalize_label(item.content)
     ):
         checked.problems.append(
-            _problem(
+            problem_at(
                 checked,
                 "locked_changed",
                 f"“{layout.H_CONTENT}”被改动，细则原文为“{item.content}”：此列不允许修改，请用原表重新填写",
@@ -258,9 +204,9 @@ def _compare_locked(cells: Mapping[str, RawCell], item: Item, checked: Checked) 
             )
         )
     points = cells.get(normalize_label(layout.H_POINTS))
-    if points is not None and item.points is not None and _as_decimal(points.value) != item.points:
+    if points is not None and item.points is not None and as_decimal(points.value) != item.points:
         checked.problems.append(
-            _problem(
+            problem_at(
                 checked,
                 "locked_changed",
                 f"“{layout.H_POINTS}”被改动，细则为 {format_decimal(item.points)} 分：此列不允许修改，请用原表重新填写",
@@ -270,103 +216,39 @@ def _compare_locked(cells: Mapping[str, RawCell], item: Item, checked: Checked) 
         )
 
 
-def _check_score(
-    cell: RawCell, item: Item | None, step: Decimal, checked: Checked, key: str, maximum: Decimal | None = None
-) -> tuple[Decimal | None, bool | None]:
-    """(value, veto) of one input cell, appending a problem when it is not acceptable."""
-    add = checked.problems.append
-    if cell.formula:
-        add(_problem(checked, "formula", "得分单元格中是公式：请直接填写数字，不要输入公式", cell, item=key))
-        return None, None
-    raw = cell.value
-    if item is not None and not item.is_scored:
-        text = normalize_label(raw)
-        if text in (layout.VETO_YES, layout.VETO_NO):
-            return None, text == layout.VETO_YES
-        if not text:
-            add(_problem(checked, "blank", "未填写：否决项请从下拉列表选择“是”或“否”", cell, item=key))
-        else:
-            add(_problem(checked, "bad_veto", "否决项只能填写“是”或“否”：请从下拉列表选择", cell, item=key))
-        return None, None
-    top = maximum if item is None else item.points
-    assert top is not None
-    span = f"0～{format_decimal(top)}"
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        add(_problem(checked, "blank", f"未填写：请填写 {span} 之间的分数（没有得分请填 0）", cell, item=key))
-        return None, None
-    if isinstance(raw, (datetime, date, time, timedelta)):
-        add(
-            _problem(
-                checked, "not_number", "单元格被识别为日期/时间：请把单元格格式设为“常规”后填写数字", cell, item=key
-            )
-        )
-        return None, None
-    try:
-        value = parse_decimal(raw)
-    except ValueError:
-        add(_problem(checked, "not_number", f"“{_shown(raw)}”不是数字：请填写 {span} 之间的数字", cell, item=key))
-        return None, None
-    assert value is not None
-    if value < 0:
-        add(
-            _problem(checked, "negative", f"分数不能为负数：请填写 {span} 之间的数字（扣分项也填正数）", cell, item=key)
-        )
-        return None, None
-    if value > top:
-        add(
-            _problem(checked, "over_max", f"超过最高分 {format_decimal(top)}：请填写 {span} 之间的数字", cell, item=key)
-        )
-        return None, None
-    if value % step != 0:
-        add(
-            _problem(
-                checked,
-                "bad_step",
-                f"分数须为 {format_decimal(step)} 的整数倍（如 {format_decimal(step)}、{format_decimal(step * 2)}）",
-                cell,
-                item=key,
-            )
-        )
-        return None, None
-    return value.normalize() if value == value.to_integral_value() else value, None
-
-
 def _check_rater_sheet(raw: RawReturn, expected: Expected, checked: Checked) -> None:
     rubric, source = expected.rubric, checked.subject_id
     categories = [c for c in rubric.categories if source in c.rater_max]
     sheet = raw.sheets[0]
+    checked.units.extend(unit.id for unit in expected.units)
     if not _sheet_found(sheet, raw, checked, (layout.H_ID, layout.H_UNIT_NAME, *(c.name for c in categories))):
-        return
+        return  # a file-wide problem: every unit is held back
+    # One row per unit: a problem on a row (item = the unit id) holds back only that unit.
+    start = len(checked.problems)
     found_rows = _rows_for(sheet, checked, [(unit.id, f"单位 {unit.id}（{unit.name}）", "") for unit in expected.units])
+    for index in range(start, len(checked.problems)):
+        checked.problem_unit[index] = checked.problems[index].item
     for unit in expected.units:
         cells = found_rows.get(unit.id)
         if cells is None:
             continue
-        name = cells.get(normalize_label(layout.H_UNIT_NAME))
-        if name is not None and normalize_label(name.value) != normalize_label(unit.name):
-            checked.problems.append(
-                _problem(checked, "locked_changed", f"单位名称被改动，应为“{unit.name}”", name, item=unit.id)
-            )
-        for category in categories:
-            cell = cells[normalize_label(category.name)]
-            top = category.rater_max[source]
-            value, _ = _check_score(cell, None, rubric.settings.step, checked, unit.id, maximum=top)
-            checked.values.append(
-                Value(unit.id, category.name, value, None, _shown(cell.value), "", cell.sheet, cell.cell)
-            )
+        start = len(checked.problems)
+        _check_rater_row(cells, unit, categories, expected.rubric, checked)
+        checked.claim_since(start, unit.id)
 
 
-def _as_decimal(value: object) -> Decimal | None:
-    try:
-        return parse_decimal(value)
-    except ValueError:
-        return None
-
-
-def _shown(value: object) -> str:
-    """A raw cell value as text for messages and the store (``3.0`` → ``3``)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _check_rater_row(
+    cells: Mapping[str, RawCell], unit: Unit, categories: Sequence[Category], rubric: Rubric, checked: Checked
+) -> None:
+    """One unit's row of a 评分表: the locked unit name, then a score per category."""
+    source = checked.subject_id
+    name = cells.get(normalize_label(layout.H_UNIT_NAME))
+    if name is not None and normalize_label(name.value) != normalize_label(unit.name):
+        checked.problems.append(
+            problem_at(checked, "locked_changed", f"单位名称被改动，应为“{unit.name}”", name, item=unit.id)
+        )
+    for category in categories:
+        cell = cells[normalize_label(category.name)]
+        top = category.rater_max[source]
+        value, _ = check_score(cell, None, rubric.settings.step, checked, unit.id, maximum=top)
+        checked.values.append(Value(unit.id, category.name, value, None, shown(cell.value), "", cell.sheet, cell.cell))

@@ -183,3 +183,27 @@ def test_library_and_cli_work_without_xlwings(tmp_path: Path, rubric_path: Path,
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("OK")
+
+
+def test_no_program_to_open_the_result_is_not_a_traceback(
+    campaign: Campaign, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A Linux server has no xdg-open: the button's work is done and the status says the
+    result was not opened (it used to end in FileNotFoundError)."""
+    empty = tmp_path / "no-programs"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setattr(sys, "platform", "linux")
+    book = FileBook(campaign.control_workbook, launch=True)
+    result = on_action("kh_open_folder", book)
+    assert result.ok and "未自动打开" in result.status and str(campaign.root.resolve()) in result.status
+    assert "未自动打开" in str(_status(campaign)["KH_STATUS"])
+    result = on_action("kh_print", book)
+    assert result.ok and result.status.startswith("未打印") and "已发送到打印机" not in result.status
+
+
+def test_cli_run_no_open_does_not_claim_to_print(campaign: Campaign) -> None:
+    result = CliRunner().invoke(main, ["addin", "run", "kh_print", str(campaign.root), "--no-open"])
+    assert result.exit_code == 0, result.output
+    assert "未打印" in result.output and "已发送到打印机" not in result.output
+    assert (campaign.output_dir / SUMMARY_NAME).is_file()

@@ -160,3 +160,22 @@ def test_paths(campaign: Campaign) -> None:
     assert path.parent == root / "forms" / "自评表" and "东湖村" in path.name and path.suffix == ".xlsx"
     with closing(campaign.connect()) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key = 'campaign_id'").fetchone()[0] == campaign.id
+
+
+@pytest.mark.parametrize(
+    ("units", "clash"),
+    [
+        ([("a", "x", "组"), ("A", "x", "组")], "单位 a 与 单位 A"),  # Windows file names ignore case
+        ([("1", "x", "组/1"), ("2", "y", "组:1")], "考核组“组/1” 与 考核组“组:1”"),
+    ],
+)
+def test_units_whose_forms_would_overwrite_each_other_are_refused(
+    tmp_path: Path, rubric_path: Path, units: list[tuple[str, str, str]], clash: str
+) -> None:
+    unit_file = write_units_workbook(
+        tmp_path / "单位.xlsx", [{"编号": i, "单位名称": n, "考核组": g} for i, n, g in units]
+    )
+    with pytest.raises(CampaignError) as caught:
+        Campaign.init(tmp_path / "c", rubric_path, unit_file)
+    assert clash in str(caught.value) and "互相覆盖" in str(caught.value)
+    assert not (tmp_path / "c").exists()

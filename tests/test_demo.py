@@ -123,5 +123,74 @@ def test_cli_demo_renders_the_pdf(tmp_path: Path) -> None:
     assert pdf.exists()
     info = subprocess.run([shutil.which("pdfinfo") or "pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
     pages = int(next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages:")))
-    assert pages >= 1
+    assert pages == 2  # 汇总表 (12 units fit one landscape page) + the chart
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    campaign = Campaign.open(tmp_path / "demo")
+    assert f"{campaign.rubric.settings.name}汇总表" in text and "计分办法" in text
+    assert all(unit.name in text for unit in campaign.units)
     assert "完成" in result.output
+
+
+def test_demo_figures_add_up_from_the_item_scores(demo_root: Path) -> None:
+    """Recompute every unit's 考核组 total from its combined item scores by the rubric's rules
+    (category caps, bonus cap and threshold, penalties) and the 等次 from the bands."""
+    campaign = Campaign.open(demo_root)
+    rubric = campaign.rubric
+    settings = rubric.settings
+    items = campaign.item_scores()
+    mine = items[items["source"] == "考核组"]
+    rows = {r["unit_id"]: r for r in _results_csv(demo_root)}
+    checked = 0
+    for unit in campaign.units:
+        scores = {k: Decimal(str(v)) for k, v in mine[mine["unit_id"] == unit.id][["key", "value"]].values if v == v}
+        if not scores:
+            continue
+        base = sum(
+            (
+                min(
+                    sum(
+                        (scores.get(i.id, Decimal(0)) for i in rubric.items_in(c.name) if i.kind.value == "基础"),
+                        Decimal(0),
+                    ),
+                    c.cap,
+                )
+                for c in rubric.scored_categories
+                if c.cap is not None
+            ),
+            Decimal(0),
+        )
+        claimed = sum((scores.get(i.id, Decimal(0)) for i in rubric.items if i.kind.value == "加分"), Decimal(0))
+        bonus = min(claimed, settings.bonus_cap) if base >= settings.bonus_threshold else Decimal(0)
+        penalty = sum((scores.get(i.id, Decimal(0)) for i in rubric.items if i.kind.value == "扣分"), Decimal(0))
+        total = max(base + bonus - penalty, Decimal(0)).quantize(Decimal("0.01"))
+        row = rows[unit.id]
+        assert Decimal(row["assessor_total"]) == total, unit.name
+        assert Decimal(row["composite"]) == total  # 南昌: 考核组 weighs 1, no conversion
+        assert (Decimal(row["bonus"]), Decimal(row["penalty"])) == (bonus, penalty)
+        if row["veto"] == "false":
+            assert row["grade"] == settings.grade_for(total)
+        checked += 1
+    assert checked == len(campaign.units)
+
+
+def test_summary_and_feedback_agree_with_the_exported_results(demo_root: Path) -> None:
+    rows = _results_csv(demo_root)
+    ws = openpyxl.load_workbook(demo_root / "output" / "汇总表.xlsx")["汇总表"]
+    headers = [c.value for c in ws[3]]
+    shown = [
+        (
+            ws.cell(r, 1).value,
+            ws.cell(r, 2).value,
+            ws.cell(r, headers.index("等次") + 1).value,
+            ws.cell(r, headers.index("排名") + 1).value,
+        )
+        for r in range(4, 4 + len(rows))
+    ]
+    assert shown == [(r["unit_id"], r["unit_name"], r["grade"], int(r["rank"])) for r in rows]
+    for row in rows:
+        (path,) = (demo_root / "output" / "反馈表").glob(f"{row['unit_id']}_*.xlsx")
+        cells = [c.value for line in openpyxl.load_workbook(path)["反馈表"].iter_rows() for c in line]
+        composite = cells[cells.index("综合得分") + 2]
+        rank = cells[cells.index("排名") + 2]
+        assert composite == row["composite"] and rank.startswith(f"第 {row['rank']} 名")
+        assert cells[cells.index("等次") + 2] == row["grade"]

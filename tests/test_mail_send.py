@@ -385,3 +385,20 @@ def test_cli_writes_the_settings_template_into_an_older_campaign(campaign: Campa
 def test_cli_commands_have_help(command: str) -> None:
     result = run_cli(command, "--help")
     assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_drafts_without_a_configured_sender_have_no_empty_from(campaign: Campaign, tmp_path: Path) -> None:
+    """A fresh campaign (mail.smtp.sender '') can still write drafts: the mail client fills
+    in From, so the draft must not carry an empty ``From:`` header (invalid, RFC 5322)."""
+    import email
+    from email import policy
+
+    generate_forms(campaign, [FormKind.SELF])
+    (draft, *_) = write_drafts(campaign, "self", tmp_path / "草稿")
+    raw = draft.read_bytes()
+    assert b"\r\nFrom:" not in raw and not raw.startswith(b"From:")
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert isinstance(msg, EmailMessage) and msg["X-Unsent"] == "1"
+    (part,) = list(msg.iter_attachments())
+    form = campaign.form_path(FormKind.SELF, "01")
+    assert part.get_filename() == form.name and name_2047(part) == form.name

@@ -20,6 +20,7 @@ from kaohe_xl.campaign import Campaign
 from kaohe_xl.errors import OutputError, ToolMissingError
 from kaohe_xl.forms import generate_forms
 from kaohe_xl.rubric import FormKind
+from kaohe_xl.scoring import ItemScore, source_result
 
 # 组织领导 capped at 5 although its items add up to 6, so MIN(SUM, cap) is exercised.
 CAPPED_CATEGORIES = [
@@ -56,6 +57,17 @@ def test_recalculated_totals_equal_rubric_arithmetic(capped: Campaign, tmp_path:
     expected = rubric_total(capped.rubric, FILLS[case])
     for label, value in expected.items():
         assert Decimal(str(round(got[label], 9))).normalize() == value.normalize(), (label, got)
+    if all(isinstance(v, int | float) for k, v in FILLS[case].items() if k != "6"):
+        # and the scoring engine, fed the same numbers, gives the same totals
+        source = capped.rubric.sources_of(FormKind.SELF)[0]
+        engine = source_result(
+            capped.rubric,
+            source,
+            {k: ItemScore("01", source.name, k, Decimal(str(v))) for k, v in FILLS[case].items() if k != "6"},
+        )
+        assert (engine.base, engine.bonus, engine.penalty, engine.total) == tuple(
+            expected[k] for k in ("基础分", "加分", "扣分", "总分")
+        )
     assert got["一票否决"] == ("是" if FILLS[case].get("6") == "是" else "否")
     # the input file is left alone: openpyxl stores no cached results
     assert (

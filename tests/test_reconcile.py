@@ -64,3 +64,14 @@ def test_units_without_self_return_are_not_compared() -> None:
     assert all(r.difference is None and not r.flagged for r in rec.items if r.unit_id == "02")
     assert [u.unit_id for u in rec.units] == ["01", "02", "03"]  # units-list order
     assert len(rec.flagged()) == 4
+
+
+def test_a_return_with_errors_is_not_compared_with_its_older_valid_values() -> None:
+    """The store still holds the older valid revision's values (latest_records), but the
+    unit's latest self return has errors (待核实): those old values are not its answer."""
+    records = self_records("01", {"1": 1, "2": 1, "3": 1}) + form_records("01", {"1": 4, "2": 2, "3": 4})
+    st = states(["01"], FormKind.ASSESSOR) + states(["01"], FormKind.SELF, ReturnState.INVALID)
+    rec = reconcile(score(small_rubric(), THREE[:1], records, st))
+    assert all(r.self_score is None and r.difference is None and not r.flagged for r in rec.items)
+    assert rec.unit("01").compared == 0 and "自评待核实" in rec.unit("01").note
+    assert rec.items[0].assessor_score == 4  # the assessors' side is current and still shown

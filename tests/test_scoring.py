@@ -307,4 +307,104 @@ def test_xinzhuang_missing_rater_blocks_composite() -> None:
     result = score(rubric, units(("01", "新庄村")), records).unit("01")
     assert result.status is ReturnState.MISSING and result.composite is None and result.rank is None
     assert result.total("考核组") == 1200
-    assert any("班子评分" in r and "待提交" in r for r in result.remarks)
+    assert "班子评分表待提交" in result.remarks  # not "班子评分评分表"
+
+
+# ---- edge cases: boundaries, rounding, all vetoed / all missing ------------------------------
+def _two_weighted(**settings: object) -> Rubric:
+    """The small rubric with 自评 and 考核组 weighing 0.5 each: the composite can end in .xx5."""
+    from dataclasses import replace
+
+    rubric = small_rubric(**settings)
+    return replace(rubric, sources=tuple(replace(s, weight=D("0.5")) for s in rubric.sources))
+
+
+def test_grade_and_rank_use_the_shown_composite_not_hidden_digits() -> None:
+    rubric = _two_weighted()  # 优秀 ≥ 9
+    two = units(("01", "甲"), ("02", "乙"))
+    records = (
+        # 甲: 0.5 × 9 + 0.5 × 8.99 = 8.995 exactly → shown 9.00 (half up) → 优秀, not 良好
+        form_records("01", {"1": 4, "2": 2, "3": 3})
+        + self_records("01", {"1": 4, "2": 2, "3": "2.99"})
+        # 乙: 0.5 × 9 + 0.5 × 9 = 9.00 exactly
+        + form_records("02", {"1": 4, "2": 2, "3": 3})
+        + self_records("02", {"1": 4, "2": 2, "3": 3})
+    )
+    results = score(rubric, two, records)
+    first, second = results.unit("01"), results.unit("02")
+    assert first.composite == D("8.995") and first.shown == D("9.00") and first.grade == "优秀"
+    assert second.composite == D("9.00") and second.grade == "优秀"
+    # a tie on the shown 9.00: both rank 1, and the units-list order is kept (甲 first)
+    assert [(r.unit_id, r.rank) for r in results.units] == [("01", 1), ("02", 1)]
+
+
+def test_composite_exactly_on_a_grade_boundary_gets_the_higher_grade() -> None:
+    # base 4 + 2 + 3 = 9.00 = 优秀's minimum 9 → 优秀; 7.99 just below 良好 (8) → 合格
+    records = form_records("01", {"1": 4, "2": 2, "3": 3}) + form_records("02", {"1": 4, "2": "1.99", "3": 2})
+    results = score(small_rubric(), THREE[:2], records)
+    assert (results.unit("01").shown, results.unit("01").grade) == (D("9.00"), "优秀")
+    assert (results.unit("02").shown, results.unit("02").grade) == (D("7.99"), "合格")
+
+
+def test_bonus_counts_when_base_equals_the_threshold_exactly() -> None:
+    # 门槛 6: base min(4 + 2, 6) + 0 = 6 ≥ 6 → bonus min(3, 上限 2) = 2 → 8; base 5.5 → no bonus
+    records = form_records("01", {"1": 4, "2": 2, "3": 0, "4": 3}) + form_records(
+        "02", {"1": 4, "2": "1.5", "3": 0, "4": 3}
+    )
+    results = score(small_rubric(), THREE[:2], records)
+    assert results.unit("01").total("考核组") == D(8)
+    assert results.unit("02").total("考核组") == D("5.5")
+
+
+def test_trimmed_mean_with_exactly_three_assessors_keeps_the_middle_one() -> None:
+    rubric = small_rubric(aggregation=Aggregation.TRIMMED_MEAN)
+    records = []
+    for rater, one in (("张", 4), ("李", 1), ("王", "2.5")):
+        records += form_records("01", {"1": one, "2": 2, "3": 4}, rater=rater)
+    results = score(rubric, THREE[:1], records)
+    # drop 4 and 1 → 2.5; base = min(2.5 + 2, 6) + 4 = 8.5 → 良好
+    assert results.item_score("01", "考核组", "1").value == D("2.5")  # type: ignore[union-attr]
+    assert results.unit("01").total("考核组") == D("8.5")
+    assert not any("不足3人" in remark for remark in results.unit("01").remarks)
+
+
+def test_one_assessor_marking_veto_is_enough() -> None:
+    records = form_records("01", FULL, rater="张", veto={"6": False}) + form_records(
+        "01", FULL, rater="李", veto={"6": True}, remarks={"6": "发生事故"}
+    )
+    result = score(small_rubric(), THREE[:1], records).unit("01")
+    assert result.veto and result.grade == "不达标" and "发生事故" in result.veto_reason
+
+
+def test_veto_from_an_assessor_return_with_errors_is_not_applied() -> None:
+    # the assessors' return is 待核实: neither its scores nor its 否决 mark count yet
+    st = states(["01"], FormKind.ASSESSOR, ReturnState.INVALID)
+    result = score(small_rubric(), THREE[:1], form_records("01", FULL, veto={"6": True}), st).unit("01")
+    assert not result.veto and result.grade == "" and result.status is ReturnState.INVALID
+
+
+def test_all_units_vetoed_are_ranked_among_themselves() -> None:
+    records = (
+        form_records("01", {"1": 3, "2": 2, "3": 3}, veto={"6": True})  # 8
+        + form_records("02", {"1": 4, "2": 2, "3": 4}, veto={"6": True})  # 10
+        + form_records("03", {"1": 4, "2": 2, "3": 4}, veto={"6": True})  # 10
+    )
+    results = score(small_rubric(), THREE, records)
+    assert {r.grade for r in results.units} == {"不达标"}
+    assert [(r.unit_id, r.rank) for r in results.units] == [("02", 1), ("03", 1), ("01", 3)]
+
+
+def test_all_units_missing_gives_no_ranks_and_no_zeros() -> None:
+    st = states(["01", "02", "03"], FormKind.ASSESSOR, ReturnState.MISSING)
+    results = score(small_rubric(), THREE, [], st)
+    assert [r.unit_id for r in results.units] == ["01", "02", "03"]
+    for unit in results.units:
+        assert unit.status is ReturnState.MISSING and unit.composite is None and unit.shown is None
+        assert unit.rank is None and unit.grade == "" and unit.main is None
+        assert "考核组评分表待提交" in unit.remarks
+
+
+def test_half_up_at_the_third_decimal() -> None:
+    # Decimal, not float: float(2.675) is 2.67499999… and Python's round() gives 2.67
+    assert round2(D("2.675")) == D("2.68") and round(2.675, 2) == 2.67
+    assert round2(D("-0.005")) == D("-0.01") and round2(D("0.004999")) == D("0.00")

@@ -59,12 +59,14 @@ def test_assessor_states_follow_every_assessor_of_the_group(campaign: Campaign, 
     )
     assert (result.rater, result.revision, result.status) == ("赵芳", 1, "invalid")
     states = _states(campaign, FormKind.ASSESSOR)
-    # two assessors' first copies: still version 1, not "version 2"
-    assert states["01"][:2] == (ReturnState.INVALID, 1)
-    assert states["01"][2].startswith("赵芳：")
+    # two assessors' first copies: still version 1, not "version 2"; 赵芳's error is on
+    # unit 02's sheet, so only 02 waits for her corrected copy
+    assert states["01"] == (ReturnState.OK, 1, "评分人：李明、赵芳")
+    assert states["02"][:2] == (ReturnState.INVALID, 1)
+    assert states["02"][2].startswith("赵芳：") and "[条目 6]" in states["02"][2]
     records = latest_records(campaign, FormKind.ASSESSOR)
-    assert {(r.rater, r.source) for r in records} == {("李明", "考核组")}
-    assert len(records) == 12
+    assert {(r.rater, r.unit_id) for r in records} == {("李明", "01"), ("李明", "02"), ("赵芳", "01")}
+    assert {r.source for r in records} == {"考核组"} and len(records) == 18
     # 赵芳 sends a corrected copy: her second revision, and the group is complete again
     result = collect_one(campaign, fill_assessor(campaign, "第一考核组", "赵芳", tmp_path / "c.xlsx", full))
     assert (result.rater, result.revision, result.status) == ("赵芳", 2, "accepted")

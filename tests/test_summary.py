@@ -262,3 +262,19 @@ def test_cli_summary_reports_pending_units(campaign: Campaign, tmp_path: Path) -
     assert "3 个单位，2 个已计算综合得分" in result.output
     assert "未计分：03 南岭村：自评表待提交、考核组评分表待提交" in result.output
     assert (campaign.output_dir / "汇总表.xlsx").exists()
+
+
+def test_many_categories_get_narrower_columns_so_the_print_stays_readable(tmp_path: Path) -> None:
+    """新庄镇 has 15 categories: at the roomy widths the sheet was ~300 characters wide and
+    printed one page wide at under half size (5 pt text). Narrower columns keep it ≥ 60 %."""
+    rubric = load_rubric(SAMPLES / "新庄镇综合考核" / "细则.xlsx")
+    villages = units(("01", "新庄村"), ("02", "塬上村"))
+    records = form_records("01", base_scores_summing_to(rubric, 1200))
+    ws = openpyxl.load_workbook(_build(score(rubric, villages, records), tmp_path))[SUMMARY_SHEET]
+    widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(n)].width for n in range(1, ws.max_column + 1)]
+    assert len(rubric.scored_categories) == 15 and sum(widths) <= 220
+    category = ws.column_dimensions[openpyxl.utils.get_column_letter(_column(ws, "党建工作\n(100)"))].width
+    assert category >= 7  # "1000.00" still fits
+    _, nanchang = _nanchang()  # 8 categories: the roomy layout is kept
+    wide = openpyxl.load_workbook(_build(nanchang, tmp_path / "n"))[SUMMARY_SHEET]
+    assert wide.column_dimensions["C"].width == 11

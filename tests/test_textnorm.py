@@ -77,3 +77,15 @@ def test_clean_text() -> None:
     assert clean_text("  第一\n  第二\t第三 ") == "第一 第二 第三"
     assert clean_text(2023.0) == "2023"
     assert clean_text(None) == ""
+
+
+@pytest.mark.parametrize("text", ["3 5", "1 0", "3 . 5", "²", "2²", "①", "½", "₃"])
+def test_digits_split_by_spaces_or_in_special_forms_are_refused(text: str) -> None:
+    # "3 5" could be 35 or two scores; ² ① ½ fold to digits under NFKC but are not typed as scores
+    with pytest.raises(ValueError):
+        parse_decimal(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("3 分", "3"), (" ３．５ 分 ", "3.5"), ("４", "4")])
+def test_spaces_around_the_number_and_before_the_unit_are_fine(text: str, expected: str) -> None:
+    assert parse_decimal(text) == Decimal(expected)

@@ -81,6 +81,15 @@ def test_what_a_person_clearly_meant_is_accepted_and_normalised(
         assert found.veto is True
 
 
+def test_pasted_float_noise_is_read_as_excel_shows_it(forms: Campaign, tmp_path: Path) -> None:
+    # a value pasted from a sheet that computed =4-0.2-0.2-0.2: Excel shows (and compares) 3.4
+    noisy = 4 - 0.2 - 0.2 - 0.2
+    assert noisy != 3.4
+    checked = check(forms, fill_self(forms, "01", tmp_path / "f.xlsx", scores={**GOOD, "1": noisy}))
+    assert checked.problems == []
+    assert next(v.value for v in checked.values if v.key == "1") == Decimal("3.4")
+
+
 @pytest.mark.parametrize(
     ("item", "typed", "code"),
     [
