@@ -55,3 +55,5 @@ class UnitState:
     revisions: int = 0
     received_at: str = ""
     note: str = ""  # e.g. the first error of an invalid return
+    source: str = ""  # rater forms: the rubric source (e.g. 班子评分); "" for self/assessor
+    rater: str = ""  # rater forms: the named rater this state is about

@@ -262,8 +262,8 @@ def source_result(rubric: Rubric, source: Source, scores: dict[str, ItemScore]) 
 
 def _source_state(source: Source, unit_id: str, states: list[UnitState], records: list[ItemScore]) -> ReturnState:
     mine = [s for s in states if s.unit_id == unit_id and s.form is source.form]
-    if source.form is FormKind.RATER:  # collect notes rater states as "班子评分·张三"
-        mine = [s for s in mine if s.note.startswith(f"{source.name}·")] or mine
+    if source.form is FormKind.RATER:  # one state per named rater of each rater source
+        mine = [s for s in mine if s.source == source.name]
     relevant = [s.state for s in mine]
     if ReturnState.INVALID in relevant:
         return ReturnState.INVALID

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -142,7 +142,8 @@ def collection_status(campaign: Campaign) -> list[UnitState]:
         for source in rubric.sources_of(FormKind.RATER):
             for rater in source.raters:
                 rated = latest.get((FormKind.RATER.value, source.name, rater, unit.id))
-                states.append(_state(unit.id, FormKind.RATER, rated, f"{source.name}·{rater}"))
+                state = _state(unit.id, FormKind.RATER, rated, f"{source.name}·{rater}")
+                states.append(replace(state, source=source.name, rater=rater))
     return states
 
 

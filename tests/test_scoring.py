@@ -408,3 +408,21 @@ def test_half_up_at_the_third_decimal() -> None:
     # Decimal, not float: float(2.675) is 2.67499999… and Python's round() gives 2.67
     assert round2(D("2.675")) == D("2.68") and round(2.675, 2) == 2.67
     assert round2(D("-0.005")) == D("-0.01") and round2(D("0.004999")) == D("0.00")
+
+
+def test_rater_states_are_matched_by_their_source() -> None:
+    from kaohe_xl.records import UnitState
+    from kaohe_xl.rubric import Source
+    from kaohe_xl.scoring import ItemScore, _source_state
+
+    leaders = Source("班子评分", FormKind.RATER, D("0.1"), raters=("张三",))
+    public = Source("群众评议", FormKind.RATER, D("0.1"), raters=("李四",))
+    unit_states = [
+        UnitState("01", FormKind.RATER, ReturnState.OK, 1, source="班子评分", rater="张三"),
+        UnitState("01", FormKind.RATER, ReturnState.MISSING, source="群众评议", rater="李四"),
+    ]
+    scored = [ItemScore("01", "班子评分", "党建工作", D(18), values=(D(18),), raters=("张三",))]
+    # the states carry no note text to parse: 李四 owes 群众评议, which does not make
+    # 班子评分 (returned by 张三) missing
+    assert _source_state(leaders, "01", unit_states, scored) is ReturnState.OK
+    assert _source_state(public, "01", unit_states, []) is ReturnState.MISSING
