@@ -7,6 +7,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import weakref
+from collections.abc import Callable, Hashable
+from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -47,11 +50,9 @@ def put_text(
     cell = ws.cell(row=row, column=column)
     cell.value = text
     cell.data_type = "s"
+    _styled(cell, ("text", header, center), lambda c: _text_style(c, header, center))
     if text.startswith(_FORMULA_START):
         cell.quotePrefix = True
-    _style(cell, header)
-    if center:
-        cell.alignment = CENTER
     return cell
 
 
@@ -60,9 +61,9 @@ def put_number(ws: Worksheet, row: int, column: int, value: Decimal | int | None
     cell = ws.cell(row=row, column=column)
     if value is not None:
         cell.value = float(value) if isinstance(value, Decimal) else value
-        cell.number_format = fmt
-    _style(cell, False)
-    cell.alignment = Alignment(horizontal="center", vertical="center")
+        _styled(cell, ("number", fmt), lambda c: _number_style(c, fmt))
+    else:
+        _styled(cell, ("number", None), lambda c: _number_style(c, None))
     return cell
 
 
@@ -70,18 +71,41 @@ def put_formula(ws: Worksheet, row: int, column: int, formula: str, fmt: str = S
     """Write one of *our* formulas (never text that came from a unit)."""
     cell = ws.cell(row=row, column=column)
     cell.value = formula
-    cell.number_format = fmt
-    _style(cell, False)
-    cell.alignment = Alignment(horizontal="center", vertical="center")
+    _styled(cell, ("number", fmt), lambda c: _number_style(c, fmt))
     return cell
 
 
-def _style(cell: Cell, header: bool) -> None:
+# Setting cell.font / .border / ... makes openpyxl hash the style object against the
+# workbook's style tables on every cell, which dominates writing tens of thousands of
+# cells. Each cell only holds a small array of indexes into those tables, so the
+# indexes of a finished style are kept per workbook and copied onto later cells.
+_STYLE_CACHE: weakref.WeakKeyDictionary[Workbook, dict[Hashable, object]] = weakref.WeakKeyDictionary()
+
+
+def _styled(cell: Cell, key: Hashable, build: Callable[[Cell], None]) -> None:
+    cache = _STYLE_CACHE.setdefault(cell.parent.parent, {})
+    style = cache.get(key)
+    if style is None:
+        build(cell)
+        cache[key] = copy(cell._style)
+    else:
+        cell._style = copy(style)
+
+
+def _text_style(cell: Cell, header: bool, center: bool) -> None:
     cell.font = HEADER_FONT if header else BODY_FONT
     cell.border = BORDER
-    cell.alignment = CENTER if header else WRAP
+    cell.alignment = CENTER if header or center else WRAP
     if header:
         cell.fill = HEADER_FILL
+
+
+def _number_style(cell: Cell, fmt: str | None) -> None:
+    cell.font = BODY_FONT
+    cell.border = BORDER
+    cell.alignment = Alignment(horizontal="center", vertical="center")
+    if fmt is not None:
+        cell.number_format = fmt
 
 
 def title_row(ws: Worksheet, row: int, text: str, last_column: int, *, size: int = 16) -> None:
@@ -210,10 +234,15 @@ def fit_height(ws: Worksheet, row: int, columns: int, *, line: float = 13.5, min
     first ``columns`` columns.
     """
     lines = 1
+    # Merged cells span several columns: their text does not wrap at one column's width.
+    # (``coordinate in ws.merged_cells`` builds a range object per test: too slow here.)
+    merged = [m for m in ws.merged_cells.ranges if m.min_row <= row <= m.max_row]
     # ws[row] would scan the whole sheet for its last column on every call (quadratic).
     for column in range(1, columns + 1):
         cell = ws.cell(row, column)
-        if cell.data_type != "s" or not cell.value or cell.coordinate in ws.merged_cells:
+        if cell.data_type != "s" or not cell.value:
+            continue
+        if any(m.min_col <= column <= m.max_col for m in merged):
             continue
         chars = ws.column_dimensions[cell.column_letter].width or 8.43
         usable = max(int(chars) - 1, 2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -308,7 +309,7 @@ def write_summary(campaign: Campaign, out: str | Path | None = None, pdf: bool =
 
     results = compute(campaign)
     states = collection_status(campaign)
-    with campaign.connect() as conn:
+    with closing(campaign.connect()) as conn:
         rejected = rejected_files(conn)
     target = Path(out) if out else campaign.output_dir / SUMMARY_NAME
     wb = build_summary(results, reconcile(results), states, rejected)
