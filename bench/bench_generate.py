@@ -19,7 +19,7 @@ from pathlib import Path
 
 from openpyxl.workbook.workbook import Workbook
 
-from kaohe_xl._stamp import save_workbook, write_atomic
+from kaohe_xl.atomic import save_workbook, write_atomic
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.forms import build_self_workbook, form_context, self_prototype, stamp_self
 from kaohe_xl.rubric import FormKind

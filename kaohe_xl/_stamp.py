@@ -21,10 +21,7 @@ Rules that keep the copies identical to a direct build:
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import io
-import os
 import re
 import secrets
 import struct
@@ -33,13 +30,10 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.workbook.workbook import Workbook
-
-from .errors import OutputError
 
 _NONCE = secrets.token_hex(4).upper()
 _TOKEN = re.compile(rf"KHPH([A-Z]+){_NONCE}Z")
@@ -171,27 +165,3 @@ def _dos_datetime(t: time.struct_time) -> tuple[int, int]:
     dos_time = (t.tm_hour << 11) | (t.tm_min << 5) | (t.tm_sec // 2)
     dos_date = ((max(t.tm_year, 1980) - 1980) << 9) | (t.tm_mon << 5) | t.tm_mday
     return dos_time, dos_date
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and a rename: never a half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):  # the temporary may not exist (name too long, disk full)
-            tmp.unlink(missing_ok=True)
-        if exc.errno == errno.ENAMETOOLONG:
-            raise OutputError(f"无法写入 {path}：文件名或路径太长，请把考核目录放到较短的路径下") from exc
-        raise OutputError(
-            f"无法写入 {path}（{exc.strerror or exc}）：如果该文件正在 Excel/WPS 中打开，请关闭后重试"
-        ) from exc
-
-
-def save_workbook(wb: Workbook, path: Path) -> None:
-    """Save an openpyxl workbook atomically."""
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    write_atomic(path, buffer.getvalue())

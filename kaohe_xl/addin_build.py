@@ -26,16 +26,17 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import io
 import os
 import re
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 
 from ._ovba import OvbaError, VbaProject
+from .atomic import write_atomic
 from .errors import OutputError, ToolMissingError
 
 ADDIN_NAME = "kaohe_xl.xlam"
@@ -175,20 +176,12 @@ def build_addin(
     for part, (namespace, _) in RIBBON_PARTS.items():
         parts[part] = ribbon_xml(namespace).encode("utf-8")
     parts["_rels/.rels"] = _package_rels(parts["_rels/.rels"])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".kaohe-", suffix=".xlam", dir=target.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-            # [Content_Types].xml first, as Office writes it; fixed timestamps keep builds identical.
-            for name in sorted(parts, key=lambda n: (n != "[Content_Types].xml", n)):
-                zout.writestr(zipfile.ZipInfo(name, stamp), parts[name], zipfile.ZIP_DEFLATED)
-        os.replace(tmp, target)
-    except PermissionError as exc:
-        raise OutputError(f"无法写入 {target}：加载项可能正被 Excel 使用，请先关闭 Excel") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zout:
+        # [Content_Types].xml first, as Office writes it; fixed timestamps keep builds identical.
+        for name in sorted(parts, key=lambda n: (n != "[Content_Types].xml", n)):
+            zout.writestr(zipfile.ZipInfo(name, stamp), parts[name], zipfile.ZIP_DEFLATED)
+    write_atomic(target, buffer.getvalue(), in_use_hint="加载项可能正被 Excel 使用，请先关闭 Excel")
     return target
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from .atomic import write_atomic
 from .errors import CampaignError, RubricError
 from .layout import form_filename
 from .mail_config import default_mail_config
@@ -339,6 +340,4 @@ def _copy_in(name: str, data: bytes, folder: Path, stamp: str) -> str:
 
 def _write_config(path: Path, config: dict[str, Any]) -> None:
     text = _CONFIG_HEADER + yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, text.encode("utf-8"), in_use_hint="请确认考核目录可以写入")

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -34,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import store
+from .atomic import write_atomic
 from .campaign import Campaign, now_text
 from .identify import Expected, form_kind
 from .problems import Problem, errors_in
@@ -206,9 +206,7 @@ def archive(campaign: Campaign, digest: str, name: str, data: bytes) -> Path:
     target = campaign.archive_dir / f"{digest}{suffix}"
     if target.exists() and target.stat().st_size == len(data):
         return target
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+    write_atomic(target, data)
     return target
 
 

@@ -12,8 +12,6 @@ add-in writes through the names, so a user may move or restyle the block freely.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from contextlib import closing
 from pathlib import Path
@@ -24,8 +22,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .atomic import save_workbook
 from .campaign import CONTROL_WORKBOOK, now_text
-from .errors import OutputError
 from .records import ReturnState, UnitState
 from .rubric import FormKind
 
@@ -211,7 +209,7 @@ def write_control_workbook(campaign: Campaign) -> Path:
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     _fill(wb, campaign_state(campaign))
     path = campaign.control_workbook
-    _save(wb, path)
+    save_workbook(wb, path)
     return path
 
 
@@ -219,7 +217,7 @@ def write_status(path: Path, values: Mapping[str, object]) -> None:
     """Write ``{defined name: value}`` into a control workbook file (names it lacks are skipped)."""
     wb = openpyxl.load_workbook(path)
     _fill(wb, values)
-    _save(wb, path)
+    save_workbook(wb, path)
 
 
 def read_values(path: Path) -> dict[str, object]:
@@ -243,20 +241,6 @@ def _fill(wb: openpyxl.Workbook, values: Mapping[str, object]) -> None:
             cell.value = value
             if isinstance(value, str) and value.startswith("="):
                 cell.data_type = "s"
-
-
-def _save(wb: openpyxl.Workbook, path: Path) -> None:
-    """Save through a temporary file so a failed save never leaves half a workbook."""
-    fd, tmp = tempfile.mkstemp(prefix=".kaohe-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except PermissionError as exc:
-        raise OutputError(f"无法写入 {path}：文件可能正在 Excel/WPS 中打开，请关闭后重试") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _label(ws: Worksheet, row: int, text: str, col: int = 1, fill: bool = True) -> None:

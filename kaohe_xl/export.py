@@ -18,11 +18,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .atomic import write_atomic
 from .errors import OutputError
 from .results import RESULT_COLUMNS, result_rows, source_column
 from .scoring import Results
@@ -89,12 +88,5 @@ def export_results(campaign: Campaign, fmt: str = "csv", out: str | Path | None 
     target = Path(out) if out else campaign.output_dir / f"results.{fmt}"
     target.parent.mkdir(parents=True, exist_ok=True)
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"  # the BOM tells Excel it is UTF-8
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding=encoding, newline="") as stream:
-            stream.write(text)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"无法写入 {target}：{exc}（文件是否在 Excel 中打开？）") from exc
+    write_atomic(target, text.encode(encoding), in_use_hint="文件是否在 Excel 中打开？")
     return target

@@ -38,8 +38,9 @@ from ._form_parts import (
     write_meta,
 )
 from ._form_rater import build_rater_workbook
-from ._stamp import Prototype, save_workbook, token, write_atomic
+from ._stamp import Prototype, token
 from ._styles import load_styles
+from .atomic import save_workbook, write_atomic
 from .campaign import Campaign, now_text
 from .rubric import FormKind, ItemKind
 from .status import latest_records

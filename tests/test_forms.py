@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from kaohe_xl import layout
 from kaohe_xl._form_parts import FormContext
-from kaohe_xl._stamp import Prototype, save_workbook
+from kaohe_xl._stamp import Prototype
 from kaohe_xl._styles import campaign_template, default_template
+from kaohe_xl.atomic import save_workbook
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.cli import main
 from kaohe_xl.forms import (
