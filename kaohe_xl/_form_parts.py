@@ -5,7 +5,6 @@ sheets, protection and print set-up.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import layout
 from ._styles import CellStyle, FormStyles
 from .rubric import FormKind, Rubric
-from .textnorm import format_decimal
+from .textnorm import display_width, format_decimal
 
 UNLOCKED = Protection(locked=False)
 LOCKED = Protection(locked=True)
@@ -125,11 +124,6 @@ def banner_rows(ws: Worksheet, ctx: FormContext, last_col: int, lines: Sequence[
         ws.row_dimensions[row].height = round(float(size) * 1.6 + 4, 1)
         row += 1
     return row
-
-
-def display_width(text: str) -> int:
-    """Width in Excel character units: CJK and full-width characters count double."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def row_height(cells: Iterable[tuple[str, float]], font_size: float = 10.5, minimum: float = 20.0) -> float:

@@ -20,6 +20,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .errors import OutputError
+from .textnorm import display_width
 
 FONT = "宋体"  # what Chinese offices print with; LibreOffice substitutes a CJK font
 SCORE_FORMAT = "0.00"
@@ -219,13 +220,6 @@ def move_into_place(source: Path, target: Path) -> Saved:
     return Saved(target, wanted, note)
 
 
-def _display_width(text: str) -> int:
-    """Width in Excel's character units: CJK and full-width characters count 2."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def fit_height(ws: Worksheet, row: int, columns: int, *, line: float = 13.5, minimum: float = 15) -> None:
     """Set a row's height from its wrapped text.
 
@@ -246,6 +240,6 @@ def fit_height(ws: Worksheet, row: int, columns: int, *, line: float = 13.5, min
             continue
         chars = ws.column_dimensions[cell.column_letter].width or 8.43
         usable = max(int(chars) - 1, 2)
-        count = sum(max(1, -(-_display_width(part) // usable)) for part in str(cell.value).split("\n"))
+        count = sum(max(1, -(-display_width(part) // usable)) for part in str(cell.value).split("\n"))
         lines = max(lines, count)
     ws.row_dimensions[row].height = max(minimum, lines * line + 2)

@@ -90,6 +90,11 @@ def parse_decimal(value: object) -> Decimal | None:
         raise ValueError(f"“{value}”不是数字") from exc
 
 
+def display_width(text: str) -> int:
+    """Width in Excel's column units: CJK and full-width characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def format_decimal(value: Decimal | None) -> str:
     """A Decimal as people write it: ``Decimal('3.50')`` → ``'3.5'``, ``Decimal('20')`` → ``'20'``."""
     if value is None:
