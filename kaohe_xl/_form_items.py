@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from openpyxl.formatting.rule import Rule
-from openpyxl.styles import Font, PatternFill
-from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -26,11 +24,13 @@ from ._form_parts import (
     FormContext,
     Value,
     banner_rows,
+    invalid_input_format,
     protect_sheet,
     put,
     put_formula,
     ranges,
     row_height,
+    score_validation,
     setup_print,
     style_row,
 )
@@ -265,28 +265,12 @@ def _validation(ws: Worksheet, ctx: FormContext, column: str, points_column: str
             steps.setdefault(rubric.step_of(item), []).append(row)
     for points, rows in sorted(groups.items()):
         top = format_decimal(points)
-        dv = DataValidation(
-            type="decimal",
-            operator="between",
-            formula1="0",
-            formula2=top,
-            allow_blank=True,
-            showErrorMessage=True,
-            showInputMessage=True,
-            errorStyle="stop",
-            errorTitle="得分超出范围",
-            error=f"本项分值 {top} 分：请填写 0 到 {top} 之间的数字（扣分项填写扣减的分数，为正数）。",
-            promptTitle="填写得分",
-            prompt=f"0～{top} 分",
+        dv = score_validation(
+            top, f"本项分值 {top} 分：请填写 0 到 {top} 之间的数字（扣分项填写扣减的分数，为正数）。", "填写得分"
         )
         dv.sqref = " ".join(ranges(column, rows))
         ws.add_data_validation(dv)
-    invalid = ctx.styles["invalid"]
-    color = invalid.fill.fgColor.rgb if invalid.fill.fill_type else "FFC7CE"
-    dxf = DifferentialStyle(
-        font=Font(color=invalid.font.color, bold=invalid.font.b),
-        fill=PatternFill(fill_type="solid", start_color=color, end_color=color),
-    )
+    dxf = invalid_input_format(ctx.styles["invalid"])
     for step, rows in sorted(steps.items()):
         first = min(rows)
         top = f"{column}{first}"

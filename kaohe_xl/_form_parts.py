@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Protection
+from openpyxl.styles import Font, PatternFill, Protection
+from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
@@ -282,6 +283,37 @@ def setup_print(
         ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
     ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
     ws.sheet_view.showGridLines = False
+
+
+def score_validation(top: str, error: str, prompt_title: str) -> DataValidation:
+    """Excel data validation for a score cell: a number from 0 to ``top``, blank allowed.
+
+    A value outside the range is refused with ``error`` (Excel's "stop" style); the
+    input prompt shows the range. Pasting bypasses validation, so returns are re-checked.
+    """
+    return DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2=top,
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorStyle="stop",
+        errorTitle="得分超出范围",
+        error=error,
+        promptTitle=prompt_title,
+        prompt=f"0～{top} 分",
+    )
+
+
+def invalid_input_format(invalid: CellStyle) -> DifferentialStyle:
+    """The conditional format that paints invalid input, from the template's 'invalid' style."""
+    color = invalid.fill.fgColor.rgb if invalid.fill.fill_type else "FFC7CE"
+    return DifferentialStyle(
+        font=Font(color=invalid.font.color, bold=invalid.font.b),
+        fill=PatternFill(fill_type="solid", start_color=color, end_color=color),
+    )
 
 
 def quote_sheet(title: str) -> str:

@@ -5,11 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from openpyxl.formatting.rule import Rule
-from openpyxl.styles import Font, PatternFill
-from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import layout
 from ._form_parts import (
@@ -17,11 +14,13 @@ from ._form_parts import (
     FormContext,
     banner_rows,
     fact_lines,
+    invalid_input_format,
     protect_sheet,
     protect_workbook,
     put,
     put_formula,
     row_height,
+    score_validation,
     setup_print,
     style_row,
     write_instructions,
@@ -109,28 +108,11 @@ def build_rater_workbook(
         put_formula(ws, row, last_col, f"=SUM({inputs})", styles["subtotal"])
         ws.row_dimensions[row].height = 22
     last = first + len(units) - 1
-    invalid = styles["invalid"]
-    color = invalid.fill.fgColor.rgb if invalid.fill.fill_type else "FFC7CE"
-    dxf = DifferentialStyle(
-        font=Font(color=invalid.font.color, bold=invalid.font.b),
-        fill=PatternFill(fill_type="solid", start_color=color, end_color=color),
-    )
+    dxf = invalid_input_format(styles["invalid"])
     for n, (category, top) in enumerate(scored, start=3):
         letter = get_column_letter(n)
         text = format_decimal(top)
-        dv = DataValidation(
-            type="decimal",
-            operator="between",
-            formula1="0",
-            formula2=text,
-            allow_blank=True,
-            showErrorMessage=True,
-            showInputMessage=True,
-            errorTitle="得分超出范围",
-            error=f"“{category.name}”满分 {text} 分：请填写 0 到 {text} 之间的数字。",
-            promptTitle=category.name,
-            prompt=f"0～{text} 分",
-        )
+        dv = score_validation(text, f"“{category.name}”满分 {text} 分：请填写 0 到 {text} 之间的数字。", category.name)
         dv.sqref = f"{letter}{first}:{letter}{last}"
         ws.add_data_validation(dv)
         top_cell = f"{letter}{first}"
