@@ -34,17 +34,22 @@ def read_metadata(wb: Any) -> dict[str, str]:
     return meta
 
 
-def find_columns(ws: Worksheet, labels: tuple[str, ...]) -> tuple[int, dict[str, int]]:
-    """The header row number and ``{label: column number}`` for the labels present.
+def header_row(ws: Worksheet) -> tuple[int, dict[str, int]]:
+    """The header row number and ``{normalised label: column number}`` of every label in it.
 
     The header row is the first row (within 30) whose cells include the 编号 label.
     """
-    wanted = {normalize_label(label): label for label in labels}
     for row in ws.iter_rows(min_row=1, max_row=30):
-        found = {wanted[normalize_label(c.value)]: c.column for c in row if normalize_label(c.value) in wanted}
-        if layout.H_ID in found:
-            return row[0].row, found
+        labels = {normalize_label(c.value): c.column for c in row if c.value is not None}
+        if normalize_label(layout.H_ID) in labels:
+            return row[0].row, labels
     raise FormError(f"工作表“{ws.title}”中找不到表头“{layout.H_ID}”")
+
+
+def find_columns(ws: Worksheet, labels: tuple[str, ...]) -> tuple[int, dict[str, int]]:
+    """The header row number and ``{label: column number}`` for the labels present."""
+    top, found = header_row(ws)
+    return top, {label: found[normalize_label(label)] for label in labels if normalize_label(label) in found}
 
 
 def item_rows(ws: Worksheet, header_row: int, id_column: int) -> dict[str, int]:

@@ -11,29 +11,22 @@ import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl import layout
+from kaohe_xl.fill import header_row, item_rows
 from kaohe_xl.rubric import ItemKind, Rubric
-from kaohe_xl.textnorm import normalize_label
 
 TOTAL_LABELS = ("基础分", "加分", "扣分", "总分", "一票否决")
 
 
 def header(ws: Worksheet) -> tuple[int, dict[str, int]]:
-    """The header row and ``{label: column}``: the first row holding the 编号 label."""
-    for row in ws.iter_rows(min_row=1, max_row=30):
-        labels = {str(c.value): c.column for c in row if c.value is not None}
-        if layout.H_ID in labels:
-            return row[0].row, labels
-    raise AssertionError(f"no header row in {ws.title}")
+    """The header row (found as kaohe_xl.fill finds it) and ``{label as written: column}``."""
+    top, _ = header_row(ws)
+    return top, {str(c.value): c.column for c in ws[top] if c.value is not None}
 
 
 def id_rows(ws: Worksheet) -> dict[str, int]:
     """``{value in the 编号 column: row}`` below the header."""
     top, cols = header(ws)
-    out: dict[str, int] = {}
-    for (cell,) in ws.iter_rows(min_row=top + 1, min_col=cols[layout.H_ID], max_col=cols[layout.H_ID]):
-        if cell.value is not None:
-            out[normalize_label(cell.value)] = cell.row
-    return out
+    return item_rows(ws, top, cols[layout.H_ID])
 
 
 def total_rows(ws: Worksheet) -> dict[str, int]:

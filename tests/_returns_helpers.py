@@ -25,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kaohe_xl import layout
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.collect import FileResult, collect
+from kaohe_xl.fill import header_row, item_rows
 from kaohe_xl.forms import generate_forms
 from kaohe_xl.rubric import FormKind, ItemKind, Rubric
 from kaohe_xl.textnorm import normalize_label
@@ -42,24 +43,14 @@ def generated(campaign: Campaign) -> Campaign:
     return campaign
 
 
-def header(ws: Worksheet) -> tuple[int, dict[str, int]]:
-    """(header row, {normalised label: column}) — the first row holding 编号."""
-    for row in ws.iter_rows():
-        labels = {normalize_label(c.value): c.column for c in row if c.value is not None}
-        if normalize_label(layout.H_ID) in labels:
-            return row[0].row, labels
-    raise AssertionError(f"no header row in {ws.title}")
+# (header row, {normalised label: column}): found as kaohe_xl.fill finds it.
+header = header_row
 
 
 def id_rows(ws: Worksheet) -> dict[str, int]:
-    """{id in the 编号 column: row} below the header row."""
+    """{id in the 编号 column: row} below the header row (the first row of a repeated id)."""
     top, cols = header(ws)
-    col = cols[normalize_label(layout.H_ID)]
-    found: dict[str, int] = {}
-    for (cell,) in ws.iter_rows(min_row=top + 1, min_col=col, max_col=col):
-        if cell.value is not None:
-            found.setdefault(normalize_label(cell.value), cell.row)
-    return found
+    return item_rows(ws, top, cols[normalize_label(layout.H_ID)])
 
 
 def cell_of(ws: Worksheet, key: str, label: str) -> str:
