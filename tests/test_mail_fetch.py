@@ -89,9 +89,10 @@ def filled(campaign: Campaign, unit_id: str, tmp: Path) -> bytes:
 
 
 def zipped(name: str, data: bytes) -> bytes:
+    """A zip holding one member, byte-identical on every call (a fixed member date, not "now")."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(name, data)
+        archive.writestr(zipfile.ZipInfo(name, date_time=(2023, 12, 1, 9, 0, 0)), data)
     return buffer.getvalue()
 
 
@@ -103,6 +104,7 @@ def test_fetch_saves_and_collects_exactly_the_returns(mailbox: Any, tmp_path: Pa
     campaign, server, user = mailbox
     tag = f"[考核-{campaign.id[:6]}]"
     form01, form02, form03 = (filled(campaign, u, tmp_path) for u in ("01", "02", "03"))
+    zip02 = zipped("西山村.xlsx", form02)
     reply01 = mime(gb2312_subject(f"回复：{tag} 测试考核自评表——东湖村"), [(raw_gbk_name("东湖村自评表（已填）.xlsx"), form01)], "r01@example.cn")  # fmt: skip
     messages = [
         reply01,
@@ -110,7 +112,7 @@ def test_fetch_saves_and_collects_exactly_the_returns(mailbox: Any, tmp_path: Pa
         # no tag, but a zip of a workbook, named in RFC 2231 GBK form
         mime(
             b"=?utf-8?b?" + base64.b64encode("西山村材料".encode()) + b"?=",
-            [(rfc2231_gbk("西山村自评表.zip"), zipped("西山村.xlsx", form02))],
+            [(rfc2231_gbk("西山村自评表.zip"), zip02)],
             "r02@example.cn",
         ),
         # tagged, a non-workbook attachment beside a workbook whose name tries path traversal
@@ -143,7 +145,7 @@ def test_fetch_saves_and_collects_exactly_the_returns(mailbox: Any, tmp_path: Pa
     saved = inbox(campaign)
     assert saved == {
         "东湖村自评表（已填）.xlsx": form01,
-        "西山村自评表.zip": zipped("西山村.xlsx", form02),
+        "西山村自评表.zip": zip02,
         "自评表.xlsx": form03,
         "自评表(1).xlsx": b"not a workbook",
     }
