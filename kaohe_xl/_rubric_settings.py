@@ -74,6 +74,23 @@ class Collector:
             )
             return None
 
+    def yes_no(self, cell: Cell | None, sheet: str, what: str) -> bool:
+        """A 是/否 flag cell: blank is 否; YAML true/false and Y/N are accepted too."""
+        if blank(cell):
+            return False
+        assert cell is not None
+        if isinstance(cell.value, bool):
+            return cell.value
+        text = normalize_label(clean_text(cell.value)).casefold()
+        if text in _YES or text in _NO:
+            return text in _YES
+        self.error("bad_flag", f"{what}“{clean_text(cell.value)}”应为“是”或“否”（不填即为否）", sheet, cell)
+        return False
+
+
+_YES = ("是", "y", "yes", "true", "1")
+_NO = ("否", "n", "no", "false", "0")
+
 
 def text_of(row: Row, key: str) -> str:
     cell = row.get(key)

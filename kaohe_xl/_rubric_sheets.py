@@ -38,6 +38,7 @@ ITEM_HEADERS: dict[str, tuple[str, ...]] = {
 CATEGORY_HEADERS: dict[str, tuple[str, ...]] = {
     "类别": ("类别", "栏目", "专项", "类别名称"),
     "分值": ("分值", "分数", "满分"),
+    "封顶": ("封顶", "超出封顶", "封顶计分"),
 }
 SOURCE_HEADERS: dict[str, tuple[str, ...]] = {
     "来源": ("来源", "名称", "评分来源"),

@@ -284,13 +284,24 @@ def _build_categories(
                 col.error("negative", f"{rater}上限不能为负数", CATEGORIES_SHEET, row.get(rater))
             elif value is not None:
                 rater_max[rater] = value
+        # 封顶: the rubric says the items deliberately add up to more than the category's
+        # 分值, which is then a ceiling (最高不超过…分), as in seed 004's 党建工作 (100.5).
+        capped = col.yes_no(row.get("封顶"), CATEGORIES_SHEET, "封顶")
+        if capped and cap is None:
+            col.warn(
+                "cap_flag_without_points",
+                f"类别“{name}”标了封顶但没有分值，封顶已忽略",
+                CATEGORIES_SHEET,
+                row.get("封顶"),
+            )
         if name in base_sums:
             if cap is None:
                 cap = base_sums[name]
-            elif cap != base_sums[name] and check_sums:
+            elif cap != base_sums[name] and check_sums and not (capped and cap < base_sums[name]):
+                hint = "；若条目分值之和超出类别分值是有意的，请在“封顶”列填“是”" if cap < base_sums[name] else ""
                 col.warn(
                     "category_points_mismatch",
-                    f"类别“{name}”分值 {format_decimal(cap)} 与其基础条目分值之和 {format_decimal(base_sums[name])} 不一致（以类别分值为上限），请核对",
+                    f"类别“{name}”分值 {format_decimal(cap)} 与其基础条目分值之和 {format_decimal(base_sums[name])} 不一致（以类别分值为上限），请核对{hint}",
                     CATEGORIES_SHEET,
                     cap_cell,
                 )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
-from conftest import SAMPLES, write_units_workbook
+from conftest import SAMPLES, SMALL_SETTINGS, write_rubric_workbook, write_units_workbook
 
 from kaohe_xl.campaign import CONFIG_NAME, Campaign
 from kaohe_xl.cli import main
@@ -32,9 +33,26 @@ def test_init_from_yaml(tmp_path: Path) -> None:
     assert (tmp_path / "c" / "rubric" / "细则.yaml").is_file()
 
 
-def test_init_prints_rubric_warnings_with_location(tmp_path: Path) -> None:
-    sample = SAMPLES / "新庄镇综合考核"
-    result = _init(tmp_path / "c", sample / "细则.xlsx", sample / "单位.xlsx")
+@pytest.mark.parametrize("name", ["南昌老干部", "动力厂党建", "新庄镇综合考核"])
+def test_every_sample_inits_and_generates_without_warnings(tmp_path: Path, name: str) -> None:
+    sample = SAMPLES / name
+    init = _init(tmp_path / "c", sample / "细则.xlsx", sample / "单位.xlsx")
+    generate = CliRunner().invoke(main, ["generate", str(tmp_path / "c")])
+    assert (init.exit_code, generate.exit_code) == (0, 0), init.output + generate.output
+    assert "警告" not in init.output + generate.output
+
+
+def test_init_prints_rubric_warnings_with_location(tmp_path: Path, units_path: Path) -> None:
+    categories = [
+        {"类别": "组织领导", "分值": 5},
+        {"类别": "工作落实", "分值": 4},
+        {"类别": "加分项目"},
+        {"类别": "扣分项目"},
+    ]
+    rubric = write_rubric_workbook(
+        tmp_path / "细则.xlsx", categories=categories, settings={**SMALL_SETTINGS, "满分": 9}
+    )
+    result = _init(tmp_path / "c", rubric, units_path)
     assert result.exit_code == 0
     assert "警告 category_points_mismatch: 细则.xlsx 类别!B2" in result.output
 

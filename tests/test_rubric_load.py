@@ -241,6 +241,66 @@ def test_category_points_mismatch_is_a_warning(tmp_path: Path) -> None:
     assert ("full_marks_mismatch", "设置", f"B{SET_ROW['满分']}", "10") in warnings
 
 
+def test_cap_flag_declares_items_above_the_category_points(tmp_path: Path) -> None:
+    """封顶 是: the items may add up to more than the category (最高不超过…分); no warning then."""
+    categories = [
+        {"类别": "组织领导", "分值": 5, "封顶": "是"},  # items 6 > 5: declared
+        {"类别": "工作落实", "分值": 5, "封顶": "是"},  # items 4 < 5: still a mismatch
+        *SMALL_CATEGORIES[2:],
+    ]
+    path = write_rubric_workbook(tmp_path / "细则.xlsx", categories=categories, settings=_settings(满分=10))
+    rubric = load_rubric(path)
+    assert [(w.code, w.cell) for w in rubric.warnings] == [("category_points_mismatch", "B3")]
+    assert "封顶" not in rubric.warnings[0].message  # the hint is for items above the points only
+    assert [c.cap for c in rubric.scored_categories] == [Decimal(5), Decimal(5)]
+
+
+def test_category_above_its_points_hints_at_the_cap_flag(tmp_path: Path) -> None:
+    categories = [{"类别": "组织领导", "分值": 5}, *SMALL_CATEGORIES[1:]]
+    rubric = load_rubric(
+        write_rubric_workbook(tmp_path / "细则.xlsx", categories=categories, settings=_settings(满分=9))
+    )
+    [warning] = rubric.warnings
+    assert warning.code == "category_points_mismatch" and "请在“封顶”列填“是”" in warning.message
+
+
+@pytest.mark.parametrize(
+    ("flag", "warned"),
+    [("否", True), ("", True), ("Y", False), (True, False), (1, False), (" 是 ", False)],
+)
+def test_cap_flag_spellings(tmp_path: Path, flag: Any, warned: bool) -> None:
+    categories = [{"类别": "组织领导", "分值": 5, "封顶": flag}, *SMALL_CATEGORIES[1:]]
+    rubric = load_rubric(
+        write_rubric_workbook(tmp_path / "细则.xlsx", categories=categories, settings=_settings(满分=9))
+    )
+    assert [w.code for w in rubric.warnings] == (["category_points_mismatch"] if warned else [])
+
+
+def test_cap_flag_errors_and_warnings_are_located(tmp_path: Path) -> None:
+    categories = [
+        {"类别": "组织领导", "分值": 5, "封顶": "可能"},
+        {"类别": "工作落实", "封顶": "是"},  # no points to cap at
+        *SMALL_CATEGORIES[2:],
+    ]
+    path = write_rubric_workbook(tmp_path / "细则.xlsx", categories=categories, settings=_settings(满分=10))
+    with pytest.raises(RubricError) as caught:
+        load_rubric(path)
+    found = [(p.code, p.sheet, p.cell, p.value, p.is_error) for p in caught.value.problems]
+    assert ("bad_flag", "类别", "C2", "可能", True) in found
+    assert ("cap_flag_without_points", "类别", "C3", "是", False) in found
+
+
+def test_cap_flag_in_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "细则.yaml"
+    path.write_text(
+        "设置:\n  考核名称: 测试\n  满分: 5\n类别:\n  - {类别: 甲, 分值: 5, 封顶: true}\n"
+        "条目:\n  - {编号: 1, 类别: 甲, 考核内容: 甲项, 分值: 4}\n  - {编号: 2, 类别: 甲, 考核内容: 乙项, 分值: 2.5}\n",
+        encoding="utf-8",
+    )
+    rubric = load_rubric(path)
+    assert rubric.warnings == () and rubric.scored_categories[0].cap == Decimal(5)
+
+
 def test_header_variants_are_accepted(tmp_path: Path) -> None:
     """Spaces inside/around headers, full-width letters/spaces, aliases, a title row above."""
     wb = openpyxl.Workbook()
