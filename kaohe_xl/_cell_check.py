@@ -90,7 +90,7 @@ def problem_at(
             sheet=cell.sheet,
             cell=cell.cell,
             item=item,
-            value=shown(cell.value) if value is None else value,
+            value=brief(shown(cell.value)) if value is None else value,
         )
     return Problem(code, message, file=checked.file, sheet=sheet, item=item, value=value or "")
 
@@ -119,6 +119,15 @@ def check_score(
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         add(problem_at(checked, "blank", f"未填写：请填写 {span} 之间的分数（没有得分请填 0）", cell, item=key))
         return None, None
+    if isinstance(raw, str) and raw.strip() in EXCEL_ERRORS:
+        message = f"单元格是 Excel 错误值 {raw.strip()}（多为粘贴了公式的结果）：请直接填写 {span} 之间的数字"
+        add(problem_at(checked, "not_number", message, cell, item=key))
+        return None, None
+    if isinstance(raw, bool):  # a TRUE/FALSE cell: Excel shows it in capitals
+        add(
+            problem_at(checked, "not_number", f"“{str(raw).upper()}”不是数字：请填写 {span} 之间的数字", cell, item=key)
+        )
+        return None, None
     if isinstance(raw, (datetime, date, time, timedelta)):
         add(
             problem_at(
@@ -133,7 +142,11 @@ def check_score(
     try:
         value = parse_decimal(raw)
     except ValueError:
-        add(problem_at(checked, "not_number", f"“{shown(raw)}”不是数字：请填写 {span} 之间的数字", cell, item=key))
+        add(
+            problem_at(
+                checked, "not_number", f"“{brief(shown(raw))}”不是数字：请填写 {span} 之间的数字", cell, item=key
+            )
+        )
         return None, None
     assert value is not None
     if value < 0:
@@ -170,6 +183,18 @@ def as_decimal(value: object) -> Decimal | None:
         return parse_decimal(value)
     except ValueError:
         return None
+
+
+# Excel's error values, as a cell holding one is stored (t="e") and read back.
+EXCEL_ERRORS = frozenset(
+    {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"}
+)
+_BRIEF = 60
+
+
+def brief(text: str) -> str:
+    """Text for a message: a pasted essay is cut to its first characters."""
+    return text if len(text) <= _BRIEF else text[: _BRIEF - 1] + "…"
 
 
 def shown(value: object) -> str:

@@ -5,6 +5,7 @@ sheets, protection and print set-up.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass
@@ -233,6 +234,36 @@ def fact_lines(ctx: FormContext) -> list[tuple[str, str]]:
         ("截止日期", settings.deadline or "见通知"),
         ("联系人", contact or "见通知"),
     ]
+
+
+def step_note(rubric: Rubric, *, items: bool = True) -> str:
+    """The score granularity, as the returns are checked: ``分数须为 0.5 的整数倍…``.
+
+    The same source of truth as the check (:func:`kaohe_xl._cell_check.check_score`):
+    ``rubric.step_of(item)`` for item sheets (the item's own 步长, else 设置 步长), and
+    设置 步长 for rater sheets (``items=False``). Items whose step differs from the main
+    one are named by 编号. The main step is 设置 步长, unless no scored item uses it.
+    """
+    default = rubric.settings.step
+    if not items:
+        return _step_text(default)
+    steps = {item.id: rubric.step_of(item) for item in rubric.items if item.is_scored}
+    counts = Counter(steps.values())
+    main = default if default in counts or not counts else counts.most_common(1)[0][0]
+    others: dict[Decimal, list[str]] = {}
+    for item_id, step in steps.items():
+        if step != main:
+            others.setdefault(step, []).append(item_id)
+    text = _step_text(main)
+    for step, ids in sorted(others.items()):
+        text += f"；编号 {'、'.join(ids)} 的条目最小单位为 {format_decimal(step)} 分"
+    return text
+
+
+def _step_text(step: Decimal) -> str:
+    s = format_decimal(step)
+    # the wording of the bad_step message a unit gets back when a score is off the step
+    return f"分数的最小单位为 {s} 分，须为 {s} 的整数倍（如 {s}、{format_decimal(step * 2)}）"
 
 
 # ---- protection and printing -------------------------------------------------------------

@@ -22,22 +22,27 @@ from ._form_parts import (
     row_height,
     score_validation,
     setup_print,
+    step_note,
     style_row,
     write_instructions,
     write_meta,
 )
-from .rubric import Category, FormKind, Source
+from .rubric import Category, FormKind, Rubric, Source
 from .textnorm import format_decimal
 from .units import Unit
 
-RATER_STEPS = (
-    "请在“评分表”工作表中黄色底色的单元格内，按各类别分别为每个单位打分，每格填写 0 到该类别满分之间的数字。",
-    "各类别满分见表头上方“各类别满分”一行；超出范围或不是数字的单元格会显示为红色。",
-    "“合计”列由公式自动计算，仅供参考。",
-    "请勿重命名、删除或增加工作表，请勿插入、删除行列。",
-    "填好后保存为 .xlsx 格式（不要另存为 .xls 或 .et），在截止日期前通过电子邮件发回；如需修改，重新发送即可，以最后一次为准。",
-    "打印后由评分人签字。",
-)
+
+def rater_steps(rubric: Rubric) -> tuple[str, ...]:
+    """The numbered steps of a 评分表 说明 sheet (step 2 states 设置 步长, as returns are checked)."""
+    return (
+        "请在“评分表”工作表中黄色底色的单元格内，按各类别分别为每个单位打分，每格填写 0 到该类别满分之间的数字。",
+        f"{step_note(rubric, items=False)}。",
+        "各类别满分见表头上方“各类别满分”一行；超出范围或不是数字的单元格会显示为红色。",
+        "“合计”列由公式自动计算，仅供参考。",
+        "请勿重命名、删除或增加工作表，请勿插入、删除行列。",
+        "填好后保存为 .xlsx 格式（不要另存为 .xls 或 .et），在截止日期前通过电子邮件发回；如需修改，重新发送即可，以最后一次为准。",
+        "打印后由评分人签字。",
+    )
 
 
 def rater_categories(source: Source, categories: tuple[Category, ...]) -> list[tuple[Category, Decimal]]:
@@ -68,7 +73,7 @@ def build_rater_workbook(
     notes.title = layout.INSTRUCTIONS_SHEET
     facts = [*fact_lines(ctx), ("评分来源", source.name), ("评分人", rater), ("本表满分", f"{format_decimal(full)} 分")]
     facts = [f for f in facts if f[0] != "满分"]
-    write_instructions(notes, ctx, f"{rater_form_title(source)} 填表说明", facts, RATER_STEPS)
+    write_instructions(notes, ctx, f"{rater_form_title(source)} 填表说明", facts, rater_steps(ctx.rubric))
 
     ws = wb.create_sheet(layout.RATER_SHEET)
     columns = [layout.H_ID, layout.H_UNIT_NAME, *(c.name for c, _ in scored), layout.H_TOTAL]

@@ -16,7 +16,7 @@ from .rubric import FormKind, ItemKind
 from .scoring import Results, source_label
 from .textnorm import format_decimal
 
-_FILE_STATUS = {"rejected": "拒收", "quarantined": "隔离"}
+_FILE_STATUS = {"rejected": "拒收", "quarantined": "拒收（无法读取）"}
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,8 @@ def _widths(ws: Worksheet, widths: Sequence[float]) -> None:
         ws.column_dimensions[get_column_letter(n)].width = width
 
 
-def _percent(value: object) -> str:
-    return "" if value is None else f"{float(str(value)) * 100:.1f}%"
+# 差异占比 is a fraction held as a number; Excel's % format shows 0.3333 as 33.3%.
+PERCENT_FORMAT = "0.0%"
 
 
 def write_differences(ws: Worksheet, rec: Reconciliation) -> None:
@@ -62,7 +62,7 @@ def write_differences(ws: Worksheet, rec: Reconciliation) -> None:
         put_number(ws, row, 3, unit.flagged, fmt="0")
         put_number(ws, row, 4, unit.compared, fmt="0")
         put_text(ws, row, 5, unit.note)
-        put_text(ws, row, 6, _percent(unit.share), center=True)
+        put_number(ws, row, 6, unit.share, fmt=PERCENT_FORMAT)
         for n, value in enumerate((unit.self_total, unit.assessor_total, unit.above, unit.below), start=7):
             put_number(ws, row, n, value)
         fit_height(ws, row, 10)
@@ -184,7 +184,7 @@ def write_returns(ws: Worksheet, results: Results, states: list[UnitState], reje
         put_text(ws, row, 6, state.received_at)
         put_text(ws, row, 7, state.note)
     row += 2
-    title_row(ws, row, f"未通过的文件（{len(rejected)} 个）", len(headers), size=11)
+    title_row(ws, row, f"拒收的文件（{len(rejected)} 个）", len(headers), size=11)
     row += 1
     for n, header in enumerate(["序号", "文件名", "表单", "处理", "对象", "收到时间", "原因"], start=1):
         put_text(ws, row, n, header, header=True)

@@ -4,9 +4,6 @@ settings, styles, and atomic saving next to a file that is open in Excel.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import weakref
 from collections.abc import Callable, Hashable
 from copy import copy
@@ -19,6 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .atomic import replace_file, workbook_bytes
 from .errors import OutputError
 from .textnorm import display_width
 
@@ -164,59 +162,47 @@ def _beside(target: Path) -> Path:
 
 
 def save_atomic(wb: Workbook, target: Path) -> Saved:
-    """Save to a temporary file, then move it over ``target`` in one step.
+    """Save a workbook to ``target`` in one step (see :func:`place_atomic`).
 
-    A half-written file never replaces a good one. When ``target`` is open in Excel,
-    WPS or LibreOffice (a lock file beside it, or Windows refusing the replace), the
-    workbook is written beside it as ``name(1).xlsx`` and ``note`` says so.
+    The workbook is serialised in memory first, so a failure there touches no file.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    locks = lock_files(target)
-    wanted = target
-    note = ""
-    if locks:
-        target = _beside(wanted)
-        note = f"{wanted.name} 正在被其他程序打开（发现锁文件 {locks[0].name}），已另存为 {target.name}；关闭后重新运行即可覆盖原文件"
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
-        wb.save(tmp)
-        try:
-            os.replace(tmp, target)
-        except PermissionError:  # Windows: the target is open in Excel
-            if note:
-                raise
-            target = _beside(wanted)
-            os.replace(tmp, target)
-            note = f"{wanted.name} 正在被其他程序打开，无法覆盖，已另存为 {target.name}；关闭后重新运行即可覆盖原文件"
-    except OSError as exc:
-        raise OutputError(f"无法写入 {target}：{exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    return Saved(target, wanted, note)
+    return place_atomic(workbook_bytes(wb), target)
 
 
 def move_into_place(source: Path, target: Path) -> Saved:
     """Copy a finished file (e.g. a PDF) over ``target`` atomically; beside it when locked."""
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise OutputError(f"无法读取 {source}：{exc}") from exc
+    return place_atomic(data, target)
+
+
+def place_atomic(data: bytes, target: Path) -> Saved:
+    """Write ``data`` to a temporary file, then move it over ``target`` in one step.
+
+    A half-written file never replaces a good one, and the file gets the usual
+    permissions (:func:`kaohe_xl.atomic.replace_file`). When ``target`` is open in
+    Excel, WPS or LibreOffice (a lock file beside it, or Windows refusing the replace),
+    the data is written beside it as ``name(1).xlsx`` and ``note`` says so.
+    """
     wanted = target
     note = ""
-    if lock_files(target):
+    locks = lock_files(target)
+    if locks:
         target = _beside(wanted)
-        note = f"{wanted.name} 正在被其他程序打开，已另存为 {target.name}"
-    tmp = target.with_name(f".{target.name}.tmp")
+        note = f"{wanted.name} 正在被其他程序打开（发现锁文件 {locks[0].name}），已另存为 {target.name}；关闭后重新运行即可覆盖原文件"
     try:
-        shutil.copyfile(source, tmp)
         try:
-            os.replace(tmp, target)
-        except PermissionError:  # Windows: the PDF is open in a viewer
+            replace_file(target, data)
+        except PermissionError:  # Windows: the target is open in Excel or a PDF viewer
+            if note:
+                raise
             target = _beside(wanted)
-            os.replace(tmp, target)
-            note = f"{wanted.name} 正在被其他程序打开，无法覆盖，已另存为 {target.name}"
+            replace_file(target, data)
+            note = f"{wanted.name} 正在被其他程序打开，无法覆盖，已另存为 {target.name}；关闭后重新运行即可覆盖原文件"
     except OSError as exc:
         raise OutputError(f"无法写入 {target}：{exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
     return Saved(target, wanted, note)
 
 

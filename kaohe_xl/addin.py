@@ -17,6 +17,7 @@ handler (one library call or two), writes a short status into the control workbo
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import control
+from . import control, store
 from .campaign import CONFIG_NAME, Campaign
 from .errors import CampaignError, KaoheError
 
@@ -120,10 +121,10 @@ def _collect(campaign: Campaign, book: CallingBook) -> ActionResult:
     status = f"{report.summary()}；汇总表已更新"
     if not book.open_path(summary.path):
         lines.append(f"汇总表：{summary.path}（未自动打开）")
-    return ActionResult("kh_collect", True, status, "\n".join(lines) or "没有退回或待核实的文件", [summary.path])
+    return ActionResult("kh_collect", True, status, "\n".join(lines) or "没有拒收或待核实的文件", [summary.path])
 
 
-_FILE_STATUS = {"invalid": "待核实", "rejected": "拒收", "quarantined": "隔离", "unreadable": "无法读取"}
+_FILE_STATUS = {"invalid": "待核实", "rejected": "拒收", "quarantined": "拒收（无法读取）", "unreadable": "无法读取"}
 
 
 def _status(campaign: Campaign, book: CallingBook) -> ActionResult:
@@ -135,7 +136,7 @@ def _status(campaign: Campaign, book: CallingBook) -> ActionResult:
     ]
     status = (
         f"已收到 {state[control.NAME_RECEIVED]}，待提交 {state[control.NAME_MISSING]}，"
-        f"待核实 {state[control.NAME_INVALID]}，退回文件 {state[control.NAME_REJECTED]}"
+        f"待核实 {state[control.NAME_INVALID]}，拒收文件 {state[control.NAME_REJECTED]}"
     )
     return ActionResult("kh_status", True, status, "\n".join(lines + control.missing_lines(campaign)))
 
@@ -179,7 +180,7 @@ BUTTONS: tuple[Button, ...] = (
         "回收",
         "ImportExcel",
         _collect,
-        "读取考核目录 inbox 文件夹中的全部回收表格（重复的文件不会重复登记），退回有错误的，然后刷新并打开汇总表。",
+        "读取考核目录 inbox 文件夹中的全部回收表格（重复的文件不会重复登记），列出拒收和待核实的文件，然后刷新并打开汇总表。",
         "kaohe collect 考核目录 考核目录/inbox，再 kaohe summary 考核目录",
     ),
     Button(
@@ -242,9 +243,10 @@ def on_action(control_id: str, book: CallingBook | None = None) -> ActionResult:
         if button is None:
             raise CampaignError(f"未知的按钮“{control_id}”：加载项与 kaohe-xl 版本不一致，请重新运行 kaohe addin build")
         result = button.handler(campaign, book)
-    except KaoheError as exc:
-        result = ActionResult(control_id, False, f"失败：{exc}")
-        book.alert(str(exc))
+    except (KaoheError, sqlite3.Error) as exc:
+        message = str(store.explain(exc, "kaohe.sqlite") if isinstance(exc, sqlite3.Error) else exc)
+        result = ActionResult(control_id, False, f"失败：{message}")
+        book.alert(message)
     if campaign is not None:
         if not campaign.control_workbook.exists():
             control.write_control_workbook(campaign)

@@ -62,6 +62,8 @@ _NS_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _PROJECT_NAME_LINE = re.compile(r'(Public Const PROJECT_NAME As String = ")[^"]*(")')
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# "/" everywhere, also a backslash on Windows: a trailing one makes -o name a folder
+_SEPARATORS = tuple(sep for sep in {"/", os.sep, os.altsep} if sep)
 
 
 def find_template() -> Path:
@@ -159,11 +161,13 @@ def build_addin(
     pythonpath: str | None = None,
     template: str | Path | None = None,
 ) -> Path:
-    """Write ``kaohe_xl.xlam`` (to ``out``, a file or folder; default the current folder)."""
+    """Write ``kaohe_xl.xlam`` (to ``out``, a file or folder; default the current folder).
+
+    See :func:`addin_target` for how ``out`` is read; the target is checked before
+    anything else is done.
+    """
+    target = addin_target(out)
     source = Path(template) if template else find_template()
-    target = Path(out) if out else Path.cwd() / ADDIN_NAME
-    if target.is_dir():
-        target = target / ADDIN_NAME
     # A key present with a blank value would stop xlwings from looking further (user
     # config file, then "python" on PATH), so blank settings are left out altogether.
     rows = [(k, v) for k, v in config_rows(interpreter_win, interpreter_mac, pythonpath) if v != ""]
@@ -182,6 +186,29 @@ def build_addin(
         for name in sorted(parts, key=lambda n: (n != "[Content_Types].xml", n)):
             zout.writestr(zipfile.ZipInfo(name, stamp), parts[name], zipfile.ZIP_DEFLATED)
     write_atomic(target, buffer.getvalue(), in_use_hint="加载项可能正被 Excel 使用，请先关闭 Excel")
+    return target
+
+
+def addin_target(out: str | Path | None) -> Path:
+    """Where :func:`build_addin` writes: ``out`` as a file, or ``kaohe_xl.xlam`` in it.
+
+    ``out`` is a folder when it exists as one or when it ends with a path separator
+    (``addin_new/``, which need not exist yet: it is created). Pass a ``str`` to keep
+    the trailing separator (``Path("addin_new/")`` drops it). Otherwise it must name an
+    ``.xlam`` file: Excel refuses to open a workbook whose extension does not match its
+    content, so any other name is an :class:`OutputError`.
+    """
+    if not out:
+        return Path.cwd() / ADDIN_NAME
+    text = os.fspath(out)
+    target = Path(text)
+    if text.endswith(_SEPARATORS) or target.is_dir():
+        return target / ADDIN_NAME
+    if target.suffix.lower() != ".xlam":
+        raise OutputError(
+            f"加载项须保存为 .xlam 文件，不能是“{target.name}”：请改为 {target.with_suffix('.xlam')}，"
+            f"或在文件夹名后加 {os.sep}（例如 {target.name}{os.sep}），加载项将生成在该文件夹中的 {ADDIN_NAME}"
+        )
     return target
 
 

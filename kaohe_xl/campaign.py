@@ -33,7 +33,7 @@ from .layout import form_filename
 from .mail_config import default_mail_config
 from .rubric import FormKind, Rubric
 from .rubric_load import load_rubric
-from .store import connect, get_meta, set_meta
+from .store import connect, explain, get_meta, set_meta
 from .units import Unit, load_units
 
 if TYPE_CHECKING:
@@ -42,11 +42,14 @@ if TYPE_CHECKING:
 CONFIG_NAME = "campaign.yaml"
 DB_NAME = "kaohe.sqlite"
 CONTROL_WORKBOOK = "控制台.xlsx"
+# Folders of a campaign that hold what kaohe wrote, never returns (inbox/ holds returns).
+_OWN_FOLDERS = frozenset({"forms", "archive", "output", "rubric", "units", "templates"})
 
 _CONFIG_HEADER = """\
 # kaohe-xl 考核配置 / campaign settings. Edit with any text editor (UTF-8).
 # rubric / units: the copies inside this folder that the campaign uses.
-# mail: SMTP/IMAP settings and message templates (see README, "E-mail").
+# mail: SMTP/IMAP settings and message templates: `kaohe send --help` lists the keys,
+#       docs/mail.md of kaohe-xl explains them.
 #       The mail password is never stored here: set it in the environment variable
 #       named by password_env, or type it when asked.
 """
@@ -236,6 +239,18 @@ class Campaign:
     def control_workbook(self) -> Path:
         return self.root / CONTROL_WORKBOOK
 
+    def is_own_file(self, path: Path) -> bool:
+        """True for the campaign's own files: store, config, 控制台, generated forms, archive,
+        outputs, rubric/units copies, launchers. Returns are never among them (inbox/ is not)."""
+        try:
+            relative = path.resolve().relative_to(self.root.resolve())
+        except (ValueError, OSError):
+            return False
+        if len(relative.parts) == 1:
+            name = relative.name
+            return name in (CONFIG_NAME, CONTROL_WORKBOOK) or name.startswith(DB_NAME) or name.endswith(".cmd")
+        return relative.parts[0] in _OWN_FOLDERS
+
     def form_path(self, kind: FormKind, subject_id: str, subject_name: str = "") -> Path:
         """Where the generated form for a unit / assessor group / rater is written."""
         if kind is FormKind.SELF and not subject_name:
@@ -243,8 +258,14 @@ class Campaign:
         return self.forms_dir / kind.label / fitted_form_filename(kind, subject_id, subject_name)
 
     def connect(self) -> sqlite3.Connection:
-        """A connection to the campaign store (close it, or use it in a ``with`` block)."""
-        return connect(self.db_path)
+        """A connection to the campaign store (close it, or use it in a ``with`` block).
+
+        Raises :class:`~kaohe_xl.errors.StoreError` when the store cannot be opened.
+        """
+        try:
+            return connect(self.db_path)
+        except sqlite3.Error as exc:
+            raise explain(exc, self.db_path) from exc
 
     def save_config(self) -> None:
         """Write ``self.config`` back to campaign.yaml."""

@@ -6,7 +6,9 @@ Exit codes: 0 success; 1 the action could not be done (a clear message says why)
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
+from . import __version__, store
 from .errors import KaoheError
 
 EXIT_ERROR = 1
@@ -33,6 +35,9 @@ def friendly_errors(func: F) -> F:
         except KaoheError as exc:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(EXIT_ERROR)
+        except sqlite3.Error as exc:  # the store failed mid-way (locked, disk full)
+            click.echo(f"错误：{store.explain(exc, 'kaohe.sqlite')}", err=True)
+            sys.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
 
@@ -44,6 +49,18 @@ campaign_dir = click.argument("campaign", type=click.Path(file_okay=False, path_
 @click.version_option(__version__, prog_name="kaohe")
 def main() -> None:
     """kaohe-xl: run an annual assessment (目标管理考核) in Excel workbooks."""
+    _never_fail_on_output()
+
+
+def _never_fail_on_output() -> None:
+    # A console or redirected file in a legacy code page (GBK on Chinese Windows) cannot
+    # show every character a unit puts in a file name (an emoji, a rare 字): print it as
+    # "?" rather than crash after the work is done.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="replace")
 
 
 @main.command()
@@ -101,6 +118,8 @@ def collect(campaign: Path, paths: tuple[Path, ...], quiet: bool) -> None:
     if not quiet:
         for line in report.problem_lines():
             click.echo(line)
+    for line in report.notes():
+        click.echo(line)
     click.echo(report.summary())
     if not report.clean:
         sys.exit(EXIT_REJECTED)
@@ -108,7 +127,7 @@ def collect(campaign: Path, paths: tuple[Path, ...], quiet: bool) -> None:
 
 @main.command()
 @campaign_dir
-@click.option("--missing", is_flag=True, help="only the units/forms still owed (待提交)")
+@click.option("--missing", is_flag=True, help="only the units/forms still owed a usable return (待提交, 待核实)")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @friendly_errors
 def status(campaign: Path, missing: bool, as_json: bool) -> None:
@@ -136,7 +155,10 @@ def status(campaign: Path, missing: bool, as_json: bool) -> None:
 @campaign_dir
 @click.option("--pdf", is_flag=True, help="also render 汇总表 to PDF with LibreOffice")
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="target file (default output/汇总表.xlsx)"
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="target .xlsx file (default output/汇总表.xlsx); the PDF goes beside it",
 )
 @friendly_errors
 def summary(campaign: Path, pdf: bool, output: Path | None) -> None:
@@ -145,8 +167,10 @@ def summary(campaign: Path, pdf: bool, output: Path | None) -> None:
     Example: kaohe summary 2023老干部考核 --pdf
     """
     from .campaign import Campaign
-    from .summary import write_summary
+    from .summary import summary_target, write_summary
 
+    if output is not None:
+        summary_target(output)  # a wrong -o stops here, before the campaign is scored
     report = write_summary(Campaign.open(campaign), output, pdf=pdf)
     if report.note:
         click.echo(f"注意：{report.note}", err=True)
@@ -168,7 +192,7 @@ def feedback(campaign: Path) -> None:
     from .campaign import Campaign
     from .feedback import write_feedback
 
-    paths = write_feedback(Campaign.open(campaign))
+    paths = write_feedback(Campaign.open(campaign), progress=True)
     folder = paths[0].parent if paths else ""
     click.echo(f"已生成 {len(paths)} 份反馈表，位于 {folder}")
 
@@ -226,14 +250,16 @@ def _with_interpreter_options(func: F) -> F:
     "-o",
     "--output",
     "out",
-    type=click.Path(path_type=Path),
+    # a str, not a Path: Path("addin_new/") would drop the slash that makes it a folder
+    type=click.Path(),
     default=None,
-    help="file or folder (default ./kaohe_xl.xlam)",
+    help="an .xlam file, or a folder (existing, or ending with /) to write kaohe_xl.xlam into"
+    " (default ./kaohe_xl.xlam)",
 )
 @_with_interpreter_options
 @friendly_errors
 def addin_build(
-    out: Path | None, interpreter_win: str | None, interpreter_mac: str | None, pythonpath: str | None
+    out: str | None, interpreter_win: str | None, interpreter_mac: str | None, pythonpath: str | None
 ) -> None:
     """Build kaohe_xl.xlam from the installed xlwings' ribbon template (no Excel needed).
 
@@ -415,6 +441,21 @@ def send(campaign: Path, kind: str, dry_run: bool, eml_dir: Path | None, force: 
     only with --retry-failed. The password comes from the environment variable named
     in campaign.yaml (default KAOHE_SMTP_PASSWORD) or is asked for.
 
+    A recipient is skipped, with the reason printed, when it has no address or its
+    workbook is missing or was generated for an older rubric (run kaohe generate
+    again); exit code 1 when nothing could be sent or written at all.
+
+    \b
+    Settings: the mail: section of CAMPAIGN/campaign.yaml (written on first use)
+      smtp:         host, port, security (465 ssl, 587 starttls, 25 none), user,
+                    sender, sender_name, password_env, pause_seconds, timeout
+      assessors:    考核组 name: addresses (for --form assessor)
+      raters:       评分人 name: addresses (for --form rater)
+      placeholders: extra {占位符}: value, e.g. 截止日期: 12月20日
+      templates:    self|assessor|rater|feedback|remind: {subject: ..., body: ...}
+    Templates use {单位名称} {单位编号} {考核名称} {结果反馈} {截止日期} {联系人}
+    {联系电话} {发件人} {日期} {附件} {考核组} {分组} {评分人} {评分项目}.
+
     Example: kaohe send 2023老干部考核 --dry-run
     """
     _mail_run(campaign, kind, dry_run, eml_dir, force, retry_failed)
@@ -426,6 +467,8 @@ def send(campaign: Path, kind: str, dry_run: bool, eml_dir: Path | None, force: 
 @friendly_errors
 def remind(campaign: Path, dry_run: bool, eml_dir: Path | None, force: bool, retry_failed: bool) -> None:
     """Remind the units whose 自评表 has not arrived yet (at most once a day).
+
+    Settings and templates as for kaohe send (mail: section of campaign.yaml).
 
     Example: kaohe remind 2023老干部考核
     """

@@ -13,13 +13,21 @@ returns, whatever their names. For each file received:
    not a form of this campaign *rejected*; both with their reasons. Nothing stops the
    batch.
 
+A zip of returns is unpacked, each member collected as a file of its own; the zip itself
+is archived too and recorded as ``unpacked``.
+
 Because the archive is written first and the store row is keyed on the hash, a run
 killed mid-batch leaves no half records; running it again adds what is missing and
 reports the rest as duplicates.
 
 Revision keys: self forms (self, unit id, ''); assessor forms (assessor, group, the
 评分人 typed in); rater forms (rater, source name, rater name). Files of one run are
-taken in path order; a later run's file is always the newer revision.
+taken in the order they were last saved — the workbook's own 修改时间
+(``docProps/core.xml``, written by Excel, WPS and LibreOffice on every save), else the
+file's — so when a unit's first and corrected files arrive together (``自评表.xlsx``,
+``自评表(1).xlsx``) the one saved last counts; a later run's file is always the newer
+revision. The campaign's own files (store, generated forms, archive, outputs) are
+skipped when a folder containing them is collected.
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ from .atomic import write_atomic
 from .campaign import Campaign, now_text
 from .identify import Expected, form_kind
 from .problems import Problem, errors_in
-from .received import Incoming, discover, expand
+from .received import Incoming, discover, display_name, expand, saved_time
 from .returns import ReturnBook, ReturnReadError
 from .rubric import FormKind
 from .status import collection_status, latest_records
@@ -77,9 +85,13 @@ class FileResult:
 
 @dataclass
 class CollectReport:
-    """Every file's result, in the order received, and the counts."""
+    """Every file's result, in the order received, and the counts.
+
+    ``skipped``: the campaign's own files met in the folders given (not collected).
+    """
 
     results: list[FileResult] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
 
     def _count(self, *statuses: str) -> int:
         return sum(1 for r in self.results if r.status in statuses)
@@ -124,6 +136,27 @@ class CollectReport:
             lines.extend(f"    {p.describe()}" for p in result.problems)
         return lines
 
+    def notes(self) -> list[str]:
+        """Things to know that are not problems of a file: several files of one unit in
+        this run (which one counts), the campaign's own files skipped, nothing found."""
+        lines: list[str] = []
+        if not self.results:
+            lines.append("没有找到任何文件：请检查给出的文件夹（回收的表格通常在考核目录的 inbox 文件夹中）")
+        by_key: dict[tuple[str, str, str], list[FileResult]] = {}
+        for result in self.results:
+            if result.status in ("accepted", "invalid") and result.form is not None:
+                by_key.setdefault((result.form.label, result.subject_id, result.rater), []).append(result)
+        for (label, subject, rater), results in by_key.items():
+            if len(results) > 1:
+                last = results[-1]
+                who = f"{subject} {rater}".strip()
+                lines.append(
+                    f"注意：{label} {who} 本次收到 {len(results)} 份，以最后保存的“{last.name}”（第 {last.revision} 版）为准"
+                )
+        if self.skipped:
+            lines.append(f"已跳过考核目录自身的 {len(self.skipped)} 个文件（下发的表格、存档、输出等），它们不是回收表")
+        return lines
+
     def summary(self) -> str:
         """One line for the terminal: how many of each."""
         text = f"共 {len(self.results)} 个文件：接收 {self.accepted} 份"
@@ -146,11 +179,14 @@ def collect(
         report = collect(Campaign.open("2023老干部考核"), ["~/下载/回收"])
         print(report.summary())
     """
-    files = discover(paths)
+    report = CollectReport()
+    files: list[Path] = []
+    for path in discover(paths):
+        (report.skipped if campaign.is_own_file(path) else files).append(path)
+    files.sort(key=lambda path: (saved_time(path), str(path)))
     expected = Expected(campaign.id, campaign.secret, campaign.rubric, tuple(campaign.units))
     campaign.archive_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(campaign.archive_dir)
-    report = CollectReport()
     bar = _progress(len(files)) if progress and len(files) > _PROGRESS_FROM else None
     conn = campaign.connect()
     # WAL + synchronous=NORMAL: a killed process never corrupts the store or loses a
@@ -158,11 +194,16 @@ def collect(
     conn.execute("PRAGMA synchronous=NORMAL")
     try:
         for path in files:
+            whole = display_name(str(path))
+            unpacked = False
             for incoming in expand(path):
+                unpacked = unpacked or incoming.source != whole
                 result = _collect_one(conn, campaign, expected, incoming)
                 report.results.append(result)
                 if on_result is not None:
                     on_result(result)
+            if unpacked:
+                _keep_container(conn, campaign, path)
             if bar is not None:
                 bar.update(1)
     finally:
@@ -217,6 +258,29 @@ def _remove_stale_temporaries(folder: Path) -> None:
         with contextlib.suppress(OSError):
             if tmp.stat().st_mtime < cutoff:
                 tmp.unlink()
+
+
+def _keep_container(conn: sqlite3.Connection, campaign: Campaign, path: Path) -> None:
+    """Archive a zip whose members were collected, and record it as ``unpacked``.
+
+    Its members are archived and stored one by one; the zip itself is what the unit
+    sent, so it is kept too (after its members: a run killed half-way through a zip
+    collects the rest next time).
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return
+    digest = hashlib.sha256(data).hexdigest()
+    if conn.execute("SELECT 1 FROM files WHERE sha256 = ?", (digest,)).fetchone():
+        return
+    archive_path = archive(campaign, digest, path.name, data).relative_to(campaign.root).as_posix()
+    with store.transaction(conn):
+        conn.execute(
+            "INSERT OR IGNORE INTO files (sha256, original_name, source_path, size, received_at, archive_path, status)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'unpacked')",
+            (digest, display_name(path.name), display_name(str(path)), len(data), now_text(), archive_path),
+        )
 
 
 def analyse(incoming: Incoming, expected: Expected) -> tuple[str, Checked]:

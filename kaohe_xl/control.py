@@ -171,7 +171,7 @@ def write_control_workbook(campaign: Campaign) -> Path:
             names[kind_name(kind, field) if kind else totals[col - 2]] = f"{_col(col)}{row}"
             ws.cell(row, col).border = _BOX
     row += 1
-    _label(ws, row, "退回文件", fill=False)
+    _label(ws, row, "拒收文件", fill=False)
     names[NAME_REJECTED] = f"B{row}"
     row += 2
     for label, name in (

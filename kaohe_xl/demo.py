@@ -103,7 +103,7 @@ def run_demo(
     (incoming / "新建 Microsoft Excel 工作表.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     first = collect(campaign, [incoming])
     step(
-        f"3. 回收自评表：接收 {first.accepted} 份，退回 {first.rejected} 份；"
+        f"3. 回收自评表：接收 {first.accepted} 份，拒收 {first.rejected} 份；"
         f"{late.name} 未交（迟交），{bad.name} 的自评表有错误待核实"
     )
 

@@ -5,6 +5,7 @@
     KaoheError
     ├── RubricError(ValueError)     the rubric workbook/YAML cannot be used; carries .problems
     ├── CampaignError               the campaign folder is missing, incomplete or would be overwritten
+    ├── StoreError                  the campaign store (kaohe.sqlite) cannot be opened or written
     ├── FormError                   a returned file is not one of ours, or is damaged
     ├── OutputError(OSError)        an output file cannot be written (e.g. open in Excel)
     ├── MailError                   sending or fetching mail failed as a whole
@@ -44,6 +45,10 @@ class RubricError(KaoheError, ValueError):
 
 class CampaignError(KaoheError):
     """The campaign folder is missing, incomplete, or an action would overwrite it."""
+
+
+class StoreError(KaoheError):
+    """The campaign store cannot be opened or written (read-only folder, locked, damaged)."""
 
 
 class FormError(KaoheError):

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ._form_progress import progress as progress_bar
 from ._xlsx_out import FLAG_FILL, fit_height, print_setup, put_number, put_text, save_atomic, title_row
 from .layout import VETO_NO, VETO_YES, safe_filename
 from .reconcile import ItemDiff, Reconciliation, reconcile
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 
 FEEDBACK_DIR = "反馈表"
 FEEDBACK_SHEET = "反馈表"
+# Excel number format: the literal text in quotes around the number, so 2 shows as
+# 扣 2.00 分 and the cell still holds the number 2.
+DEDUCTION_FORMAT = '"扣 "0.00" 分"'
 _COLUMNS: tuple[tuple[str, float], ...] = (
     ("编号", 6),
     ("类别", 12),
@@ -88,17 +92,20 @@ def build_feedback(results: Results, rec: Reconciliation, unit_id: str, *, when:
 
 
 def _result_block(ws: Worksheet, results: Results, unit: UnitResult, row: int) -> int:
-    pairs: list[tuple[str, str]] = []
+    # Scores are numbers (Excel can add them up; text that looks like a number gets
+    # Excel's green "number stored as text" flag), rounded to the 2 decimals shown;
+    # states such as 待提交 and the rank sentence are text.
+    pairs: list[tuple[str, Decimal | str]] = []
     for source in results.rubric.sources:
         total = unit.total(source.name)
         pairs.append(
-            (source_label(source.name), _fmt(total) if total is not None else unit.source_states[source.name].label)
+            (source_label(source.name), round2(total) if total is not None else unit.source_states[source.name].label)
         )
     main = unit.main
     if main is not None:
-        pairs += [("基础分", _fmt(main.base)), ("加分", _fmt(main.bonus)), ("扣分", _fmt(main.penalty))]
+        pairs += [("基础分", round2(main.base)), ("加分", round2(main.bonus)), ("扣分", round2(main.penalty))]
     shown = unit.shown
-    pairs.append(("综合得分", _fmt(shown) if shown is not None else unit.status_label))
+    pairs.append(("综合得分", round2(shown) if shown is not None else unit.status_label))
     pairs.append(("等次", unit.grade or "—"))
     ranked = sum(1 for u in results.units if u.rank is not None)
     pairs.append(("排名", f"第 {unit.rank} 名（共 {ranked} 个单位）" if unit.rank else "不参加排名"))
@@ -109,7 +116,7 @@ def _result_block(ws: Worksheet, results: Results, unit: UnitResult, row: int) -
         c = 1 + (n % 2) * 4  # two label/value pairs per line: columns A-B|C-D and E-F|G-H
         put_text(ws, r, c, label, header=True)
         ws.merge_cells(start_row=r, start_column=c, end_row=r, end_column=c + 1)
-        cell = put_text(ws, r, c + 2, value)
+        cell = put_number(ws, r, c + 2, value) if isinstance(value, Decimal) else put_text(ws, r, c + 2, value)
         ws.merge_cells(start_row=r, start_column=c + 2, end_row=r, end_column=c + 3)
         if label == "等次" and unit.veto:
             cell.fill = FLAG_FILL
@@ -160,8 +167,10 @@ def _deductions_block(ws: Worksheet, rows: list[ItemDiff], row: int) -> int:
         put_text(ws, row, 1, item.item_id, center=True)
         put_text(ws, row, 2, item.category)
         put_text(ws, row, 3, item.content)
-        text = "一票否决" if amount is None else f"扣 {_fmt(amount)} 分"
-        put_text(ws, row, 4, text, center=True)
+        if amount is None:
+            put_text(ws, row, 4, "一票否决", center=True)
+        else:  # a number, shown as 扣 2.00 分 by its format
+            put_number(ws, row, 4, round2(amount), fmt=DEDUCTION_FORMAT)
         ws.merge_cells(start_row=row, start_column=4, end_row=row, end_column=7)
         put_text(ws, row, 8, item.reason or "（考核组未填写原因）")
         fit_height(ws, row, len(_COLUMNS))
@@ -171,26 +180,23 @@ def _deductions_block(ws: Worksheet, rows: list[ItemDiff], row: int) -> int:
     return row + 1
 
 
-def _fmt(value: Decimal | None) -> str:
-    """87.5 → "87.50": scores on paper always show two decimals."""
-    return "" if value is None else format(round2(value), "f")
-
-
 def _mark(value: bool | None) -> str:
     return "" if value is None else (VETO_YES if value else VETO_NO)
 
 
-def write_feedback(campaign: Campaign, results: Results | None = None) -> list[Path]:
+def write_feedback(campaign: Campaign, results: Results | None = None, *, progress: bool = False) -> list[Path]:
     """Write one 反馈表 per unit into ``output/反馈表/``; returns the paths written.
 
     Each file is written atomically; one open in Excel is written beside it.
+    ``progress`` draws a bar on the terminal when there are many units
+    (:mod:`kaohe_xl._form_progress`).
     """
     from .results import compute
 
     results = results or compute(campaign)
     rec = reconcile(results)
     paths = []
-    for unit in results.in_list_order():
+    for unit in progress_bar(results.in_list_order(), FEEDBACK_SHEET, enabled=progress):
         wb = build_feedback(results, rec, unit.unit_id)
         paths.append(save_atomic(wb, feedback_path(campaign, unit.unit_id, unit.unit_name)).path)
     return paths

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl.workbook.workbook import Workbook
-from tqdm import tqdm
 
 from . import layout
 from ._form_items import TableSpec, write_item_sheet
@@ -33,16 +32,18 @@ from ._form_parts import (
     Value,
     fact_lines,
     protect_workbook,
+    step_note,
     write_instructions,
     write_lists,
     write_meta,
 )
+from ._form_progress import progress as progress_bar
 from ._form_rater import build_rater_workbook
 from ._stamp import Prototype, token
 from ._styles import load_styles
 from .atomic import save_workbook, write_atomic
 from .campaign import Campaign, now_text
-from .rubric import FormKind, ItemKind
+from .rubric import FormKind, ItemKind, Rubric
 from .status import latest_records
 from .textnorm import format_decimal
 from .units import Unit
@@ -72,24 +73,33 @@ ASSESSOR_SPEC = TableSpec(
     readonly=layout.H_SELF_SCORE,
     signatures=("考核组成员签字：", "考核日期：        年    月    日"),
 )
-SELF_STEPS = (
-    "请在“自评表”工作表中黄色底色的单元格内填写“自评得分”和“自评说明（佐证材料）”，其他单元格已锁定。",
-    "基础项目和加分项目填写所得分数（0 到本项分值之间）；扣分项目填写扣减的分数，为正数（例如扣 2 分填 2）；否决项目从下拉列表中选择“是”或“否”。",
-    "分数的最小单位一般为 0.1 分（个别项目见评分标准）；填写错误的单元格会显示为红色。",
-    "表中小计、基础分、加分、扣分和总分由公式自动计算，仅供参考，以考核组核定为准。",
-    "请勿重命名、删除或增加工作表，请勿插入、删除行列，请勿修改考核内容和分值；不要把内容复制到新建的工作簿中再提交。",
-    "填好后保存为 .xlsx 格式（不要另存为 .xls 或 .et），在截止日期前通过电子邮件发回；如需修改，重新发送即可，以最后一次为准。",
-    "打印后由单位负责人签字，签字扫描件与佐证材料一并报送。",
-)
-ASSESSOR_STEPS = (
-    "先在本页“评分人”一格填写您的姓名；同组多位评分人各填一份，分别发回，系统按姓名区分并取平均。",
-    "每个被考核单位一张工作表。请在黄色底色的单元格内填写“考核得分”和“扣分原因”，其他单元格已锁定。",
-    "“自评得分”一列是该单位已报送的自评分，仅供参考；空白表示生成本表时尚未收到自评表。",
-    "基础项目和加分项目填写所得分数（0 到本项分值之间）；扣分项目填写扣减的分数，为正数；否决项目选择“是”或“否”。未得满分的项目请写明扣分原因。",
-    "表中小计和总分由公式自动计算，仅供参考；最终得分由汇总程序按细则重新计算。",
-    "请勿重命名、删除或增加工作表，请勿插入、删除行列，请勿修改考核内容和分值。",
-    "填好后保存为 .xlsx 格式，通过电子邮件发回；如需修改，重新发送即可，以最后一次为准。",
-)
+
+
+def self_steps(rubric: Rubric) -> tuple[str, ...]:
+    """The numbered steps of the 自评表 说明 sheet (step 3 states this rubric's 步长)."""
+    return (
+        "请在“自评表”工作表中黄色底色的单元格内填写“自评得分”和“自评说明（佐证材料）”，其他单元格已锁定。",
+        "基础项目和加分项目填写所得分数（0 到本项分值之间）；扣分项目填写扣减的分数，为正数（例如扣 2 分填 2）；否决项目从下拉列表中选择“是”或“否”。",
+        f"{step_note(rubric)}。填写错误的单元格会显示为红色。",
+        "表中小计、基础分、加分、扣分和总分由公式自动计算，仅供参考，以考核组核定为准。",
+        "请勿重命名、删除或增加工作表，请勿插入、删除行列，请勿修改考核内容和分值；不要把内容复制到新建的工作簿中再提交。",
+        "填好后保存为 .xlsx 格式（不要另存为 .xls 或 .et），在截止日期前通过电子邮件发回；如需修改，重新发送即可，以最后一次为准。",
+        "打印后由单位负责人签字，签字扫描件与佐证材料一并报送。",
+    )
+
+
+def assessor_steps(rubric: Rubric) -> tuple[str, ...]:
+    """The numbered steps of the 考核组评分表 说明 sheet (step 5 states the 步长)."""
+    return (
+        "先在本页“评分人”一格填写您的姓名；同组多位评分人各填一份，分别发回，系统按姓名区分并取平均。",
+        "每个被考核单位一张工作表。请在黄色底色的单元格内填写“考核得分”和“扣分原因”，其他单元格已锁定。",
+        "“自评得分”一列是该单位已报送的自评分，仅供参考；空白表示生成本表时尚未收到自评表。",
+        "基础项目和加分项目填写所得分数（0 到本项分值之间）；扣分项目填写扣减的分数，为正数；否决项目选择“是”或“否”。未得满分的项目请写明扣分原因。",
+        f"{step_note(rubric)}。填写错误的单元格会显示为红色。",
+        "表中小计和总分由公式自动计算，仅供参考；最终得分由汇总程序按细则重新计算。",
+        "请勿重命名、删除或增加工作表，请勿插入、删除行列，请勿修改考核内容和分值。",
+        "填好后保存为 .xlsx 格式，通过电子邮件发回；如需修改，重新发送即可，以最后一次为准。",
+    )
 
 
 @dataclass
@@ -133,7 +143,9 @@ def generate_forms(
     """Write the forms of the given kinds (default: all) into ``campaign.forms_dir``.
 
     Existing forms are replaced (atomically: a file is either the old or the new one).
-    Rater forms are written only when the rubric has rater-form sources.
+    Rater forms are written only when the rubric has rater-form sources. ``progress``
+    draws a bar per form kind on the terminal when there are many files
+    (:mod:`kaohe_xl._form_progress`).
     """
     started = time.perf_counter()
     wanted = list(kinds) if kinds is not None else list(FormKind)
@@ -180,7 +192,7 @@ def build_self_workbook(ctx: FormContext, unit_id: str, unit_name: str, signatur
     assert notes is not None
     notes.title = layout.INSTRUCTIONS_SHEET
     facts = [("填报单位", f"{unit_name}（编号：{unit_id}）"), *fact_lines(ctx)]
-    write_instructions(notes, ctx, f"{FormKind.SELF.label}填表说明", facts, SELF_STEPS)
+    write_instructions(notes, ctx, f"{FormKind.SELF.label}填表说明", facts, self_steps(ctx.rubric))
     ws = wb.create_sheet(layout.SELF_SHEET)
     info = f"填报单位：{unit_name}（编号：{unit_id}）    满分：{format_decimal(settings.full_marks)} 分"
     if settings.deadline:
@@ -213,7 +225,7 @@ def stamp_self(ctx: FormContext, prototype: Prototype, unit: Unit) -> bytes:
 def _generate_self(campaign: Campaign, ctx: FormContext, units: list[Unit], progress: bool) -> list[Path]:
     prototype = self_prototype(ctx)
     paths = []
-    for unit in tqdm(units, desc=FormKind.SELF.label, unit="份", disable=not progress, leave=False):
+    for unit in progress_bar(units, FormKind.SELF.label, enabled=progress):
         path = campaign.form_path(FormKind.SELF, unit.id, unit.name)
         write_atomic(path, stamp_self(ctx, prototype, unit))
         paths.append(path)
@@ -232,7 +244,9 @@ def build_assessor_workbook(
     notes.title = layout.INSTRUCTIONS_SHEET
     names = "、".join(u.name for u in units)
     facts = [("考核组", group), ("被考核单位", names), *fact_lines(ctx)]
-    write_instructions(notes, ctx, f"{FormKind.ASSESSOR.label}填表说明", facts, ASSESSOR_STEPS, assessor_input=True)
+    write_instructions(
+        notes, ctx, f"{FormKind.ASSESSOR.label}填表说明", facts, assessor_steps(ctx.rubric), assessor_input=True
+    )
     taken = {layout.INSTRUCTIONS_SHEET, layout.LISTS_SHEET, layout.META_SHEET}
     pairs: list[tuple[str, str]] = []
     full = format_decimal(ctx.rubric.settings.full_marks)
@@ -278,9 +292,7 @@ def _generate_assessor(campaign: Campaign, ctx: FormContext, progress: bool) -> 
     groups = campaign.assessor_groups()
     paths = []
     shown = 0
-    for group, units in tqdm(
-        groups.items(), desc=FormKind.ASSESSOR.label, unit="份", disable=not progress, leave=False
-    ):
+    for group, units in progress_bar(list(groups.items()), FormKind.ASSESSOR.label, enabled=progress):
         path = campaign.form_path(FormKind.ASSESSOR, group, group)
         save_workbook(build_assessor_workbook(ctx, group, units, prefill), path)
         paths.append(path)
@@ -298,7 +310,7 @@ def _generate_rater(campaign: Campaign, ctx: FormContext, progress: bool) -> lis
     paths = []
     jobs = [(source, rater) for source in ctx.rubric.sources_of(FormKind.RATER) for rater in source.raters]
     prototypes: dict[str, Prototype] = {}
-    for source, rater in tqdm(jobs, desc=FormKind.RATER.label, unit="份", disable=not progress, leave=False):
+    for source, rater in progress_bar(jobs, FormKind.RATER.label, enabled=progress):
         if source.name not in prototypes:
             wb = build_rater_workbook(ctx, source, token("RATER"), campaign.units, signature=token("SIG"))
             prototypes[source.name] = Prototype(wb)

@@ -18,7 +18,9 @@ from .rubric import FormKind, Rubric
 from .units import Unit
 
 # Problems that mean "this is not a usable form of this campaign": the file is rejected.
-REJECT_CODES = frozenset({"not_a_form", "wrong_campaign", "bad_signature", "unknown_form", "unknown_subject"})
+REJECT_CODES = frozenset(
+    {"not_a_form", "wrong_campaign", "bad_signature", "unknown_form", "unknown_subject", "blank_form"}
+)
 
 
 @dataclass(frozen=True)
@@ -104,3 +106,8 @@ def identify(meta: Mapping[str, str], expected: Expected, file: str = "") -> Ide
             return Problem("unknown_subject", f"评分来源“{source}”不在考核细则中", file=file, value=source)
         return Identity(kind, source, subject)
     return Identity(kind, subject, "")
+
+
+def rubric_outdated(meta: Mapping[str, str], rubric: Rubric) -> bool:
+    """True when the form was generated from another version of the rubric."""
+    return meta.get(layout.META_RUBRIC_HASH, "") != rubric.content_hash()

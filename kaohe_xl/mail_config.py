@@ -59,7 +59,8 @@ _DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "于{截止日期}前作为附件回复本邮件。" + _SIGNATURE,
     },
     "feedback": {
-        "subject": "{考核名称}考核结果反馈——{单位名称}",
+        # {结果反馈}: 结果反馈 after a name ending in 考核 (…目标管理考核结果反馈), else 考核结果反馈
+        "subject": "{考核名称}{结果反馈}——{单位名称}",
         "body": "{单位名称}：\n\n"
         "　　《{考核名称}》考核已结束，现将你单位的考核结果反馈表（附件：{附件}）发给你们，请查收。"
         "如有异议，请与我们联系。" + _SIGNATURE,
@@ -71,6 +72,10 @@ _DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "作为附件回复本邮件（空白表格见附件：{附件}）。如已发送，请忽略本提醒。" + _SIGNATURE,
     },
 }
+
+# Default templates of earlier versions, as init wrote them into campaign.yaml: such a
+# text was never the clerk's choice, so it is read as today's default.
+_OLD_DEFAULT_TEMPLATES = {("feedback", "subject"): ("{考核名称}考核结果反馈——{单位名称}",)}
 
 _DEFAULTS: dict[str, Any] = {
     "smtp": {
@@ -166,7 +171,10 @@ def mail_settings(campaign: Campaign) -> MailSettings:
     """
     raw = campaign.config.get("mail") or {}
     if not isinstance(raw, Mapping):
-        raise MailError("campaign.yaml 中的 mail 一项应为设置表（键: 值），请对照 docs/mail.md 修改")
+        raise MailError(
+            "campaign.yaml 中的 mail 一项应为“键: 值”形式的设置表（smtp:、imap:、templates: 等）："
+            "可删去整个 mail 一项，下次运行 kaohe send 或 kaohe fetch 时会写入完整的设置模板"
+        )
     merged = _merge(_DEFAULTS, raw)
     smtp, imap = merged["smtp"], merged["imap"]
     smtp_settings = SmtpSettings(
@@ -181,7 +189,8 @@ def mail_settings(campaign: Campaign) -> MailSettings:
     templates: dict[str, tuple[str, str]] = {}
     for kind in MAIL_KINDS:
         entry = merged["templates"].get(kind) or {}
-        templates[kind] = (str(entry.get("subject") or ""), str(entry.get("body") or ""))
+        subject, body = (_current_default(kind, part, str(entry.get(part) or "")) for part in ("subject", "body"))
+        templates[kind] = (subject, body)
     tag = str(merged["tag"] or "").strip() or f"[考核-{campaign.id[:6]}]"
     return MailSettings(
         smtp=smtp_settings,
@@ -192,6 +201,13 @@ def mail_settings(campaign: Campaign) -> MailSettings:
         assessors=_address_map(merged["assessors"], "mail.assessors"),
         raters=_address_map(merged["raters"], "mail.raters"),
     )
+
+
+def _current_default(kind: str, part: str, text: str) -> str:
+    """``text``, or today's default template when it is an earlier version's default."""
+    if text in _OLD_DEFAULT_TEMPLATES.get((kind, part), ()):
+        return _DEFAULT_TEMPLATES[kind][part]
+    return text
 
 
 def base_placeholders(campaign: Campaign, settings: MailSettings) -> dict[str, str]:
@@ -206,6 +222,9 @@ def base_placeholders(campaign: Campaign, settings: MailSettings) -> dict[str, s
         "日期": f"{date.today():%Y年%m月%d日}".replace("年0", "年").replace("月0", "月"),
     }
     values.update(settings.placeholders)
+    # Most names already end in 考核 (…目标管理考核): “考核结果反馈” after one reads
+    # “…考核考核结果反馈”. Follows an overridden 考核名称; can itself be overridden.
+    values.setdefault("结果反馈", "结果反馈" if values["考核名称"].rstrip().endswith("考核") else "考核结果反馈")
     return values
 
 

@@ -82,8 +82,8 @@ def fetch(
     imap = settings.imap
     if not imap.host:
         raise MailError(
-            f"{campaign.root / 'campaign.yaml'} 中没有设置收信服务器：请填写 mail.imap 下的 host、port 和 user"
-            "（说明见 docs/mail.md）"
+            f"{campaign.root / 'campaign.yaml'} 中没有设置收信服务器：请在该文件 mail.imap 下填写 host、port"
+            "（993 端口为 security: ssl）和 user（与发信邮箱相同时可留空）"
         )
     report = FetchReport()
     conn = campaign.connect()

@@ -7,6 +7,11 @@ timeout the server may have delivered the message after all and a blind retry co
 send it twice. Failures of the whole run (server unreachable, login refused, sender
 refused) happen before any message is transferred, so those addresses count as unsent.
 Reminders count per day: ``kaohe remind`` sends again on another day, not twice a day.
+
+A generated blank form is attached only when collect would take it back as generated:
+its signed metadata is judged as a return's is (see :func:`form_problem`), so a form
+made for an older rubric (``kaohe init --force`` with a changed 细则) is held back with
+the reason instead of being sent and coming back as ``rubric_outdated``.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .identify import Expected, Identity, identify, rubric_outdated
 from .layout import safe_filename
 from .mail_config import MailSettings, base_placeholders, render
+from .problems import Problem
 from .records import ReturnState, UnitState
+from .returns import ReturnBook, ReturnReadError
 from .rubric import FormKind
 from .units import Unit
 
@@ -46,7 +54,13 @@ class Outgoing:
     attachments: tuple[Path, ...]
     subject: str
     body: str
-    problem: str = ""  # why it cannot be sent (no address, workbook not generated)
+    problem: str = ""  # why it cannot be sent (no address, workbook not generated or outdated)
+    label: str = ""  # who, for people: "01 东湖村", "第一考核组", "班子评分 张书记"
+
+    @property
+    def who(self) -> str:
+        """The recipient as printed in ``--dry-run`` lines and error lines."""
+        return self.label or f"{self.subject_id} {self.recipient}"
 
 
 class Action(StrEnum):
@@ -74,16 +88,30 @@ class Planned:
         out = self.out
         files = "、".join(p.name for p in out.attachments) or "无附件"
         to = "，".join(self.addresses or out.addresses) or "（无邮箱）"
-        line = f"[{self.action.label}] {out.subject_id} {out.recipient} → {to}；附件：{files}"
+        line = f"[{self.action.label}] {out.who} → {to}；附件：{files}"
         if self.action is Action.SEND:
             line += f"；主题：{out.subject}"
         return line + (f"；{self.note}" if self.note else "")
 
 
+@dataclass
+class _Target:
+    """One recipient before its texts are filled in."""
+
+    subject_id: str
+    name: str
+    label: str
+    addresses: tuple[str, ...]
+    files: list[Path]
+    problem: str
+    extra: dict[str, str]
+    identity: Identity | None = None  # who the attached blank form must be signed for
+
+
 def outgoing(campaign: Campaign, kind: str, settings: MailSettings) -> list[Outgoing]:
     """Every message of one kind, in units-list order, with subject and body filled in."""
     base = base_placeholders(campaign, settings)
-    targets: list[tuple[str, str, tuple[str, ...], list[Path], str, dict[str, str]]] = []
+    targets: list[_Target] = []
     if kind in ("self", "feedback", "remind"):
         units = campaign.units if kind != "remind" else missing_self_units(campaign.units, _self_states(campaign))
         for unit in units:
@@ -97,7 +125,9 @@ def outgoing(campaign: Campaign, kind: str, settings: MailSettings) -> list[Outg
                 files = _existing([campaign.form_path(FormKind.SELF, unit.id)])
                 if not files and kind == "self" and not problem:
                     problem = f"找不到自评表 {_rel(campaign, campaign.form_path(FormKind.SELF, unit.id))}，请先生成表格"
-            targets.append((unit.id, unit.name, unit.emails, files, problem, extra))
+            identity = None if kind == "feedback" else Identity(FormKind.SELF, unit.id, "")
+            label = f"{unit.id} {unit.name}"
+            targets.append(_Target(unit.id, unit.name, label, unit.emails, files, problem, extra, identity))
     elif kind == "assessor":
         for group in campaign.assessor_groups():
             addresses = settings.assessors.get(group, ())
@@ -106,7 +136,8 @@ def outgoing(campaign: Campaign, kind: str, settings: MailSettings) -> list[Outg
             files = _existing([path])
             if not files and not problem:
                 problem = f"找不到考核组评分表 {_rel(campaign, path)}，请先生成表格"
-            targets.append((group, group, addresses, files, problem, {"考核组": group}))
+            identity = Identity(FormKind.ASSESSOR, group, "")
+            targets.append(_Target(group, group, group, addresses, files, problem, {"考核组": group}, identity))
     elif kind == "rater":
         from .forms import rater_path  # one place decides where a rater's form is written
 
@@ -119,19 +150,57 @@ def outgoing(campaign: Campaign, kind: str, settings: MailSettings) -> list[Outg
                 if not files and not problem:
                     problem = f"找不到评分表 {_rel(campaign, path)}，请先生成表格"
                 extra = {"评分人": rater, "评分项目": source.name}
-                targets.append((f"{source.name}_{rater}", rater, addresses, files, problem, extra))
+                label, identity = f"{source.name} {rater}", Identity(FormKind.RATER, source.name, rater)
+                targets.append(
+                    _Target(f"{source.name}_{rater}", rater, label, addresses, files, problem, extra, identity)
+                )
     else:
         raise ValueError(f"unknown mail kind {kind!r}")
+    # Blank forms carry signed metadata and are checked before attaching; 反馈表 (identity
+    # None) are plain result workbooks written by `kaohe feedback`, with nothing to check.
+    expected = Expected(campaign.id, campaign.secret, campaign.rubric, tuple(campaign.units))
+    for target in targets:
+        if target.identity is not None and target.files and not target.problem:
+            target.problem = form_problem(campaign, target.files[0], expected, target.identity)
     subject_template, body_template = settings.templates[kind]
     result = []
-    for subject_id, name, addresses, files, problem, extra in targets:
-        values = {**base, "单位名称": name, "附件": "、".join(p.name for p in files) or "无", **extra}
+    for t in targets:
+        values = {**base, "单位名称": t.name, "附件": "、".join(p.name for p in t.files) or "无", **t.extra}
         subject = render(subject_template, values, f"mail.templates.{kind}.subject")
         if settings.tag not in subject:
             subject = f"{settings.tag} {subject}"
         body = render(body_template, values, f"mail.templates.{kind}.body")
-        result.append(Outgoing(kind, subject_id, name, addresses, tuple(files), subject, body, problem))
+        result.append(
+            Outgoing(kind, t.subject_id, t.name, t.addresses, tuple(t.files), subject, body, t.problem, t.label)
+        )
     return result
+
+
+def form_problem(campaign: Campaign, path: Path, expected: Expected, identity: Identity) -> str:
+    """Why the generated blank form at ``path`` must not be sent to ``identity``; '' when it may.
+
+    Only the form's signed metadata is read, and judged as collect judges a return's:
+    :func:`kaohe_xl.identify.identify` (this campaign, signature intact) and the
+    ``rubric_outdated`` rule of :func:`kaohe_xl.validate.check_return` (the rubric hash
+    stamped at generation must be the campaign's current one). A form for somebody else
+    (files copied between folders by hand) is held back too: each recipient gets exactly
+    its own workbook.
+    """
+    where = _rel(campaign, path)
+    regenerate = "请先运行 kaohe generate 重新生成"
+    try:
+        with ReturnBook.open(path.read_bytes(), path.name) as book:
+            meta = book.metadata()
+    except (OSError, ReturnReadError) as exc:
+        return f"表格 {where} 无法读取（{exc}），{regenerate}"
+    found = identify(meta, expected, path.name)
+    if isinstance(found, Problem):
+        return f"表格 {where} 不能用于本次考核（{found.message}），{regenerate}"
+    if found != identity:
+        return f"表格 {where} 是为“{found.rater or found.subject_id}”生成的，不是本收件人的表格，{regenerate}"
+    if rubric_outdated(meta, expected.rubric):
+        return f"表格 {where} 是按旧的考核细则生成的（细则已修改），{regenerate}"
+    return ""
 
 
 def missing_self_units(units: Iterable[Unit], states: Iterable[UnitState]) -> list[Unit]:

@@ -180,8 +180,9 @@ def send(
     settings = settings or mail_settings(campaign)
     if not settings.smtp.host or not settings.smtp.sender:
         raise MailError(
-            f"{campaign.root / 'campaign.yaml'} 中没有设置发信服务器：请填写 mail.smtp 下的 host、port、security、"
-            "user 和 sender（说明见 docs/mail.md）"
+            f"{campaign.root / 'campaign.yaml'} 中没有设置发信服务器：请在该文件 mail.smtp 下填写 host、port、"
+            "security（465 端口为 ssl，587 为 starttls）、user 和 sender（各项已列在文件中，另见 kaohe send --help）；"
+            "不设服务器也可以先用 --eml-dir 写出邮件草稿"
         )
     report = SendReport(kind)
     conn = campaign.connect()
@@ -317,9 +318,14 @@ def write_drafts(
     Thunderbird open them as messages to "edit as new". They are not logged as sent.
     """
     settings = settings or mail_settings(campaign)
+    planned = preview(campaign, kind, force=force, retry_failed=retry_failed, settings=settings)
+    return _write_drafts(planned, kind, folder, settings)
+
+
+def _write_drafts(planned: list[Planned], kind: str, folder: Path, settings: MailSettings) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for item in preview(campaign, kind, force=force, retry_failed=retry_failed, settings=settings):
+    for item in planned:
         if item.action is not Action.SEND:
             continue
         msg = build_message(
@@ -338,6 +344,18 @@ def write_drafts(
     return written
 
 
+def nothing_possible(planned: list[Planned]) -> bool:
+    """True when a run can do nothing because of its recipients' problems.
+
+    Nothing is due, at least one recipient is blocked (no address, workbook missing or
+    made for an older rubric) and none was sent before: the clerk has to fix something.
+    The same rule holds for sending and for ``--eml-dir`` drafts.
+    """
+    if any(p.action is Action.SEND for p in planned):
+        return False
+    return any(p.action is Action.BLOCKED for p in planned) and not any(p.action is Action.DONE for p in planned)
+
+
 def run_mail(
     campaign: Campaign,
     kind: str,
@@ -354,27 +372,29 @@ def run_mail(
 
     Writes the settings template into a campaign.yaml without a ``mail:`` section first;
     lines for people go to ``say``; ``prompt`` asks for a password not in the environment.
-    Returns False when a message failed or the run stopped; raises MailError when nothing
-    could be sent at all.
+    Drafts and sending print a line with the reason for every recipient skipped (as
+    ``dry_run`` does). Returns False when a message failed or the run stopped; raises
+    MailError when nothing could be sent (or written as a draft) at all.
     """
     if ensure_mail_config(campaign):
         say(f"已在 {campaign.root / 'campaign.yaml'} 中写入邮件设置模板（mail:），请填写发信服务器后再发送")
     settings = mail_settings(campaign)
     planned = preview(campaign, kind, force=force, retry_failed=retry_failed, settings=settings)
     for item in planned:
-        if dry_run or (eml_dir is None and item.action is not Action.SEND):
+        if dry_run or item.action is not Action.SEND:
             say(item.describe())
     if dry_run:
         say(f"共 {len(planned)} 封：待发送 {sum(p.action is Action.SEND for p in planned)} 封（预览，未发送）")
         return True
-    if eml_dir is not None:
-        written = write_drafts(campaign, kind, eml_dir, force=force, retry_failed=retry_failed, settings=settings)
-        say(f"已写出 {len(written)} 封邮件草稿（.eml，未发送）→ {eml_dir}")
-        return True
     if not any(p.action is Action.SEND for p in planned):
-        if any(p.action is Action.BLOCKED for p in planned) and not any(p.action is Action.DONE for p in planned):
-            raise MailError("没有可以发送的邮件（原因见上）")
-        say("没有需要发送的邮件")
+        verb, what = ("写出", "邮件草稿") if eml_dir is not None else ("发送", "邮件")
+        if nothing_possible(planned):
+            raise MailError(f"没有可以{verb}的{what}（原因见上）")
+        say(f"没有需要{verb}的{what}")
+        return True
+    if eml_dir is not None:
+        written = _write_drafts(planned, kind, eml_dir, settings)
+        say(f"已写出 {len(written)} 封邮件草稿（.eml，未发送）→ {eml_dir}")
         return True
     password = resolve_password(settings.smtp, prompt)
     report = send(
@@ -382,7 +402,7 @@ def run_mail(
     )
     for result in report.results:
         if result.error:
-            say(f"  {result.planned.out.subject_id} {result.planned.out.recipient}：{result.reason}")
+            say(f"  {result.planned.out.who}：{result.reason}")
     say(report.summary())
     return not (report.run_error or report.count("failed") or report.count("partial"))
 

@@ -20,14 +20,23 @@ import zipfile
 from collections.abc import Iterator
 from xml.etree import ElementTree as ET
 
-_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+# Excel writes "transitional" namespaces; "Strict Open XML" (另存为 → Strict Open XML 电子
+# 表格) uses purl.oclc.org ones for the same elements. Elements are matched by local name
+# below, and relationship ids in either namespace, so both read alike.
+_NS_REL_ANY = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+)
 _NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 WORKBOOK_PART = "xl/workbook.xml"
 
 # A cell start tag with its reference, in any namespace prefix (<c r="B7" ...> or <x:c ...>).
 _CELL_TAG = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# An error cell (#DIV/0!, #N/A …, pasted as a value): <c r="G7" t="e"><v>#N/A</v></c>.
+_ERROR_CELL = re.compile(
+    rb'<(?:\w+:)?c\b(?=[^>]*\st="e")[^>]*?\sr="([A-Z]{1,3}[0-9]{1,7})"[^>]*>.*?<(?:\w+:)?v>([^<]*)</', re.S
+)
 _EXACT_FROM_ROW = 10_000  # longer sheets get their exact last column
 _WIDE_REF = re.compile(rb'\sr="[A-Z]{2,3}[0-9]')  # a cell beyond column Z
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
@@ -96,11 +105,11 @@ class Package:
             for rel in ET.fromstring(self.read(rels_part)).iter(f"{{{_NS_PKG_REL}}}Relationship"):
                 rels[rel.get("Id", "")] = _resolve(rel.get("Target", ""))
         sheets: dict[str, str] = {}
-        for sheet in root.iter(f"{{{_NS_MAIN}}}sheet"):
-            target = rels.get(sheet.get(f"{{{_NS_REL}}}id", ""), "")
-            sheets[sheet.get("name", "")] = target
+        for sheet in _elements(root, "sheet"):
+            rel_id = next((sheet.get(f"{{{ns}}}id") for ns in _NS_REL_ANY if sheet.get(f"{{{ns}}}id")), "")
+            sheets[sheet.get("name", "")] = rels.get(rel_id or "", "")
         self._sheets = sheets
-        for name in root.iter(f"{{{_NS_MAIN}}}definedName"):
+        for name in _elements(root, "definedName"):
             destinations = []
             for piece in (name.text or "").split(","):
                 sheet_title, _, ref = piece.strip().rpartition("!")
@@ -124,6 +133,19 @@ class Package:
         if self._sheets is None:
             self._load_workbook()
         return self._defined.get(name, [])
+
+
+def _local(tag: str) -> str:
+    """``{namespace}sheet`` → ``sheet``."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _elements(root: ET.Element, local: str) -> Iterator[ET.Element]:
+    return (elem for elem in root.iter() if _local(elem.tag) == local)
+
+
+def _child(elem: ET.Element, local: str) -> ET.Element | None:
+    return next((child for child in elem if _local(child.tag) == local), None)
 
 
 def _resolve(target: str) -> str:
@@ -179,6 +201,17 @@ def formula_cells(xml: bytes) -> set[str]:
     return found
 
 
+def error_cells(xml: bytes) -> dict[str, str]:
+    """Cells holding an Excel error value (``#DIV/0!``, ``#N/A`` …): reference → error text.
+
+    The fast reader shows an error cell as empty; a pasted error must be reported as
+    what it is, not as a blank.
+    """
+    if b't="e"' not in xml:
+        return {}
+    return {m.group(1).decode("ascii"): m.group(2).decode("utf-8", "replace") for m in _ERROR_CELL.finditer(xml)}
+
+
 def shared_strings(package: Package) -> list[str]:
     """The shared string table (rich-text runs joined, phonetic hints dropped)."""
     part = "xl/sharedStrings.xml"
@@ -187,7 +220,7 @@ def shared_strings(package: Package) -> list[str]:
     strings: list[str] = []
     with package.zip.open(part) as handle:
         for _event, elem in ET.iterparse(handle):
-            if elem.tag == f"{{{_NS_MAIN}}}si":
+            if _local(elem.tag) == "si":
                 strings.append(_text_of(elem))
                 elem.clear()
     return strings
@@ -214,17 +247,17 @@ def stream_cells(
     ``limit`` cell elements (in any column) it yields ``(-1, 0, None, False)`` and stops.
     Values are str, float or bool (dates stay serial numbers; a score is never a date).
     """
-    cell_tag, row_tag = f"{{{_NS_MAIN}}}c", f"{{{_NS_MAIN}}}row"
     row_number, column, parsed = 0, 0, 0
     with package.zip.open(part) as handle:
         for event, elem in ET.iterparse(handle, events=("start", "end")):
+            tag = _local(elem.tag)
             if event == "start":
-                if elem.tag == row_tag:
+                if tag == "row":
                     row_number = int(elem.get("r") or row_number + 1)
                     column = 0
                 continue
-            if elem.tag != cell_tag:
-                if elem.tag == row_tag:
+            if tag != "c":
+                if tag == "row":
                     elem.clear()
                 continue
             parsed += 1
@@ -242,11 +275,11 @@ def stream_cells(
 
 def _cell_value(elem: ET.Element, strings: list[str]) -> tuple[object, bool]:
     kind = elem.get("t", "n")
-    formula = elem.find(f"{{{_NS_MAIN}}}f") is not None
+    formula = _child(elem, "f") is not None
     if kind == "inlineStr":
-        inline = elem.find(f"{{{_NS_MAIN}}}is")
+        inline = _child(elem, "is")
         return (_text_of(inline) if inline is not None else None), formula
-    v = elem.find(f"{{{_NS_MAIN}}}v")
+    v = _child(elem, "v")
     if v is None or v.text is None:
         return None, formula
     if kind == "s":

@@ -3,17 +3,26 @@
 Returns arrive as e-mail attachments saved into a folder, sometimes zipped by the
 sender (WinRAR, 资源管理器, macOS). Everything below a folder is taken, except Excel/WPS
 lock files (``~$名称.xlsx``), hidden files and OS litter (Thumbs.db, __MACOSX). A zip is
-an archive of files when it lacks ``[Content_Types].xml`` (an xlsx/docx has one) — told
-by content, whatever its name.
+an archive of files when it is no document package — an xlsx/docx has
+``[Content_Types].xml``, an OpenDocument file (.ods/.odt) a ``mimetype`` member — told
+by content, whatever its name. A member that would unpack to more than
+:data:`MAX_MEMBER_BYTES` (a zip bomb, or not a return) is not unpacked: the whole
+archive is kept and quarantined.
+
+File names are shown and stored as text: a name that is not valid in the file system's
+encoding (a GBK name unpacked on Linux) is decoded as GB18030 or shown with ``�``.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .problems import Problem
@@ -22,6 +31,10 @@ from .problems import Problem
 _SKIP_PREFIXES = ("~$", ".~", ".")
 _SKIP_NAMES = {"thumbs.db", "desktop.ini"}
 _MAX_ZIP_DEPTH = 3
+# A filled form is tens of KB; no genuine return inside a zip unpacks to this much.
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+# Members that mark a zip as a document package rather than an archive of files.
+_PACKAGE_MARKERS = ("[Content_Types].xml", "mimetype", "META-INF/manifest.xml")
 
 
 @dataclass(frozen=True)
@@ -46,19 +59,65 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+def saved_time(path: Path) -> float:
+    """When the file was last saved, as a POSIX timestamp: a workbook's own 修改时间
+    (``dcterms:modified`` in ``docProps/core.xml``), else the file's modification time.
+
+    The file's time says when it was downloaded or copied, often in the wrong order; the
+    workbook's says when the person last saved it.
+    """
+    try:
+        with zipfile.ZipFile(path) as package:
+            core = package.read("docProps/core.xml")[:8192]
+        match = _MODIFIED.search(core)
+        if match:
+            stamp = datetime.fromisoformat(match.group(1).decode("ascii"))
+            if stamp.tzinfo is None:
+                stamp = stamp.replace(tzinfo=UTC)
+            return stamp.timestamp()
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+        pass
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([0-9][0-9T:.+\-Z]+?)\s*</dcterms:modified>")
+
+
 def _skipped(name: str) -> bool:
     return name.startswith(_SKIP_PREFIXES) or name.lower() in _SKIP_NAMES
 
 
 def expand(path: Path) -> Iterator[Incoming]:
     """The file itself, or the members of a zip archive (recursively, by content)."""
+    name, source = display_name(path.name), display_name(str(path))
     try:
         data = path.read_bytes()
     except OSError as exc:
-        problem = Problem("unreadable", f"无法读取文件（{exc.strerror or exc}）", file=path.name)
-        yield Incoming(path.name, str(path), b"", problem)
+        problem = Problem("unreadable", f"无法读取文件（{exc.strerror or exc}）", file=name)
+        yield Incoming(name, source, b"", problem)
         return
-    yield from _expand(path.name, str(path), data, 0)
+    yield from _expand(name, source, data, 0)
+
+
+def display_name(text: str) -> str:
+    """A path or name as text that can be stored and printed.
+
+    Python keeps undecodable bytes of a file name as lone surrogates, which SQLite and
+    terminals refuse. Such a name is most likely GBK (a zip from Chinese Windows unpacked
+    on Linux): decode it as GB18030, else show the bad bytes as ``�``.
+    """
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        raw = os.fsencode(text)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace")
 
 
 def _expand(name: str, source: str, data: bytes, depth: int) -> Iterator[Incoming]:
@@ -73,6 +132,15 @@ def _expand(name: str, source: str, data: bytes, depth: int) -> Iterator[Incomin
             base = member.rstrip("/").rsplit("/", 1)[-1]
             if info.is_dir() or member.startswith("__MACOSX/") or _skipped(base):
                 continue
+            if info.file_size > MAX_MEMBER_BYTES:
+                problem = Problem(
+                    "bad_archive",
+                    f"压缩包中的“{member}”解压后有 {info.file_size / 2**20:,.0f} MB，超过 {MAX_MEMBER_BYTES // 2**20} MB，"
+                    "不是考核表（或压缩包已损坏），整个压缩包未解压，已原样存档",
+                    file=name,
+                )
+                yield Incoming(name, source, data, problem)
+                return
             try:
                 content = archive.read(info)
             except (RuntimeError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
@@ -90,7 +158,8 @@ def _plain_zip(data: bytes) -> zipfile.ZipFile | None:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
         return None
-    if "[Content_Types].xml" in archive.namelist():
+    names = set(archive.namelist())
+    if any(marker in names for marker in _PACKAGE_MARKERS):
         archive.close()
         return None
     return archive

@@ -107,28 +107,60 @@ def sniff(data: bytes) -> None:
     if not data:
         raise ReturnReadError("empty_file", "文件为空（0 字节），可能下载或保存未完成，请对方重新发送")
     if data.startswith(_OLE_MAGIC):
-        if "EncryptionInfo".encode("utf-16-le") in data:
+        # An OLE compound file names its streams in UTF-16 in its directory: an encrypted
+        # xlsx holds EncryptionInfo, an .xls Workbook (or Book), a .doc WordDocument, an
+        # Outlook .msg __substg1.0_ streams.
+        if _ole_stream("EncryptionInfo", data):
             raise ReturnReadError(
                 "encrypted", "工作簿设置了打开密码（加密），无法读取：请对方取消密码（文件→信息→保护工作簿）后重新发送"
             )
+        if _ole_stream("WordDocument", data):
+            raise ReturnReadError("word_document", "这是 Word 文档（.doc），不是 Excel 工作簿，请发送下发的 .xlsx 表格")
+        if _ole_stream("__substg1.0_", data):
+            raise ReturnReadError(
+                "not_xlsx", "这是 Outlook 邮件文件（.msg），不是 Excel 工作簿：请打开邮件，另存其中的附件后再收取"
+            )
         raise ReturnReadError(
-            "old_format", "这是旧版 .xls 格式（或加密文件），无法读取：请用 Excel/WPS 另存为 .xlsx 后重新发送"
+            "old_format", "这是旧版 .xls 格式，无法读取：请用 Excel/WPS 另存为 .xlsx（Excel 工作簿）后重新发送"
         )
     if not data.startswith(_ZIP_MAGIC):
         raise ReturnReadError("not_xlsx", f"不是 Excel 工作簿（.xlsx）：{_guess_type(data)}，请发送下发的 .xlsx 表格")
+
+
+def _ole_stream(name: str, data: bytes) -> bool:
+    return name.encode("utf-16-le") in data
+
+
+_MAIL_HEADERS = (b"received:", b"return-path:", b"from:", b"message-id:", b"date:", b"subject:", b"x-")
 
 
 def _guess_type(data: bytes) -> str:
     head = data[:512].lstrip().lower()
     if head.startswith(b"%pdf"):
         return "这是 PDF 文件"
+    if head.startswith(_MAIL_HEADERS) and b"mime-version" in data[:8192].lower():
+        return "这是邮件文件（.eml）：请打开邮件，另存其中的附件后再收取"
     if head.startswith((b"<html", b"<!doctype html", b"<?xml", b"mime-version")):
         return "这是网页/XML 文件（WPS 或网页另存的“Excel”）"
     if head[:4] in (b"\x89png", b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xe1", b"gif8"):
         return "这是图片"
     if head.startswith(b"rar!") or head.startswith(b"7z\xbc\xaf"):
-        return "这是 RAR/7z 压缩包"
+        return "这是 RAR/7z 压缩包，请解压后收取其中的 .xlsx 文件，或改用 .zip 压缩"
+    if _looks_like_text(data[:4096]):
+        return "这是文本文件（如 .csv/.txt），不含下发表格的格式和标识"
     return "文件内容无法识别"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            head.decode(encoding)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
 
 
 class ReturnBook:
@@ -157,6 +189,15 @@ class ReturnBook:
                 )
             if package.has("ppt/presentation.xml"):
                 raise ReturnReadError("not_xlsx", "这是 PowerPoint 文件，不是 Excel 工作簿，请发送下发的 .xlsx 表格")
+            if package.has("mimetype") or package.has("META-INF/manifest.xml"):
+                raise ReturnReadError(
+                    "opendocument",
+                    "这是 OpenDocument 文件（如 .ods），不是 .xlsx：请在 WPS/LibreOffice 中“另存为”Excel 工作簿（.xlsx）后重新发送",
+                )
+            if not package.has("[Content_Types].xml"):
+                raise ReturnReadError(
+                    "not_xlsx", "这是压缩包套压缩包（嵌套超过 3 层），未再解压：请解压后收取其中的 .xlsx 文件"
+                )
             raise ReturnReadError("not_xlsx", "这是一个压缩包而不是 Excel 工作簿（缺少 xl/workbook.xml）")
         try:
             book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -205,7 +246,7 @@ class ReturnBook:
         header_row, id_col = 0, 0
         columns: list[tuple[str, int, str]] = []  # (label, index, column letter)
         kept: list[RawRow] = []
-        formulas = rows.formulas
+        formulas, errors = rows.formulas, rows.errors
         for number, values in rows:
             if not header_row:
                 labels: dict[str, int] = {}
@@ -224,6 +265,8 @@ class ReturnBook:
             for label, i, letter in columns:
                 ref = f"{letter}{number}"
                 value = values[i] if i < width else None
+                if ref in errors:
+                    value = errors[ref]
                 cells[label] = RawCell(title, ref, None if value == "" else value, ref in formulas)
             kept.append(RawRow(key, number, cells))
         letters = {label: letter for label, _i, letter in columns}
@@ -240,6 +283,7 @@ class ReturnBook:
             for number, values in rows:
                 if number == where[0]:
                     value = values[where[1] - 1] if where[1] - 1 < len(values) else None
+                    value = rows.errors.get(cell, value)
                     return RawCell(title, cell, None if value == "" else value, cell in rows.formulas)
                 if number > where[0]:
                     break
@@ -252,7 +296,7 @@ class ReturnBook:
             return _SheetRows(self._dense_rows(title), set())
         xml = self.package.read(part)
         last_row, last_col = ooxml.extent(xml)
-        rows = _SheetRows(iter(()), ooxml.formula_cells(xml))
+        rows = _SheetRows(iter(()), ooxml.formula_cells(xml), ooxml.error_cells(xml))
         if last_row * last_col <= DENSE_CELL_LIMIT:
             rows.source = self._dense_rows(title)
         else:
@@ -267,14 +311,21 @@ class ReturnBook:
 
 
 class _SheetRows:
-    """Rows of a sheet as (1-based row number, values from column A), plus formula cells.
+    """Rows of a sheet as (1-based row number, values from column A), plus formula cells
+    and error cells (reference → ``#N/A``).
 
     ``truncated`` turns True when the streaming reader stops at STREAM_CELL_LIMIT.
     """
 
-    def __init__(self, source: Iterator[tuple[int, Sequence[object]]], formulas: set[str]) -> None:
+    def __init__(
+        self,
+        source: Iterator[tuple[int, Sequence[object]]],
+        formulas: set[str],
+        errors: dict[str, str] | None = None,
+    ) -> None:
         self.source = source
         self.formulas = formulas
+        self.errors = errors or {}
         self.truncated = False
 
     def __iter__(self) -> Iterator[tuple[int, Sequence[object]]]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .records import ReturnState, ScoreRecord, UnitState
 from .rubric import FormKind, Rubric
+from .textnorm import display_width
 
 if TYPE_CHECKING:
     from .campaign import Campaign
@@ -180,11 +181,13 @@ class StatusReport:
     rejected: list[dict[str, str]] = field(default_factory=list)
 
     def missing(self) -> dict[str, list[dict[str, Any]]]:
-        """Only the rows still owed (待提交)."""
+        """Only the rows still owed a usable return: 待提交, and 待核实 (a return with
+        errors, which the unit must correct and send again)."""
+        owed = (ReturnState.MISSING.value, ReturnState.INVALID.value)
         return {
-            form: [r for r in rows if r["state"] == ReturnState.MISSING.value]
+            form: [r for r in rows if r["state"] in owed]
             for form, rows in self.rows.items()
-            if any(r["state"] == ReturnState.MISSING.value for r in rows)
+            if any(r["state"] in owed for r in rows)
         }
 
     def counts(self) -> dict[str, dict[str, int]]:
@@ -205,19 +208,26 @@ class StatusReport:
         for form, rows in tables.items():
             counts = "，".join(f"{label} {n}" for label, n in self.counts()[form].items() if n)
             out.append(f"【{form}】{counts}")
+            id_width = max(display_width(r["unit_id"]) for r in rows)
+            name_width = max(display_width(r["unit_name"]) for r in rows)
             for r in rows:
-                line = f"  {r['unit_id']:<6} {r['unit_name']:<10} {r['state_label']}"
+                # pad by display width: a Chinese character takes two columns in a terminal
+                line = f"  {_pad(r['unit_id'], id_width)} {_pad(r['unit_name'], name_width)} {r['state_label']}"
                 if r["revisions"]:
                     line += f"  第{r['revisions']}版 {r['received_at']}"
                 if r["note"]:
                     line += f"  {r['note']}"
                 out.append(line)
         if missing_only and not tables:
-            out.append("所有表格均已收到。")
+            out.append("所有表格均已收到，且没有待核实的错误。")
         if self.rejected and not missing_only:
             out.append(f"【拒收的文件】{len(self.rejected)} 个")
             out.extend(f"  {r['original_name']}  {r['received_at']}  {r['reason']}" for r in self.rejected)
         return out
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
 
 
 def status_report(campaign: Campaign) -> StatusReport:

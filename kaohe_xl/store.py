@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import StoreError
+
 SCHEMA_VERSION = 2
 
 SCHEMA = """
@@ -33,7 +35,7 @@ CREATE TABLE IF NOT EXISTS files (
     size          INTEGER NOT NULL,
     received_at   TEXT NOT NULL,
     archive_path  TEXT NOT NULL,
-    status        TEXT NOT NULL,          -- accepted | rejected | quarantined
+    status        TEXT NOT NULL,          -- accepted | rejected | quarantined | unpacked (a zip of returns)
     reason        TEXT NOT NULL DEFAULT '',
     form_kind     TEXT NOT NULL DEFAULT '',
     subject_id    TEXT NOT NULL DEFAULT ''
@@ -111,14 +113,43 @@ def connect(path: str | Path) -> sqlite3.Connection:
     """
     # isolation_level=None: no implicit transactions; transaction() opens them explicitly.
     conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.executescript(SCHEMA)
-    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-    if get_meta(conn, "schema_version") != str(SCHEMA_VERSION):
-        _upgrade(conn)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys=ON")
+        # A store already at this version is only read here: `kaohe status` must not wait
+        # for the write lock a running collect holds, nor fail on a read-only folder.
+        if _schema_version(conn) != str(SCHEMA_VERSION):
+            conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, on creation
+            conn.executescript(SCHEMA)
+            conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            if get_meta(conn, "schema_version") != str(SCHEMA_VERSION):
+                _upgrade(conn)
+    except sqlite3.Error:
+        conn.close()
+        raise
     return conn
+
+
+def _schema_version(conn: sqlite3.Connection) -> str | None:
+    try:
+        return get_meta(conn, "schema_version")
+    except sqlite3.OperationalError:  # no meta table yet: a new store
+        return None
+
+
+def explain(exc: sqlite3.Error, path: str | Path) -> StoreError:
+    """A store failure in words a clerk can act on (the SQLite text kept at the end)."""
+    text = str(exc)
+    name = Path(path).name
+    if "locked" in text or "busy" in text:
+        advice = f"考核库 {name} 正被另一个程序占用（可能有另一次收表或汇总正在运行）：请等它结束后再试"
+    elif "readonly" in text or "unable to open" in text or "permission" in text.lower():
+        advice = f"无法打开或写入考核库 {name}：请确认考核文件夹存在且可以写入（不是只读文件夹或光盘）"
+    elif "malformed" in text or "not a database" in text:
+        advice = f"考核库 {name} 已损坏：请从备份恢复，或联系技术人员"
+    else:
+        advice = f"考核库 {name} 读写失败"
+    return StoreError(f"{advice}（{text}）")
 
 
 def _upgrade(conn: sqlite3.Connection) -> None:

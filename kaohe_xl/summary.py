@@ -34,6 +34,7 @@ from ._xlsx_out import (
     save_atomic,
     title_row,
 )
+from .errors import OutputError
 from .reconcile import Reconciliation, reconcile
 from .records import ReturnState, UnitState
 from .rubric import Aggregation, FormKind, ItemKind, Rubric
@@ -298,20 +299,41 @@ def rejected_files(conn: sqlite3.Connection) -> list[RejectedFile]:
     return [RejectedFile(*tuple(r)) for r in rows]
 
 
+def summary_target(out: str | Path) -> Path:
+    """``out`` as the 汇总 workbook's path, or :class:`OutputError` when it cannot be one.
+
+    The workbook is an .xlsx file whatever it is called, and Excel refuses to open a
+    workbook whose extension does not match its content, so ``out`` must end in
+    ``.xlsx``; the PDF (``pdf=True``) goes beside it with the same stem. Checked before
+    anything is computed or written.
+    """
+    target = Path(out)
+    if target.is_dir():
+        raise OutputError(f"{out} 是一个文件夹：请指定汇总表的文件名，例如 {target / SUMMARY_NAME}")
+    if target.suffix.lower() != ".xlsx":
+        raise OutputError(
+            f"汇总表须保存为 .xlsx 工作簿，不能是“{target.name}”：请改为 {target.with_suffix('.xlsx')}"
+            "（需要 PDF 时加 --pdf，PDF 会生成在工作簿旁边，文件名相同）"
+        )
+    return target
+
+
 def write_summary(campaign: Campaign, out: str | Path | None = None, pdf: bool = False) -> SummaryReport:
     """Score the campaign and write ``output/汇总表.xlsx`` (and a PDF of 汇总表 with ``pdf``).
 
-    The file is written atomically; when it is open in Excel the new one goes beside it
+    ``out`` names another .xlsx file (anything else: :class:`OutputError`, before any
+    work); the PDF is written beside the workbook with the same stem. The file is
+    written atomically; when it is open in Excel the new one goes beside it
     (``汇总表(1).xlsx``) and ``report.note`` says so.
     """
     from .collect import collection_status
     from .results import compute
 
+    target = summary_target(out) if out else campaign.output_dir / SUMMARY_NAME
     results = compute(campaign)
     states = collection_status(campaign)
     with closing(campaign.connect()) as conn:
         rejected = rejected_files(conn)
-    target = Path(out) if out else campaign.output_dir / SUMMARY_NAME
     wb = build_summary(results, reconcile(results), states, rejected)
     saved = save_atomic(wb, target)
     report = SummaryReport(saved.path, note=saved.note, units=len(results.units))

@@ -51,6 +51,20 @@ def clean_text(value: object) -> str:
     return _SPACES.sub(" ", str(value)).strip()
 
 
+# Chinese names are often padded to the width of three characters: 李　明 (a full-width
+# space), 李 明. A space next to a CJK character is padding, not part of the name.
+_PADDING = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff]) +| +(?=[\u3400-\u9fff\uf900-\ufaff])")
+
+
+def person_name(value: object) -> str:
+    """A person's name as typed, made comparable: ``李　明`` and `` 李明 `` → ``李明``.
+
+    Full-width characters fold (NFKC), runs of white space become one space, spaces
+    beside Chinese characters go; ``Li Ming`` keeps its space.
+    """
+    return _PADDING.sub("", clean_text(nfkc(clean_text(value))))
+
+
 def parse_decimal(value: object) -> Decimal | None:
     """A number from a cell value, or None for an empty cell.
 

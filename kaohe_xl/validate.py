@@ -25,11 +25,11 @@ from collections.abc import Mapping, Sequence
 
 from . import layout
 from ._cell_check import Checked, Value, as_decimal, check_score, problem_at, shown
-from .identify import REJECT_CODES, Expected, identify
+from .identify import REJECT_CODES, Expected, identify, rubric_outdated
 from .problems import Problem
 from .returns import RawCell, RawReturn, RawSheet
 from .rubric import Category, FormKind, Item, Rubric
-from .textnorm import clean_text, format_decimal, normalize_label
+from .textnorm import clean_text, format_decimal, normalize_label, person_name
 from .units import Unit
 
 __all__ = ["REJECT_CODES", "Checked", "Expected", "Value", "check_return"]
@@ -44,7 +44,7 @@ def check_return(raw: RawReturn, expected: Expected) -> Checked:
         return checked
     checked.kind, checked.subject_id, checked.rater = found
     checked.rubric_hash = raw.meta.get(layout.META_RUBRIC_HASH, "")
-    outdated = checked.rubric_hash != expected.rubric.content_hash()
+    outdated = rubric_outdated(raw.meta, expected.rubric)
     if outdated:
         checked.problems.append(
             problem_at(
@@ -64,7 +64,30 @@ def check_return(raw: RawReturn, expected: Expected) -> Checked:
             _check_item_sheet(sheet, raw, expected.rubric, checked, compare_locked=not outdated)
             checked.claim_since(start, sheet.unit_id)
             checked.units.append(sheet.unit_id)
+    if _untouched(checked):
+        _reject_as_blank(checked)
     return checked
+
+
+def _untouched(checked: Checked) -> bool:
+    """True when not one input cell of the return holds anything: a blank form sent back.
+
+    Stored as a revision it would replace a unit's real return with 50 未填写 errors; it
+    is no return at all.
+    """
+    return bool(checked.values) and all(not v.raw and not v.remark for v in checked.values)
+
+
+def _reject_as_blank(checked: Checked) -> None:
+    checked.problems = [
+        problem_at(
+            checked,
+            "blank_form",
+            "这是一份空白表（没有填写任何分数），未登记为回收表：可能发错了文件，请对方填写后重新发送",
+        )
+    ]
+    checked.problem_unit = {}
+    checked.values = []
 
 
 def _check_assessor_name(raw: RawReturn, checked: Checked) -> None:
@@ -76,7 +99,7 @@ def _check_assessor_name(raw: RawReturn, checked: Checked) -> None:
             )
         )
         return
-    name = clean_text(cell.value)
+    name = person_name(cell.value)
     if not name:
         checked.problems.append(
             problem_at(checked, "blank", "评分人未填写：同一考核组多人评分时靠评分人区分，请填写姓名后重新发送", cell)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import random
 import re
 import subprocess
@@ -260,3 +261,43 @@ def test_libreoffice_reads_the_patched_vba(xlam: Path, tmp_path: Path) -> None:
     assert f"Sub {DISPATCH_MACRO}(control As IRibbonControl)" in ribbon
     assert "kaohe_xl.addin.on_action(&apos;&quot; &amp; control.Id &amp;" in ribbon
     assert re.search(rf"&apos;Version: {re.escape(XLWINGS_VERSION)}", modules["xlwings.xml"])
+
+
+# ---- -o: a file or a folder -----------------------------------------------------------------
+def test_cli_build_into_a_new_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-o addin_new/``: a folder that does not exist yet, not a file named addin_new."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["addin", "build", "-o", "addin_new/"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "addin_new").is_dir() and zipfile.is_zipfile(tmp_path / "addin_new" / "kaohe_xl.xlam")
+    assert f"已生成加载项 {Path('addin_new') / 'kaohe_xl.xlam'}" in result.output
+    result = CliRunner().invoke(main, ["addin", "build", "-o", "addin_new"])  # now it exists: still a folder
+    assert result.exit_code == 0 and sorted(p.name for p in (tmp_path / "addin_new").iterdir()) == ["kaohe_xl.xlam"]
+
+
+def test_build_into_a_folder_named_with_a_trailing_separator(tmp_path: Path) -> None:
+    path = build_addin(f"{tmp_path / 'a' / 'b'}{os.sep}")
+    assert path == tmp_path / "a" / "b" / "kaohe_xl.xlam" and zipfile.is_zipfile(path)
+
+
+@pytest.mark.parametrize("name", ["addin_new", "kaohe_xl.xlsm", "kaohe.zip"])
+def test_cli_build_refuses_a_file_that_is_not_an_xlam(tmp_path: Path, name: str) -> None:
+    result = CliRunner().invoke(main, ["addin", "build", "-o", str(tmp_path / name)])
+    assert result.exit_code == 1 and "错误：" in result.output and ".xlam" in result.output, result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---- the WPS launchers, as docs/addin.md describes them -----------------------------------------
+def test_addin_doc_says_what_the_launchers_run(tmp_path: Path, rubric_path: Path, units_path: Path) -> None:
+    """They call the Python that wrote them by its full path; not ``python`` from PATH."""
+    from kaohe_xl.addin import write_launchers
+    from kaohe_xl.campaign import Campaign
+
+    campaign = Campaign.init(tmp_path / "c", rubric_path, units_path)
+    text = write_launchers(campaign.root)[0].read_bytes().decode("gbk")
+    assert f'"{sys.executable}" -m kaohe_xl addin run kh_generate "%~dp0."' in text
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "addin.md").read_text(encoding="utf-8")
+    wps = doc[doc.index("## WPS") : doc.index("## How it is built")]
+    assert "`python -m kaohe_xl addin run" not in wps  # what it used to claim
+    assert '`"<python>" -m kaohe_xl addin run <id> "%~dp0."`' in wps
+    assert "sys.executable" in wps and "kaohe addin launchers" in wps

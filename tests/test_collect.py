@@ -132,10 +132,12 @@ def test_accepted_quirky_returns_store_the_values_typed(corpus: tuple[Path, dict
     paths = [corpus[1][n].path for n in ("fullwidth_digits.xlsx", "wps_wrong_dimension.xlsx", "macro_enabled.xlsm")]
     report = collect(fresh, paths)
     assert [r.status for r in report.results] == ["accepted"] * 3
-    values = [stored_values(fresh, r.sha256) for r in report.results]
-    assert (values[0][("01", "1")][:3], values[0][("01", "3")][:3]) == (("3", None, "３"), ("2.5", None, "２．５分"))
-    assert values[1][("01", "1")][0] == "4"
-    assert values[2][("01", "1")][0] == "1"
+    # taken in the order they were last saved, not as listed: find each by name
+    values = {r.name: stored_values(fresh, r.sha256) for r in report.results}
+    fullwidth = values["fullwidth_digits.xlsx"]
+    assert (fullwidth[("01", "1")][:3], fullwidth[("01", "3")][:3]) == (("3", None, "３"), ("2.5", None, "２．５分"))
+    assert values["wps_wrong_dimension.xlsx"][("01", "1")][0] == "4"
+    assert values["macro_enabled.xlsm"][("01", "1")][0] == "1"
     assert [r.revision for r in report.results] == [1, 2, 3]
 
 
@@ -221,7 +223,17 @@ def test_zip_archives_with_chinese_names_nested_folders_and_lock_files(fresh: Ca
         ("东湖村自评表.xlsx", "accepted", "01"),
     ]
     assert report.results[1].source.endswith("全部.zip!回收/里面.zip!东湖村自评表.xlsx")
-    assert rows(fresh, "SELECT original_name FROM files ORDER BY id") == [("西山村.xlsx",), ("东湖村自评表.xlsx",)]
+    # the members, then the zip the unit sent, kept as it came (archived, not a return)
+    assert rows(fresh, "SELECT original_name, status FROM files ORDER BY id") == [
+        ("西山村.xlsx", "accepted"),
+        ("东湖村自评表.xlsx", "accepted"),
+        ("全部.zip", "unpacked"),
+    ]
+    ((kept,),) = rows(fresh, "SELECT archive_path FROM files WHERE status = 'unpacked'")
+    assert (fresh.root / kept).read_bytes() == outer
+    again = collect(fresh, [tmp_path / "下载"])
+    assert [r.status for r in again.results] == ["duplicate", "duplicate"]
+    assert rows(fresh, "SELECT COUNT(*) FROM files") == [(3,)]
 
 
 def test_encrypted_zip_member_quarantines_the_archive(fresh: Campaign, tmp_path: Path) -> None:

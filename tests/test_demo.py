@@ -192,5 +192,7 @@ def test_summary_and_feedback_agree_with_the_exported_results(demo_root: Path) -
         cells = [c.value for line in openpyxl.load_workbook(path)["反馈表"].iter_rows() for c in line]
         composite = cells[cells.index("综合得分") + 2]
         rank = cells[cells.index("排名") + 2]
-        assert composite == row["composite"] and rank.startswith(f"第 {row['rank']} 名")
+        # a number now (shown with two decimals), equal to the exported text to the cent
+        assert isinstance(composite, (int, float)) and f"{composite:.2f}" == row["composite"]
+        assert rank.startswith(f"第 {row['rank']} 名")
         assert cells[cells.index("等次") + 2] == row["grade"]

@@ -3,8 +3,10 @@ print settings, signed metadata, stamping == direct build, rater and assessor fo
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -412,6 +414,69 @@ def test_rater_forms_only_for_rater_sources(campaign: Campaign) -> None:
     assert "评分表 0 份" in report.summary()
 
 
+# ---- 说明: the score step, as collect checks it ----------------------------------------------------
+def instruction_steps(path: Path) -> list[str]:
+    """The numbered lines of a form's 说明 sheet."""
+    ws = load(path)[layout.INSTRUCTIONS_SHEET]
+    return [str(v) for (v,) in ws.iter_rows(max_col=1, values_only=True) if v and re.match(r"\d+\. ", str(v))]
+
+
+def test_instructions_state_the_rubrics_own_step(sample_campaign: Callable[[str], Campaign]) -> None:
+    """南昌: 设置 步长 0.5 (6.3 is refused as bad_step), items 30 and 31 with 步长 0.1."""
+    campaign = sample_campaign("南昌老干部")
+    report = generate_forms(campaign, [FormKind.SELF, FormKind.ASSESSOR])
+    rule = "分数的最小单位为 0.5 分，须为 0.5 的整数倍（如 0.5、1）；编号 30、31 的条目最小单位为 0.1 分。"
+    for path, n in ((report.paths(FormKind.SELF)[0], 3), (report.paths(FormKind.ASSESSOR)[0], 5)):
+        lines = instruction_steps(path)
+        assert [line for line in lines if "最小单位" in line] == [f"{n}. {rule}填写错误的单元格会显示为红色。"]
+        assert not any("0.1 分（个别项目" in line for line in lines)
+
+
+def test_instructions_step_follows_settings_and_items(make_campaign: Callable[..., Campaign]) -> None:
+    # the small rubric: 设置 步长 left at 0.1, item 3 at 0.5
+    small = make_campaign(categories=RATER_CATEGORIES, sources=RATER_SOURCES)
+    generate_forms(small, [FormKind.SELF, FormKind.RATER])
+    (line,) = [x for x in instruction_steps(small.form_path(FormKind.SELF, "01")) if "最小单位" in x]
+    assert "最小单位为 0.1 分，须为 0.1 的整数倍（如 0.1、0.2）；编号 3 的条目最小单位为 0.5 分。" in line
+    rater = next((small.forms_dir / FormKind.RATER.label).glob("*.xlsx"))
+    assert "2. 分数的最小单位为 0.1 分，须为 0.1 的整数倍（如 0.1、0.2）。" in instruction_steps(rater)
+    # every scored item with its own step 1: the sheet states 1, not the unused 设置 步长
+    whole = [{**item, "步长": 1} if item.get("类型") != "否决" else item for item in SMALL_ITEMS]
+    ones = make_campaign(items=whole, settings={**SMALL_SETTINGS, "步长": 0.5})
+    path = generate_forms(ones, [FormKind.SELF]).paths(FormKind.SELF)[0]
+    (line,) = [x for x in instruction_steps(path) if "最小单位" in x]
+    assert "最小单位为 1 分，须为 1 的整数倍（如 1、2）。" in line and "编号" not in line
+
+
+# ---- progress bars: only for many files, only on a terminal ----------------------------------------
+class FakeTerminal(io.StringIO):
+    """stderr as a terminal: where a progress bar would be drawn."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_for_many_files_on_a_terminal(
+    make_campaign: Callable[..., Campaign], campaign: Campaign, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    eleven = [{"编号": f"{n:02d}", "单位名称": f"村{n}", "考核组": "一组"} for n in range(1, 12)]
+    many = make_campaign(units=eleven)
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    generate_forms(many, progress=True)
+    assert "自评表" in terminal.getvalue()  # 11 files
+    assert "考核组评分表" not in terminal.getvalue()  # one file: no 1/1 bar
+    for quiet in (lambda: generate_forms(campaign, progress=True), lambda: generate_forms(many)):
+        terminal = FakeTerminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        quiet()
+        assert terminal.getvalue() == ""
+    piped = io.StringIO()  # not a terminal: a log file or a pipe
+    monkeypatch.setattr(sys, "stderr", piped)
+    generate_forms(many, progress=True)
+    assert piped.getvalue() == ""
+
+
 # ---- templates -----------------------------------------------------------------------------------
 def test_campaign_template_overrides_styles(campaign: Campaign) -> None:
     target = campaign_template(campaign.root)
@@ -450,6 +515,7 @@ def test_cli_generate(campaign: Campaign) -> None:
     assert result.exit_code == 0, result.output
     assert "自评表 3 份" in result.output
     assert len(list((campaign.forms_dir / "自评表").glob("*.xlsx"))) == 3
+    assert result.stderr == ""  # no progress bar for 3 files, nor off a terminal
     assert not (campaign.forms_dir / "考核组评分表").exists()
     result = CliRunner().invoke(main, ["generate", str(campaign.root)])
     assert result.exit_code == 0 and "考核组评分表 2 份" in result.output

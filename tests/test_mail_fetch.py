@@ -168,7 +168,7 @@ def test_fetch_saves_and_collects_exactly_the_returns(mailbox: Any, tmp_path: Pa
     finally:
         conn.close()
     assert len(ids) == 7 and "<r01@example.cn>" in ids and sum(i.startswith("sha256:") for i in ids) == 1
-    assert files == 4  # form01, the workbook inside the zip, form03, the non-workbook: each once
+    assert files == 5  # form01, the zip and the workbook inside it, form03, the non-workbook: each once
 
     # a message arriving later is the only one fetched next time
     server.deliver(user, mime(gb2312_subject(f"{tag} 更正"), [(raw_gbk_name("东湖村更正.xlsx"), b"PK\x03\x04changed")], "r07@example.cn"))  # fmt: skip

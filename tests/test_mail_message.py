@@ -216,6 +216,42 @@ def test_default_config_written_to_campaign_yaml_round_trips(campaign: Campaign)
     assert not [key for section in ("smtp", "imap") for key in saved[section] if key == "password"]
 
 
+def test_settings_errors_point_at_what_a_clerk_has(campaign: Campaign) -> None:
+    """No docs/ folder comes with a pip install: messages name campaign.yaml keys instead."""
+    from kaohe_xl.mail_fetch import fetch
+
+    campaign.config["mail"] = "smtp.example.cn"  # not a settings table
+    with pytest.raises(MailError, match="删去整个 mail 一项") as bad:
+        mail_settings(campaign)
+    campaign.config["mail"] = default_mail_config()  # imap.host still empty
+    with pytest.raises(MailError, match=r"mail\.imap") as unset:
+        fetch(campaign, "")
+    assert "docs/" not in str(bad.value) + str(unset.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "subject"),
+    [
+        ("南昌市2023年老干部工作目标管理考核", "南昌市2023年老干部工作目标管理考核结果反馈——东湖村"),
+        ("2023年老干部工作", "2023年老干部工作考核结果反馈——东湖村"),
+    ],
+)
+def test_feedback_subject_reads_naturally(campaign: Campaign, name: str, subject: str) -> None:
+    """A name ending in 考核 is not followed by 考核结果反馈 (…考核考核结果反馈)."""
+    from kaohe_xl.mail_plan import outgoing
+
+    tag = f"[考核-{campaign.id[:6]}] "
+    campaign.config["mail"]["placeholders"] = {"考核名称": name}
+    assert outgoing(campaign, "feedback", mail_settings(campaign))[0].subject == tag + subject
+    # campaign.yaml written by an earlier version holds the old default text: read as today's
+    campaign.config["mail"]["templates"]["feedback"]["subject"] = "{考核名称}考核结果反馈——{单位名称}"
+    assert outgoing(campaign, "feedback", mail_settings(campaign))[0].subject == tag + subject
+    # a clerk's own template and an explicit {结果反馈} are kept as written
+    campaign.config["mail"]["templates"]["feedback"]["subject"] = "{考核名称}的{结果反馈}"
+    campaign.config["mail"]["placeholders"]["结果反馈"] = "考评反馈"
+    assert outgoing(campaign, "feedback", mail_settings(campaign))[0].subject == f"{tag}{name}的考评反馈"
+
+
 def test_password_from_environment_or_prompt(campaign: Campaign, monkeypatch: pytest.MonkeyPatch) -> None:
     campaign.config["mail"] = {"smtp": {"user": "kh@example.cn", "password_env": "KAOHE_TEST_PW"}}
     smtp = mail_settings(campaign).smtp

@@ -265,6 +265,7 @@ def test_rater_forms_go_to_configured_rater_addresses(
         ("班子评分_李镇长", Action.BLOCKED),
     ]
     assert "mail.raters" in planned[1].note and "李镇长" in planned[1].note
+    assert planned[1].describe().startswith("[无法发送] 班子评分 李镇长 → （无邮箱）")  # each name once
     assert send(campaign, "rater", SMTP_PASSWORD).count("sent") == 1
     (item,) = smtp_server.handler.received
     (part,) = list(item.message().iter_attachments())
@@ -368,6 +369,10 @@ def test_init_writes_the_mail_template_and_send_names_what_is_missing(campaign: 
     result = run_cli("send", str(campaign.root), env={"KAOHE_SMTP_PASSWORD": "x"})
     assert result.exit_code == 1
     assert "campaign.yaml" in result.output and "mail.smtp" in result.output and "host" in result.output
+    # a clerk with a pip-installed kaohe has no docs/ folder: point at what they have
+    assert "docs/" not in result.output and "kaohe send --help" in result.output
+    header = (campaign.root / "campaign.yaml").read_text(encoding="utf-8").split("\nname:")[0]
+    assert "README" not in header and "kaohe send --help" in header
 
 
 def test_cli_writes_the_settings_template_into_an_older_campaign(campaign: Campaign) -> None:
@@ -402,3 +407,95 @@ def test_drafts_without_a_configured_sender_have_no_empty_from(campaign: Campaig
     (part,) = list(msg.iter_attachments())
     form = campaign.form_path(FormKind.SELF, "01")
     assert part.get_filename() == form.name and name_2047(part) == form.name
+
+
+# ---- recipients that cannot be sent --------------------------------------------------------
+def test_drafts_say_why_recipients_are_skipped_and_fail_when_none_is_written(
+    ready: Campaign, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    """--eml-dir prints the reason for each skipped recipient, as --dry-run and sending do,
+    and exits 1 when not one draft could be written."""
+    folder, drafts = str(ready.root), tmp_path / "草稿"
+    result = run_cli("send", folder, "--form", "assessor", "--eml-dir", str(drafts))
+    assert result.exit_code == 1, result.output
+    for group in ("第一考核组", "第二考核组"):
+        assert f"[无法发送] {group} → （无邮箱）" in result.output  # the group's name once
+        assert f"mail.assessors 中没有“{group}”的邮箱" in result.output
+    assert "没有可以写出的邮件草稿" in result.output and "已写出 0" not in result.output
+    assert not list(drafts.glob("*.eml"))
+    # one group configured: its draft is written, the other is reported, exit 0
+    ready.config["mail"]["assessors"] = {"第一考核组": "g1@example.cn"}
+    ready.save_config()
+    result = run_cli("send", folder, "--form", "assessor", "--eml-dir", str(drafts))
+    assert result.exit_code == 0, result.output
+    assert "[无法发送] 第二考核组 → （无邮箱）" in result.output and "已写出 1 封邮件草稿" in result.output
+    assert [p.name for p in drafts.glob("*.eml")] == ["第一考核组_第一考核组_考核组评分表.eml"]
+    assert smtp_server.handler.received == [] and log_rows(ready) == []
+
+
+def test_forms_never_generated_are_reported_for_drafts_and_sending(
+    campaign: Campaign, smtp_server: SmtpServer, test_cert: CertFiles, tmp_path: Path
+) -> None:
+    configure(campaign, smtp_server, test_cert)
+    folder = str(campaign.root)
+    for extra in (["--eml-dir", str(tmp_path / "草稿")], []):
+        result = run_cli("send", folder, *extra, env={"KAOHE_SMTP_PASSWORD": SMTP_PASSWORD})
+        assert result.exit_code == 1, result.output
+        for unit in campaign.units:
+            assert f"[无法发送] {unit.id} {unit.name} → " in result.output
+            assert f"找不到自评表 forms/自评表/{unit.id}_{unit.name}_自评表.xlsx" in result.output
+        assert "已写出" not in result.output and "没有可以" in result.output
+    assert not (tmp_path / "草稿").exists() or not list((tmp_path / "草稿").iterdir())
+    assert smtp_server.handler.received == [] and log_rows(campaign) == []
+
+
+def test_forms_of_an_older_rubric_are_held_back_until_regenerated(
+    ready: Campaign, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    """After `kaohe init --force` with a changed 细则 the blank forms in forms/ are stale:
+    collect would flag every return made from them rubric_outdated, so none is sent."""
+    from conftest import SMALL_ITEMS, write_rubric_workbook, write_units_workbook
+
+    items = [dict(item) for item in SMALL_ITEMS]
+    items[0]["分值"] = 5  # a changed rubric: the campaign's rubric hash changes
+    changed = write_rubric_workbook(tmp_path / "新细则.xlsx", items=items)
+    units = write_units_workbook(tmp_path / "单位.xlsx")
+    folder = str(ready.root)
+    result = run_cli("init", folder, "--rubric", str(changed), "--units", str(units), "--force")
+    assert result.exit_code == 0, result.output
+    campaign = Campaign.open(ready.root)
+    campaign.config["mail"]["assessors"] = {"第一考核组": "g1@example.cn", "第二考核组": "g2@example.cn"}
+    campaign.save_config()
+    stale = "是按旧的考核细则生成的（细则已修改），请先运行 kaohe generate 重新生成"
+    for kind in ("self", "assessor", "remind"):
+        planned = preview(campaign, kind)
+        assert [p.action for p in planned] == [Action.BLOCKED] * len(planned) and planned, kind
+        assert all(stale in p.note for p in planned)
+    env = {"KAOHE_SMTP_PASSWORD": SMTP_PASSWORD}
+    for args in (["send", folder], ["send", folder, "--form", "assessor"], ["remind", folder]):
+        for extra in ([], ["--eml-dir", str(tmp_path / "草稿")]):
+            result = run_cli(*args, *extra, env=env)
+            assert result.exit_code == 1, (args, extra, result.output)
+            assert stale in result.output and "forms/" in result.output
+    assert smtp_server.handler.received == [] and log_rows(campaign) == []
+    assert not list((tmp_path / "草稿").glob("*.eml"))
+    # 反馈表 are not signed forms: the rubric change does not hold them back
+    feedback = campaign.output_dir / "反馈表"
+    feedback.mkdir(parents=True)
+    (feedback / "01_东湖村_反馈表.xlsx").write_bytes(b"feedback of 01")
+    assert preview(campaign, "feedback")[0].action is Action.SEND
+    # regenerated for the current rubric: sent, and the form that arrives is the new one
+    generate_forms(campaign, [FormKind.SELF, FormKind.ASSESSOR])
+    result = run_cli("send", folder, env=env)
+    assert result.exit_code == 0 and "发送成功 3 封" in result.output, result.output
+    (part,) = list(smtp_server.handler.by_recipient()["donghu@example.cn"][0].message().iter_attachments())
+    assert part.get_content() == campaign.form_path(FormKind.SELF, "01").read_bytes()
+
+
+def test_a_form_signed_for_another_recipient_is_held_back(ready: Campaign) -> None:
+    """Each recipient gets exactly its own workbook, whatever the file in forms/ is called."""
+    own = ready.form_path(FormKind.SELF, "01")
+    own.write_bytes(ready.form_path(FormKind.SELF, "02").read_bytes())  # copied over by hand
+    planned = preview(ready, "self")
+    assert [p.action for p in planned] == [Action.BLOCKED, Action.SEND, Action.SEND]
+    assert "是为“02”生成的" in planned[0].note and "kaohe generate" in planned[0].note

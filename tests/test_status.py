@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 from _returns_helpers import GOOD, cell_of, collect_one, fill_assessor, fill_self, generated, rows
@@ -20,6 +21,7 @@ from kaohe_xl.forms import generate_forms, rater_path
 from kaohe_xl.records import ReturnState
 from kaohe_xl.rubric import FormKind
 from kaohe_xl.status import status_report
+from kaohe_xl.textnorm import display_width
 
 
 def _states(campaign: Campaign, form: FormKind) -> dict[str, tuple[ReturnState, int, str]]:
@@ -134,6 +136,25 @@ def test_status_command_text_missing_and_json(campaign: Campaign, tmp_path: Path
     only = json.loads(runner.invoke(main, ["status", str(campaign.root), "--missing", "--json"]).output)
     assert [r["unit_id"] for r in only["forms"]["自评表"]] == ["02", "03"]
     assert status_report(campaign).counts()["考核组评分表"]["待提交"] == 3
+
+
+def test_missing_lists_invalid_returns_too_and_aligns_chinese_names(make_campaign: Any, tmp_path: Path) -> None:
+    units = [
+        {"编号": "01", "单位名称": "东湖村", "邮箱": "a@example.cn", "考核组": "第一考核组"},
+        {"编号": "02", "单位名称": "西山村民委员会", "邮箱": "b@example.cn", "考核组": "第一考核组"},
+        {"编号": "03", "单位名称": "Nanling", "邮箱": "c@example.cn", "考核组": "第一考核组"},
+    ]
+    campaign = generated(make_campaign(units=units))
+    collect_one(campaign, fill_self(campaign, "01", tmp_path / "a.xlsx"))
+    collect_one(campaign, fill_self(campaign, "02", tmp_path / "b.xlsx", {**GOOD, "1": 99}))  # over the maximum
+    missing = CliRunner().invoke(main, ["status", str(campaign.root), "--missing"]).output
+    block = missing.split("【考核组评分表】")[0].splitlines()
+    assert block[0] == "【自评表】已收到 1，待提交 1，待核实 1"
+    assert [line.split()[:3] for line in block[1:]] == [["02", "西山村民委员会", "待核实"], ["03", "Nanling", "待提交"]]
+    # the state column starts at the same terminal column on every line
+    assert len({display_width(line.split("待")[0]) for line in block[1:]}) == 1
+    everything_in = status_report(campaign)
+    assert [r["unit_id"] for r in everything_in.missing()["自评表"]] == ["02", "03"]
 
 
 def test_commands_have_help() -> None:

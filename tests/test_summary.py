@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import stat
 import subprocess
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +26,7 @@ from _scoring_helpers import (
 from kaohe_xl._summary_sheets import RejectedFile
 from kaohe_xl._xlsx_out import save_atomic
 from kaohe_xl.campaign import Campaign
+from kaohe_xl.errors import OutputError
 from kaohe_xl.reconcile import reconcile
 from kaohe_xl.records import ReturnState
 from kaohe_xl.rubric import FormKind, ItemKind, Rubric
@@ -199,12 +204,13 @@ def test_failed_save_never_replaces_a_good_file(tmp_path: Path, monkeypatch: pyt
     first = _build(results, tmp_path)
     before = first.read_bytes()
     wb = build_summary(results, reconcile(results), [], [])
+    real_write = Path.write_bytes
 
-    def broken(self: openpyxl.Workbook, filename: str) -> None:
-        Path(filename).write_bytes(b"PK half")
-        raise OSError("disk full")
+    def broken(self: Path, data: bytes) -> int:  # the disk fills up half-way through the file
+        real_write(self, data[:100])
+        raise OSError(28, "disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken)
+    monkeypatch.setattr(Path, "write_bytes", broken)
     with pytest.raises(OSError, match="disk full"):
         save_atomic(wb, first)
     assert first.read_bytes() == before
@@ -278,3 +284,117 @@ def test_many_categories_get_narrower_columns_so_the_print_stays_readable(tmp_pa
     _, nanchang = _nanchang()  # 8 categories: the roomy layout is kept
     wide = openpyxl.load_workbook(_build(nanchang, tmp_path / "n"))[SUMMARY_SHEET]
     assert wide.column_dimensions["C"].width == 11
+
+
+# ---- numbers are numbers, -o is an .xlsx, files get the usual permissions ----------------
+_NUMBER_TEXT = re.compile(r"^[+-]?\d+(\.\d+)?%$|^[+-]?\d+\.\d+$")  # "90.20", "33.3%"
+
+
+def numbers_as_text(wb: openpyxl.Workbook) -> list[str]:
+    """Text cells that hold a figure (Excel flags them and cannot add them up).
+
+    Ids such as 01 or 3 stay text on purpose; scores always carry decimals or a %.
+    """
+    return [
+        f"{ws.title}!{cell.coordinate}={cell.value!r}"
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.data_type == "s" and isinstance(cell.value, str) and _NUMBER_TEXT.match(cell.value.strip())
+    ]
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_figures_are_numbers_with_a_number_format(tmp_path: Path) -> None:
+    _, results = _nanchang()
+    wb = openpyxl.load_workbook(_build(results, tmp_path))
+    assert numbers_as_text(wb) == []
+    diff = wb["自评与考核差异"]
+    share = next(r[5] for r in diff.iter_rows(min_row=3) if r[1].value == "东湖区")
+    assert isinstance(share.value, float) and 0 < share.value <= 1 and share.number_format == "0.0%"
+    ws = wb[SUMMARY_SHEET]
+    assert ws.cell(4, _column(ws, "加分")).number_format == "0.00"
+    assert ws.cell(4, 1).value == "01" and ws.cell(4, 1).data_type == "s"  # ids stay text
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_summary_files_get_the_usual_permissions(campaign: Campaign, tmp_path: Path) -> None:
+    """Not 600 as from tempfile.mkstemp: the mode new files get (0o666 minus the umask)."""
+    return_forms(campaign, tmp_path / "inbox")
+    old = os.umask(0o022)
+    try:
+        first = write_summary(campaign).path
+        (campaign.output_dir / "~$汇总表.xlsx").write_bytes(b"lock")  # open in Excel
+        beside = write_summary(campaign).path
+        os.umask(0o002)
+        shared = write_summary(campaign, tmp_path / "共享" / "汇总表.xlsx").path
+    finally:
+        os.umask(old)
+    assert beside.name == "汇总表(1).xlsx"
+    assert (mode(first), mode(beside), mode(shared)) == (0o644, 0o644, 0o664)
+
+
+@pytest.mark.parametrize("output", ["out/y.pdf", "out/汇总表", "out/汇总表.xls", "out/"])
+@pytest.mark.parametrize("pdf", [True, False])
+def test_cli_summary_output_must_be_an_xlsx_workbook(
+    campaign: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output: str, pdf: bool
+) -> None:
+    from click.testing import CliRunner
+
+    from kaohe_xl import results as results_module
+    from kaohe_xl.cli import main
+
+    def no_work(*args: object) -> None:
+        raise AssertionError("the campaign was scored before -o was checked")
+
+    monkeypatch.setattr(results_module, "compute", no_work)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["summary", str(campaign.root), "-o", output] + (["--pdf"] if pdf else []))
+    assert result.exit_code == 1, result.output
+    assert "错误：" in result.output and ".xlsx" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists() and not list(campaign.output_dir.iterdir())
+
+
+def test_cli_summary_output_may_not_be_a_folder(campaign: Campaign, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kaohe_xl.cli import main
+
+    folder = tmp_path / "已有文件夹.xlsx"
+    folder.mkdir()
+    result = CliRunner().invoke(main, ["summary", str(campaign.root), "-o", str(folder)])
+    assert result.exit_code == 1 and "是一个文件夹" in result.output, result.output
+    assert list(folder.iterdir()) == []
+
+
+def test_write_summary_refuses_a_non_xlsx_target(campaign: Campaign, tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match=r"\.xlsx"):
+        write_summary(campaign, tmp_path / "y.pdf", pdf=True)
+    assert not (tmp_path / "y.pdf").exists()
+    assert write_summary(campaign, tmp_path / "Y.XLSX").path == tmp_path / "Y.XLSX"  # any case
+
+
+@pytest.mark.libreoffice
+def test_cli_summary_pdf_goes_beside_the_named_workbook(campaign: Campaign, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kaohe_xl.cli import main
+
+    return_forms(campaign, tmp_path / "inbox")
+    xlsx, pdf = tmp_path / "out" / "y.xlsx", tmp_path / "out" / "y.pdf"
+    result = CliRunner().invoke(main, ["summary", str(campaign.root), "-o", str(xlsx), "--pdf"])
+    assert result.exit_code == 0, result.output
+    assert zipfile.is_zipfile(xlsx) and openpyxl.load_workbook(xlsx).sheetnames[0] == SUMMARY_SHEET
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert f"已生成汇总表 {xlsx}：" in result.output and f"已生成 PDF {pdf}" in result.output
+    if os.name == "posix":
+        assert mode(xlsx) == mode(pdf) == 0o666 & ~current_umask()

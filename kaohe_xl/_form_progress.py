@@ -1,0 +1,39 @@
+"""Progress bars for the commands that write many files (forms, 反馈表).
+
+A bar is drawn only when it helps: the caller asked for one (the CLI does, the library
+does not by default), there are more than :data:`PROGRESS_FROM` files (the threshold
+``collect`` uses), and the bar's stream (stderr) is a terminal. A bar written into a
+log file or a pipe is only noise (``\\r`` and escape codes); one for a single file
+(``考核组评分表: 1/1``) says nothing the summary line does not.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+PROGRESS_FROM = 10  # a bar for more files than this (as kaohe_xl.collect does)
+
+
+def wants_bar(count: int, enabled: bool) -> bool:
+    """True when a bar for ``count`` files should be drawn (see the module docstring)."""
+    if not enabled or count <= PROGRESS_FROM:
+        return False
+    stream = sys.stderr
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(stream is not None and isatty is not None and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
+def progress(items: Sequence[T], label: str, *, enabled: bool) -> Iterable[T]:
+    """``items``, wrapped in a bar labelled ``label`` (e.g. 自评表) when :func:`wants_bar`."""
+    if not wants_bar(len(items), enabled):
+        return items
+    from tqdm import tqdm  # only when a bar is drawn
+
+    return tqdm(items, desc=label, unit="份", leave=False, file=sys.stderr)

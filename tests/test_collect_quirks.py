@@ -1,0 +1,311 @@
+"""Collecting what a clerk really receives beyond the corpus: OpenDocument files, GBK file
+names, zip bombs, error values, Strict Open XML, padded assessor names, blank forms, the
+campaign folder itself, two versions of one return in one batch, a store that is busy."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from _returns_helpers import (
+    GOOD,
+    collect_one,
+    counts,
+    fill_assessor,
+    fill_self,
+    issues,
+    rewrite_part,
+    rows,
+    sheet_part,
+)
+from click.testing import CliRunner
+from conftest import REPO
+
+from kaohe_xl import layout, received
+from kaohe_xl.campaign import Campaign
+from kaohe_xl.cli import EXIT_ERROR, main
+from kaohe_xl.collect import collect, latest_records
+from kaohe_xl.errors import StoreError
+from kaohe_xl.forms import generate_forms
+from kaohe_xl.returns import ReturnReadError, sniff
+from kaohe_xl.rubric import FormKind
+from kaohe_xl.status import status_report
+from kaohe_xl.store import explain
+
+
+@pytest.fixture
+def ready(campaign: Campaign) -> Campaign:
+    generate_forms(campaign)
+    return campaign
+
+
+def _archived(campaign: Campaign, data: bytes) -> bool:
+    return any(p.read_bytes() == data for p in campaign.archive_dir.iterdir() if p.is_file())
+
+
+def _ods_bytes() -> bytes:
+    """An OpenDocument spreadsheet as LibreOffice writes it: ``mimetype`` first, stored."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as ods:
+        ods.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        ods.writestr("content.xml", "<office:document-content/>", zipfile.ZIP_DEFLATED)
+        ods.writestr("styles.xml", "<office:document-styles/>", zipfile.ZIP_DEFLATED)
+        ods.writestr("META-INF/manifest.xml", "<manifest:manifest/>", zipfile.ZIP_DEFLATED)
+        ods.writestr("Thumbnails/thumbnail.png", b"\x89PNG\r\n", zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def test_opendocument_file_is_one_quarantined_file_not_an_archive(ready: Campaign, tmp_path: Path) -> None:
+    data = _ods_bytes()
+    (tmp_path / "东湖村.ods").write_bytes(data)
+    result = collect_one(ready, tmp_path / "东湖村.ods")
+    assert (result.name, result.status, [p.code for p in result.problems]) == (
+        "东湖村.ods",
+        "quarantined",
+        ["opendocument"],
+    )
+    assert "另存为" in result.problems[0].message
+    assert _archived(ready, data) and counts(ready)["files"] == 1
+
+
+def test_gbk_file_name_is_decoded_and_stored(ready: Campaign, tmp_path: Path) -> None:
+    folder = tmp_path / "unzipped"
+    folder.mkdir()
+    # 测试村.xlsx in GBK, as `unzip` leaves a name from a zip made on Chinese Windows
+    name = os.fsdecode("测试村.xlsx".encode("gbk"))
+    path = fill_self(ready, "01", folder / name)
+    report = collect(ready, [folder])
+    [result] = report.results
+    assert (result.name, result.status) == ("测试村.xlsx", "accepted")
+    assert rows(ready, "SELECT original_name FROM files") == [("测试村.xlsx",)]
+    assert path.exists()
+
+
+def test_undecodable_file_name_is_shown_with_replacement_characters(ready: Campaign, tmp_path: Path) -> None:
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    fill_self(ready, "01", folder / os.fsdecode(b"\xff\xfe\xfd.xlsx"))
+    [result] = collect(ready, [folder]).results
+    assert result.status == "accepted" and result.name.endswith(".xlsx") and "\ufffd" in result.name
+
+
+def test_oversized_zip_member_quarantines_the_archive_without_unpacking(
+    ready: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(received, "MAX_MEMBER_BYTES", 1024 * 1024)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("大文件.xlsx", b"\0" * (3 * 1024 * 1024))
+        archive.writestr("小文件.txt", b"hello")
+    data = buffer.getvalue()
+    (tmp_path / "回收.zip").write_bytes(data)
+    [result] = collect(ready, [tmp_path / "回收.zip"]).results
+    assert (result.name, result.status, [p.code for p in result.problems]) == (
+        "回收.zip",
+        "quarantined",
+        ["bad_archive"],
+    )
+    assert "大文件.xlsx" in result.problems[0].message and "3 MB" in result.problems[0].message
+    assert _archived(ready, data)
+
+
+def test_cli_output_in_a_legacy_code_page_never_crashes(ready: Campaign, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "东湖区自评表😀.xlsx").write_bytes(b"not a workbook")
+    env = {**os.environ, "PYTHONIOENCODING": "gbk", "PYTHONPATH": str(REPO)}
+    run = [sys.executable, "-m", "kaohe_xl"]
+    collected = subprocess.run(
+        [*run, "collect", str(ready.root), str(folder)], capture_output=True, env=env, timeout=120
+    )
+    status = subprocess.run([*run, "status", str(ready.root)], capture_output=True, env=env, timeout=120)
+    assert (collected.returncode, status.returncode) == (3, 0), collected.stderr.decode("gbk", "replace")
+    assert b"Traceback" not in collected.stderr + status.stderr
+    assert "东湖区自评表?.xlsx" in collected.stdout.decode("gbk") + status.stdout.decode("gbk")
+
+
+@pytest.mark.parametrize("error", ["#DIV/0!", "#N/A", "#REF!"])
+def test_error_value_in_a_score_cell_is_reported_as_such(ready: Campaign, tmp_path: Path, error: str) -> None:
+    # openpyxl writes these strings as error cells (t="e"), as Excel stores a pasted error
+    path = fill_self(ready, "01", tmp_path / "err.xlsx", {**GOOD, "3": error})
+    assert b't="e"' in zipfile.ZipFile(path).read(sheet_part(path, layout.SELF_SHEET))
+    result = collect_one(ready, path)
+    [problem] = [p for p in result.problems if p.item == "3"]
+    assert (problem.code, problem.value) == ("not_number", error)
+    assert "错误值" in problem.message
+
+
+def test_boolean_and_long_text_in_score_cells(ready: Campaign, tmp_path: Path) -> None:
+    essay = "本单位高度重视，" * 200
+    result = collect_one(ready, fill_self(ready, "01", tmp_path / "b.xlsx", {**GOOD, "1": True, "2": essay}))
+    found = {p.item: p for p in result.problems}
+    assert found["1"].code == "not_number" and "“TRUE”" in found["1"].message
+    assert found["2"].code == "not_number"
+    assert len(found["2"].value) <= 60 and len(found["2"].message) < 120 and found["2"].value.endswith("…")
+
+
+_STRICT = {
+    b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+    b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+    ),
+}
+
+
+def _as_strict(xml: bytes) -> bytes:
+    """Excel's "Strict Open XML" save: the same elements in purl.oclc.org namespaces."""
+    for transitional, strict in _STRICT.items():
+        xml = xml.replace(transitional, strict)
+    return xml
+
+
+def test_strict_open_xml_return_is_checked_like_any_other(ready: Campaign, tmp_path: Path) -> None:
+    path = fill_self(ready, "01", tmp_path / "strict.xlsx", {**GOOD, "1": "=1+1"})
+    rewrite_part(path, r"xl/workbook\.xml|xl/worksheets/.*\.xml|xl/sharedStrings\.xml", _as_strict)
+    result = collect_one(ready, path)
+    assert result.status == "invalid"
+    assert [(p.code, p.item) for p in result.problems] == [("formula", "1")]
+
+
+def test_strict_open_xml_assessor_return_finds_the_assessor_cell(ready: Campaign, tmp_path: Path) -> None:
+    path = fill_assessor(ready, "第一考核组", "李明", tmp_path / "a.xlsx", {"01": GOOD, "02": GOOD})
+    rewrite_part(path, r"xl/workbook\.xml|xl/worksheets/.*\.xml|xl/sharedStrings\.xml", _as_strict)
+    result = collect_one(ready, path)
+    assert (result.status, result.rater, result.problems) == ("accepted", "李明", ())
+
+
+def test_padded_assessor_names_are_one_assessor(ready: Campaign, tmp_path: Path) -> None:
+    first = fill_assessor(ready, "第一考核组", "李明", tmp_path / "a1.xlsx", {"01": GOOD, "02": GOOD})
+    again = fill_assessor(ready, "第一考核组", "李　明 ", tmp_path / "a2.xlsx", {"01": {**GOOD, "1": 4}, "02": GOOD})
+    results = [collect_one(ready, first), collect_one(ready, again)]
+    assert [(r.rater, r.revision) for r in results] == [("李明", 1), ("李明", 2)]
+    assessors = {r.rater for r in latest_records(ready) if r.form is FormKind.ASSESSOR}
+    assert assessors == {"李明"}
+
+
+def test_untouched_form_is_not_a_return(ready: Campaign, tmp_path: Path) -> None:
+    good = collect_one(ready, fill_self(ready, "01", tmp_path / "good.xlsx"))
+    untouched = tmp_path / "回复" / "东湖村自评表.xlsx"  # the unit sent back the form as it came
+    untouched.parent.mkdir()
+    untouched.write_bytes(ready.form_path(FormKind.SELF, "01").read_bytes())
+    blank = collect_one(ready, untouched)
+    assert good.status == "accepted"
+    assert (blank.status, [p.code for p in blank.problems]) == ("rejected", ["blank_form"])
+    assert rows(ready, "SELECT COUNT(*) FROM submissions") == [(1,)]  # the good return still counts
+    assert {r.unit_id for r in latest_records(ready)} == {"01"}
+    assert issues(ready, blank.sha256) == [("blank_form", "", "", "")]
+
+
+def test_collecting_the_campaign_folder_takes_only_the_inbox(ready: Campaign, tmp_path: Path) -> None:
+    fill_self(ready, "02", ready.inbox_dir / "西山村.xlsx")
+    report = collect(ready, [ready.root])
+    assert [(r.name, r.status) for r in report.results] == [("西山村.xlsx", "accepted")]
+    generated = sum(1 for p in ready.forms_dir.rglob("*.xlsx"))
+    assert len(report.skipped) >= generated + 3  # forms, kaohe.sqlite, campaign.yaml, 控制台.xlsx
+    assert any("已跳过考核目录自身" in line for line in report.notes())
+    assert rows(ready, "SELECT original_name FROM files") == [("西山村.xlsx",)]
+
+
+def _saved_at(path: Path, stamp: str) -> Path:
+    """Set the workbook's own 修改时间 (docProps/core.xml), as Excel writes it on save."""
+
+    def change(xml: bytes) -> bytes:
+        return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), xml)
+
+    return rewrite_part(path, r"docProps/core\.xml", change)
+
+
+def test_the_version_saved_last_counts_whatever_the_file_names(ready: Campaign, tmp_path: Path) -> None:
+    folder = tmp_path / "下载"
+    # downloaded in this order: the browser names the second 自评表(1).xlsx, which sorts first
+    first = _saved_at(fill_self(ready, "01", folder / "自评表.xlsx", {**GOOD, "1": 1}), "2023-12-01T09:00:00Z")
+    corrected = _saved_at(fill_self(ready, "01", folder / "自评表(1).xlsx", {**GOOD, "1": 4}), "2023-12-02T16:30:00Z")
+    os.utime(first, (time.time(), time.time()))  # the file times say nothing useful
+    report = collect(ready, [folder])
+    assert [(r.name, r.revision) for r in report.results] == [("自评表.xlsx", 1), ("自评表(1).xlsx", 2)]
+    latest = {r.key: r.value for r in latest_records(ready) if r.unit_id == "01"}
+    assert str(latest["1"]) == "4"
+    assert any("本次收到 2 份" in line and "自评表(1).xlsx" in line for line in report.notes())
+    assert corrected.exists()
+
+
+def test_empty_folder_says_nothing_was_found(ready: Campaign, tmp_path: Path) -> None:
+    (tmp_path / "空").mkdir()
+    outcome = CliRunner().invoke(main, ["collect", str(ready.root), str(tmp_path / "空")])
+    assert outcome.exit_code == 0 and "没有找到任何文件" in outcome.output
+
+
+@pytest.mark.parametrize(
+    ("stream", "code", "words"),
+    [
+        ("WordDocument", "word_document", "Word 文档"),
+        ("__substg1.0_0037001F", "not_xlsx", "Outlook 邮件"),
+        ("Workbook", "old_format", ".xls"),
+        ("EncryptionInfo", "encrypted", "密码"),
+    ],
+)
+def test_ole_files_are_told_apart(stream: str, code: str, words: str) -> None:
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + stream.encode("utf-16-le") + b"\0" * 64
+    with pytest.raises(ReturnReadError) as caught:
+        sniff(data)
+    assert caught.value.code == code and words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"Received: from mx\r\nMIME-Version: 1.0\r\nSubject: x\r\n\r\nbody", "邮件文件"),
+        ("编号,自评得分\n1,3\n".encode("gbk"), "文本文件"),
+    ],
+)
+def test_mail_and_text_files_are_named(data: bytes, words: str) -> None:
+    with pytest.raises(ReturnReadError) as caught:
+        sniff(data)
+    assert words in str(caught.value)
+
+
+def test_status_does_not_wait_for_a_running_collect(ready: Campaign) -> None:
+    with closing(sqlite3.connect(ready.db_path, timeout=1)) as writer:
+        writer.execute("BEGIN IMMEDIATE")  # what collect holds while it stores a file
+        started = time.monotonic()
+        report = status_report(ready)
+        assert time.monotonic() - started < 5
+        writer.rollback()
+    assert report.counts()
+
+
+def test_unopenable_store_is_a_clear_error(ready: Campaign) -> None:
+    ready.db_path.unlink()
+    ready.db_path.mkdir()  # not a database file at all
+    outcome = CliRunner().invoke(main, ["status", str(ready.root)])
+    assert outcome.exit_code == EXIT_ERROR
+    assert "考核库" in outcome.output and "Traceback" not in outcome.output
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("database is locked", "正被另一个程序占用"),
+        ("attempt to write a readonly database", "可以写入"),
+        ("file is not a database", "已损坏"),
+    ],
+)
+def test_store_failures_are_explained(text: str, words: str) -> None:
+    error = explain(sqlite3.OperationalError(text), "/x/kaohe.sqlite")
+    assert isinstance(error, StoreError) and words in str(error) and text in str(error)
+
+
+def test_campaign_open_on_a_locked_store_raises_store_error(ready: Campaign) -> None:
+    ready.db_path.unlink()
+    ready.db_path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError):
+        Campaign.open(ready.root).connect().close()
