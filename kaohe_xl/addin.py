@@ -380,7 +380,23 @@ def write_launchers(folder: str | Path, python: str | None = None) -> list[Path]
     exe = python or sys.executable
     paths = []
     for button in BUTTONS:
-        text = f'@echo off\r\n"{exe}" -m kaohe_xl addin run {button.id} "%~dp0."\r\npause\r\n'
+        run = f'-m kaohe_xl addin run {button.id} "%~dp0."'
+        text = "\r\n".join(
+            [
+                "@echo off",
+                # The folder may be copied to a PC where the Python that wrote this file
+                # does not exist: then the py launcher, else python from PATH.
+                f'if not exist "{exe}" goto other_python',
+                f'"{exe}" {run}',
+                "goto end",
+                ":other_python",
+                "where py >nul 2>nul",
+                f"if errorlevel 1 (python {run}) else (py -3 {run})",
+                ":end",
+                "pause",
+                "",
+            ]
+        )
         try:
             # cmd.exe reads a batch file in the console's code page: GBK on Chinese Windows.
             data = text.encode("gbk")

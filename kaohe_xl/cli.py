@@ -42,6 +42,15 @@ def friendly_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _record(campaign: Any, action: str, status: str) -> None:
+    """Keep 控制台.xlsx current after a command (see control.record_action); never fails."""
+    from .control import record_action
+
+    note = record_action(campaign, action, status)
+    if note:
+        click.echo(f"注意：{note}", err=True)
+
+
 campaign_dir = click.argument("campaign", type=click.Path(file_okay=False, path_type=Path))
 
 
@@ -114,13 +123,15 @@ def collect(campaign: Path, paths: tuple[Path, ...], quiet: bool) -> None:
     from .campaign import Campaign
     from .collect import collect as run_collect
 
-    report = run_collect(Campaign.open(campaign), paths, progress=True)
+    opened = Campaign.open(campaign)
+    report = run_collect(opened, paths, progress=True)
     if not quiet:
         for line in report.problem_lines():
             click.echo(line)
     for line in report.notes():
         click.echo(line)
     click.echo(report.summary())
+    _record(opened, "汇总回收表（命令行 collect）", report.summary())
     if not report.clean:
         sys.exit(EXIT_REJECTED)
 
@@ -171,7 +182,9 @@ def summary(campaign: Path, pdf: bool, output: Path | None) -> None:
 
     if output is not None:
         summary_target(output)  # a wrong -o stops here, before the campaign is scored
-    report = write_summary(Campaign.open(campaign), output, pdf=pdf)
+    opened = Campaign.open(campaign)
+    report = write_summary(opened, output, pdf=pdf)
+    _record(opened, "汇总表（命令行 summary）", f"已生成 {report.path.name}")
     if report.note:
         click.echo(f"注意：{report.note}", err=True)
     click.echo(f"已生成汇总表 {report.path}：{report.units} 个单位，{report.scored} 个已计算综合得分")
@@ -192,9 +205,11 @@ def feedback(campaign: Path) -> None:
     from .campaign import Campaign
     from .feedback import write_feedback
 
-    paths = write_feedback(Campaign.open(campaign), progress=True)
+    opened = Campaign.open(campaign)
+    paths = write_feedback(opened, progress=True)
     folder = paths[0].parent if paths else ""
     click.echo(f"已生成 {len(paths)} 份反馈表，位于 {folder}")
+    _record(opened, "反馈表（命令行 feedback）", f"已生成 {len(paths)} 份反馈表")
 
 
 @main.command()
@@ -381,6 +396,7 @@ def generate(campaign: Path, form: str) -> None:
     kinds = list(FormKind) if form == "all" else [FormKind(form)]
     report = generate_forms(opened, kinds, progress=True)
     click.echo(f"{report.summary()} → {opened.forms_dir}")
+    _record(opened, "生成评分表（命令行 generate）", report.summary())
 
 
 _mail_options = [

@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .atomic import save_workbook
 from .campaign import CONTROL_WORKBOOK, now_text
+from .errors import KaoheError
 from .records import ReturnState, UnitState
 from .rubric import FormKind
 
@@ -161,7 +162,9 @@ def write_control_workbook(campaign: Campaign) -> Path:
     ws.cell(row, 2, "inbox（把回收的表格放在这里，再点“汇总回收表”）")
     ws.merge_cells(f"B{row}:E{row}")
     row += 2
-    for col, head in enumerate(("表格", "已生成", "已收到", "待提交", "待核实"), start=1):
+    # 已生成 counts workbooks (one 考核组评分表 serves a whole group), the others count units.
+    heads = ("表格", "已生成（份）", "已收到（单位）", "待提交（单位）", "待核实（单位）")
+    for col, head in enumerate(heads, start=1):
         _label(ws, row, head, col)
     for kind in [*form_kinds(campaign), None]:
         row += 1
@@ -198,7 +201,7 @@ def write_control_workbook(campaign: Campaign) -> Path:
         ws.merge_cells(f"B{row}:D{row}")
         ws.cell(row, 5, button.command).alignment = _WRAP
         ws.row_dimensions[row].height = 48
-    for letter, width in zip("ABCDE", (14, 16, 12, 12, 44), strict=True):
+    for letter, width in zip("ABCDE", (14, 16, 16, 16, 44), strict=True):
         ws.column_dimensions[letter].width = width
     for name, ref in names.items():
         absolute = "$" + ref[0] + "$" + ref[1:]
@@ -211,6 +214,28 @@ def write_control_workbook(campaign: Campaign) -> Path:
     path = campaign.control_workbook
     save_workbook(wb, path)
     return path
+
+
+def record_action(campaign: Campaign, action: str, status: str, detail: str = "") -> str:
+    """Refresh 控制台.xlsx after a command run outside Excel (CLI, WPS launchers).
+
+    The counts and the last action then match the campaign whichever way it was driven.
+    Never fails the command: returns '' when written, else why not (no control workbook,
+    or it is open in Excel/WPS — writing the file then would be lost when that copy is
+    saved, and Windows refuses it anyway).
+    """
+    from ._xlsx_out import lock_files
+
+    path = campaign.control_workbook
+    if not path.exists():
+        return ""
+    if lock_files(path):
+        return f"{path.name} 正在被打开，未更新其中的状态（关闭后下次运行命令时更新）"
+    try:
+        write_status(path, status_values(campaign, action, status, detail))
+    except (OSError, KaoheError, ValueError, KeyError) as exc:  # a restyled or damaged copy
+        return f"未能更新 {path.name}（{exc}）"
+    return ""
 
 
 def write_status(path: Path, values: Mapping[str, object]) -> None:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .campaign import Campaign
+from .control import missing_lines, record_action
 from .errors import CampaignError
 from .fill import CellValue, fill_assessor_form, fill_self_form
 from .rubric import FormKind, Item, ItemKind, Rubric
@@ -144,6 +145,7 @@ def run_demo(
     export = export_results(campaign, "csv", campaign.output_dir / "results.csv")
     report.outputs["results.csv"] = export
     step(f"8. 结果数据 → {export}")
+    record_action(campaign, "演示（kaohe demo）", "完成", "\n".join(missing_lines(campaign)))
     return report
 
 

@@ -147,6 +147,14 @@ def test_launchers_for_wps(campaign: Campaign) -> None:
     text = paths[1].read_bytes().decode("gbk")
     assert '"C:\\Python311\\python.exe" -m kaohe_xl addin run kh_collect "%~dp0."' in text
     assert "\r\n" in text
+    # copied to a PC without that Python: the py launcher, else python from PATH
+    lines = text.split("\r\n")
+    assert lines[1] == 'if not exist "C:\\Python311\\python.exe" goto other_python'
+    assert lines[lines.index(":other_python") + 2] == (
+        'if errorlevel 1 (python -m kaohe_xl addin run kh_collect "%~dp0.") '
+        'else (py -3 -m kaohe_xl addin run kh_collect "%~dp0.")'
+    )
+    assert lines.index("goto end") < lines.index(":other_python") < lines.index(":end") < lines.index("pause")
 
 
 def test_library_and_cli_work_without_xlwings(tmp_path: Path, rubric_path: Path, units_path: Path) -> None:

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
 from kaohe_xl import control
 from kaohe_xl.addin import BUTTONS
 from kaohe_xl.campaign import Campaign
+from kaohe_xl.cli import main
 from kaohe_xl.collect import collect
 from kaohe_xl.fill import fill_self_form
 from kaohe_xl.forms import generate_forms
@@ -66,6 +68,40 @@ def test_state_follows_the_campaign(campaign: Campaign) -> None:
     assert values[control.kind_name(FormKind.SELF, "MISSING")] == 2
     assert values[control.NAME_REJECTED] == 1
     assert "自评表待核实：02 西山村" in control.missing_lines(campaign)
+
+
+GOOD = {"1": 4, "2": 2, "3": 1, "4": 0, "5": 0, "6": "否"}
+
+
+def test_commands_run_outside_excel_keep_it_current(campaign: Campaign) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["generate", str(campaign.root), "--form", "self"]).exit_code == 0
+    after_generate = control.read_values(campaign.control_workbook)
+    assert after_generate[control.kind_name(FormKind.SELF, "FORMS")] == 3
+    assert "generate" in str(after_generate[control.NAME_LAST_ACTION])
+    sheet = openpyxl.load_workbook(campaign.control_workbook)[control.SHEET]
+    heads = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "（" in c.value]
+    assert {"已生成（份）", "已收到（单位）", "待提交（单位）", "待核实（单位）"} <= set(heads)  # forms vs units
+    fill_self_form(campaign.form_path(FormKind.SELF, "01"), GOOD, out=campaign.inbox_dir / "a.xlsx")
+    assert runner.invoke(main, ["collect", str(campaign.root), str(campaign.inbox_dir)]).exit_code == 0
+    values = control.read_values(campaign.control_workbook)
+    assert values[control.kind_name(FormKind.SELF, "RECEIVED")] == 1
+    assert values[control.kind_name(FormKind.SELF, "MISSING")] == 2
+    assert "collect" in str(values[control.NAME_LAST_ACTION]) and "接收 1 份" in str(values[control.NAME_STATUS])
+
+
+def test_an_open_control_workbook_is_left_alone(campaign: Campaign) -> None:
+    lock = campaign.control_workbook.with_name("~$" + campaign.control_workbook.name)
+    lock.write_bytes(b"owner")  # Excel or WPS has it open
+    before = campaign.control_workbook.read_bytes()
+    outcome = CliRunner().invoke(main, ["generate", str(campaign.root), "--form", "self"])
+    assert outcome.exit_code == 0
+    assert "控制台.xlsx 正在被打开，未更新" in outcome.output
+    assert campaign.control_workbook.read_bytes() == before
+    assert control.record_action(campaign, "x", "y") != ""
+    lock.unlink()
+    assert control.record_action(campaign, "x", "y") == ""
+    assert control.read_values(campaign.control_workbook)[control.NAME_LAST_ACTION] == "x"
 
 
 def test_status_text_is_never_a_formula(campaign: Campaign) -> None:

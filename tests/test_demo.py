@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from kaohe_xl import layout
+from kaohe_xl import control, layout
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.cli import main
 from kaohe_xl.demo import MARKER, run_demo
@@ -44,6 +44,14 @@ def test_every_unit_is_in_the_results_ranked(demo_root: Path) -> None:
     # competition ranking: a unit's rank is 1 + the number of units strictly above it
     for r in ranked:
         assert int(r["rank"]) == 1 + sum(1 for c in composites if c > Decimal(r["composite"]))
+
+
+def test_control_workbook_shows_the_state_after_the_demo(demo_root: Path) -> None:
+    values = control.read_values(demo_root / "控制台.xlsx")
+    self_counts = [values[control.kind_name(FormKind.SELF, f)] for f in ("FORMS", "RECEIVED", "MISSING", "INVALID")]
+    assert self_counts == [12, 10, 1, 1]
+    assert values[control.NAME_REJECTED] == 1 and values[control.NAME_LAST_ACTION] == "演示（kaohe demo）"
+    assert "自评表待提交：12 湾里管理局" in str(values[control.NAME_DETAIL])
 
 
 def test_vetoed_unit_is_graded_veto_and_ranked_last(demo_root: Path) -> None:
