@@ -92,6 +92,7 @@ class CollectReport:
 
     results: list[FileResult] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
+    unreadable_folders: list[str] = field(default_factory=list)  # "path（reason）"
 
     def _count(self, *statuses: str) -> int:
         return sum(1 for r in self.results if r.status in statuses)
@@ -117,8 +118,9 @@ class CollectReport:
 
     @property
     def clean(self) -> bool:
-        """True when every file was accepted without errors (duplicates are fine)."""
-        return self.rejected == 0 and self.invalid == 0
+        """True when every file was accepted without errors (duplicates are fine) and
+        every folder could be read."""
+        return self.rejected == 0 and self.invalid == 0 and not self.unreadable_folders
 
     def problem_lines(self) -> list[str]:
         """One line per file that was not accepted cleanly, then its problems indented."""
@@ -139,7 +141,7 @@ class CollectReport:
     def notes(self) -> list[str]:
         """Things to know that are not problems of a file: several files of one unit in
         this run (which one counts), the campaign's own files skipped, nothing found."""
-        lines: list[str] = []
+        lines = [f"无法打开文件夹 {folder}，其中的文件未收取" for folder in self.unreadable_folders]
         if not self.results:
             lines.append("没有找到任何文件：请检查给出的文件夹（回收的表格通常在考核目录的 inbox 文件夹中）")
         by_key: dict[tuple[str, str, str], list[FileResult]] = {}
@@ -181,7 +183,7 @@ def collect(
     """
     report = CollectReport()
     files: list[Path] = []
-    for path in discover(paths):
+    for path in discover(paths, report.unreadable_folders):
         (report.skipped if campaign.is_own_file(path) else files).append(path)
     files.sort(key=lambda path: (saved_time(path), str(path)))
     expected = Expected(campaign.id, campaign.secret, campaign.rubric, tuple(campaign.units))

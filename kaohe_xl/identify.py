@@ -70,9 +70,15 @@ def identify(meta: Mapping[str, str], expected: Expected, file: str = "") -> Ide
         )
     campaign = meta.get(layout.META_CAMPAIGN, "")
     if campaign != expected.campaign_id:
+        who = meta.get(layout.META_SUBJECT_NAME, "") or meta.get(layout.META_SUBJECT, "")
+        when = meta.get(layout.META_GENERATED, "")
+        about = "，".join(
+            part for part in (f"单位/对象：{who}" if who else "", f"生成于 {when}" if when else "") if part
+        )
         return Problem(
             "wrong_campaign",
-            f"这份表格属于另一次考核（标识 {campaign or '空'}），不是本次考核下发的表格",
+            f"这份表格属于另一次考核（标识 {campaign or '空'}{'；' + about if about else ''}），"
+            "不是本次考核下发的表格：可能是往年或其他考核的表，请对方用本次下发的表格填写",
             file=file,
             value=campaign,
         )

@@ -15,6 +15,7 @@ encoding (a GBK name unpacked on Linux) is decoded as GB18030 or shown with ``�
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -47,15 +48,23 @@ class Incoming:
     error: Problem | None = None  # set when the container could not be expanded
 
 
-def discover(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named directly, and every file below the folders named, in sorted order."""
+def discover(paths: Iterable[str | Path], unreadable: list[str] | None = None) -> list[Path]:
+    """Files named directly, and every file below the folders named, in sorted order.
+
+    A folder that cannot be listed (no permission, a network drive gone) is not skipped
+    silently: its path and the reason are appended to ``unreadable``.
+    """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw).expanduser()
-        if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and not _skipped(p.name))
-        else:
+        if not path.is_dir():
             found.append(path)
+            continue
+
+        below: list[Path] = []
+        for folder, _dirs, names in os.walk(path, onerror=functools.partial(_note, unreadable)):
+            below.extend(Path(folder) / name for name in names if not _skipped(name))
+        found.extend(p for p in sorted(below) if p.is_file())
     return found
 
 
@@ -100,6 +109,11 @@ def expand(path: Path) -> Iterator[Incoming]:
         yield Incoming(name, source, b"", problem)
         return
     yield from _expand(name, source, data, 0)
+
+
+def _note(unreadable: list[str] | None, error: OSError) -> None:
+    if unreadable is not None:
+        unreadable.append(f"{display_name(str(error.filename))}（{error.strerror or error}）")
 
 
 def display_name(text: str) -> str:

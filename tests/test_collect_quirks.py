@@ -14,6 +14,7 @@ import time
 import zipfile
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _returns_helpers import (
@@ -309,3 +310,23 @@ def test_campaign_open_on_a_locked_store_raises_store_error(ready: Campaign) -> 
     ready.db_path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError):
         Campaign.open(ready.root).connect().close()
+
+
+def test_a_folder_that_cannot_be_listed_is_reported(
+    ready: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    top = tmp_path / "回收"
+    fill_self(ready, "01", top / "东湖村.xlsx")
+    fill_self(ready, "02", top / "锁定" / "西山村.xlsx")
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path).name == "锁定":  # as a folder without read permission on a share
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    report = collect(ready, [top])
+    assert [r.name for r in report.results] == ["东湖村.xlsx"]
+    assert not report.clean
+    assert any(line.startswith("无法打开文件夹") and "锁定" in line for line in report.notes())

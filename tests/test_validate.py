@@ -211,6 +211,7 @@ def test_form_of_another_campaign_is_rejected(forms: Campaign, make_campaign: An
     checked = check(forms, fill_self(other, "01", tmp_path / "other.xlsx"))
     assert [(p.code, p.value) for p in checked.problems] == [("wrong_campaign", other.id)]
     assert checked.rejected
+    assert "单位/对象：东湖村" in checked.problems[0].message  # who the stray form was for
 
 
 def test_plain_workbook_is_not_a_form(forms: Campaign, tmp_path: Path) -> None:
