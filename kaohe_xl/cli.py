@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__, store
+from ._cli_usage import ChineseGroup
 from .errors import KaoheError
 
 EXIT_ERROR = 1
@@ -54,7 +55,7 @@ def _record(campaign: Any, action: str, status: str) -> None:
 campaign_dir = click.argument("campaign", type=click.Path(file_okay=False, path_type=Path))
 
 
-@click.group()
+@click.group(cls=ChineseGroup)
 @click.version_option(__version__, prog_name="kaohe")
 def main() -> None:
     """kaohe-xl: run an annual assessment (目标管理考核) in Excel workbooks."""

@@ -51,6 +51,14 @@ def clean_text(value: object) -> str:
     return _SPACES.sub(" ", str(value)).strip()
 
 
+def clean_lines(value: object) -> str:
+    """Multi-line cell text (Alt+Enter in Excel): each line as :func:`clean_text`, blank
+    lines dropped, line breaks kept — a 扣分原因 of three points stays three lines."""
+    if not isinstance(value, str):
+        return clean_text(value)
+    return "\n".join(line for line in (clean_text(part) for part in value.splitlines()) if line)
+
+
 # Chinese names are often padded to the width of three characters: 李　明 (a full-width
 # space), 李 明. A space next to a CJK character is padding, not part of the name.
 _PADDING = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff]) +| +(?=[\u3400-\u9fff\uf900-\ufaff])")

@@ -29,7 +29,7 @@ from .identify import REJECT_CODES, Expected, identify, rubric_outdated
 from .problems import Problem
 from .returns import RawCell, RawReturn, RawSheet
 from .rubric import Category, FormKind, Item, Rubric
-from .textnorm import clean_text, format_decimal, normalize_label, person_name
+from .textnorm import clean_lines, format_decimal, normalize_label, person_name
 from .units import Unit
 
 __all__ = ["REJECT_CODES", "Checked", "Expected", "Value", "check_return"]
@@ -177,7 +177,7 @@ def _check_item_sheet(
                 value,
                 veto,
                 shown(score.value),
-                clean_text(remark.value) if remark else "",
+                clean_lines(remark.value) if remark else "",
                 score.sheet,
                 score.cell,
             )

@@ -330,3 +330,15 @@ def test_a_folder_that_cannot_be_listed_is_reported(
     assert [r.name for r in report.results] == ["东湖村.xlsx"]
     assert not report.clean
     assert any(line.startswith("无法打开文件夹") and "锁定" in line for line in report.notes())
+
+
+def test_line_breaks_in_remarks_are_kept(ready: Campaign, tmp_path: Path) -> None:
+    typed = "  会议记录缺 2 次\n\n  台账不全 "  # Alt+Enter between the two points
+    result = collect_one(ready, fill_self(ready, "01", tmp_path / "r.xlsx", notes={"1": typed}))
+    [(remark,)] = rows(
+        ready,
+        "SELECT c.remark FROM scores c JOIN submissions s ON s.id = c.submission_id"
+        " JOIN files f ON f.id = s.file_id WHERE f.sha256 = ? AND c.item_id = '1'",
+        result.sha256,
+    )
+    assert remark == "会议记录缺 2 次\n台账不全"

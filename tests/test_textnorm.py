@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kaohe_xl.textnorm import clean_text, format_decimal, normalize_label, parse_decimal
+from kaohe_xl.textnorm import clean_lines, clean_text, format_decimal, normalize_label, parse_decimal, person_name
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,24 @@ def test_digits_split_by_spaces_or_in_special_forms_are_refused(text: str) -> No
 @pytest.mark.parametrize(("text", "expected"), [("3 分", "3"), (" ３．５ 分 ", "3.5"), ("４", "4")])
 def test_spaces_around_the_number_and_before_the_unit_are_fine(text: str, expected: str) -> None:
     assert parse_decimal(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("a\r\n\r\n  b  c ", "a\nb c"),
+        ("  一行  ", "一行"),
+        (None, ""),
+        (3.0, "3"),
+    ],
+)
+def test_clean_lines_keeps_line_breaks(value: object, expected: str) -> None:
+    assert clean_lines(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [("李　明", "李明"), (" 李 明 ", "李明"), ("Li  Ming", "Li Ming"), ("欧阳\u3000修", "欧阳修"), ("", "")],
+)
+def test_person_name_drops_padding(typed: str, name: str) -> None:
+    assert person_name(typed) == name
