@@ -18,7 +18,13 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Missing option '(?P<name>[^']+)'"), "缺少选项 {name}"),
     (re.compile(r"^Missing argument '(?P<name>[^']+)'"), "缺少参数 {name}"),
     (re.compile(r"^No such command '(?P<name>[^']+)'"), "没有命令“{name}”"),
-    (re.compile(r"^No such option '?(?P<name>[^'.]+)'?"), "没有选项 {name}"),
+    (
+        re.compile(r"^No such option:? '?(?P<name>[^'.\s]+)'?\.?\s*Did you mean (?P<hint>.+?)\??$"),
+        "没有选项 {name}（是否想输入 {hint}？）",
+    ),
+    (re.compile(r"^No such option:? '?(?P<name>[^'.\s]+)'?"), "没有选项 {name}"),
+    (re.compile(r"^Option '(?P<name>[^']+)' requires an argument"), "选项 {name} 后面需要填写一个值"),
+    (re.compile(r"^Option '(?P<name>[^']+)' does not take a value"), "选项 {name} 不需要填写值（直接写 {name}）"),
     (re.compile(r"^Got unexpected extra arguments? \((?P<name>.+)\)"), "多余的参数：{name}"),
     (
         re.compile(r"^Invalid value for '(?P<opt>[^']+)': (?:File|Directory|Path) '(?P<path>.+)' does not exist"),
@@ -45,7 +51,7 @@ def chinese(message: str) -> str:
     for pattern, template in _PATTERNS:
         match = pattern.match(message)
         if match:
-            groups = {k: v.replace("', '", "、").strip("'") for k, v in match.groupdict().items()}
+            groups = {k: v.replace("', '", "、").replace("'", "") for k, v in match.groupdict().items()}
             return template.format(**groups)
     return f"命令用法有误（{message}）"
 
@@ -58,8 +64,24 @@ class ChineseUsageError(click.UsageError):
         click.echo(f"用法错误：{self.message}\n查看用法：{command} --help", file=file, err=True)
 
 
+class ChineseCommand(click.Command):
+    """A command whose parse errors know the command (for the help line)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            # the option parser raises some errors without a context
+            if exc.ctx is None:
+                exc.ctx = ctx
+            raise
+
+
 class ChineseGroup(click.Group):
     """A click group whose usage errors (its own and its commands') are in Chinese."""
+
+    command_class = ChineseCommand
+    group_class = type  # sub-groups (kaohe addin …) are ChineseGroups too
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any

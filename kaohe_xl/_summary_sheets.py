@@ -11,12 +11,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ._xlsx_out import FLAG_FILL, MUTED_FILL, fit_height, print_setup, put_number, put_text, title_row
 from .layout import VETO_NO, VETO_YES
 from .reconcile import Reconciliation
-from .records import ReturnState, UnitState
+from .records import FILE_STATUS_LABELS, ReturnState, UnitState
 from .rubric import FormKind, ItemKind
 from .scoring import Results, source_label
 from .textnorm import format_decimal
-
-_FILE_STATUS = {"rejected": "拒收", "quarantined": "拒收（无法读取）"}
 
 
 @dataclass(frozen=True)
@@ -193,7 +191,7 @@ def write_returns(ws: Worksheet, results: Results, states: list[UnitState], reje
         put_number(ws, row, 1, number, fmt="0")
         put_text(ws, row, 2, file.original_name)
         put_text(ws, row, 3, _form_label(file.form_kind))
-        put_text(ws, row, 4, _FILE_STATUS.get(file.status, file.status)).fill = MUTED_FILL
+        put_text(ws, row, 4, FILE_STATUS_LABELS.get(file.status, file.status)).fill = MUTED_FILL
         put_text(ws, row, 5, file.subject_id)
         put_text(ws, row, 6, file.received_at)
         put_text(ws, row, 7, file.reason)

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from . import control, store
 from .campaign import CONFIG_NAME, Campaign
 from .errors import CampaignError, KaoheError
+from .records import FILE_STATUS_LABELS
 
 TITLE = "考核"  # the ribbon tab's label, also the title of message boxes
 
@@ -112,9 +113,9 @@ def _collect(campaign: Campaign, book: CallingBook) -> ActionResult:
     book.close_workbook(campaign.output_dir / SUMMARY_NAME)  # Excel locks a workbook it has open
     summary = write_summary(campaign)
     lines = [
-        f"{_FILE_STATUS[r.status]}：{r.name}" + (f"（{r.reason}）" if r.reason else "")
+        f"{FILE_STATUS_LABELS[r.status]}：{r.name}" + (f"（{r.reason}）" if r.reason else "")
         for r in report.results
-        if r.status in _FILE_STATUS
+        if r.status in FILE_STATUS_LABELS
     ]
     if summary.note:
         lines.append(summary.note)
@@ -122,9 +123,6 @@ def _collect(campaign: Campaign, book: CallingBook) -> ActionResult:
     if not book.open_path(summary.path):
         lines.append(f"汇总表：{summary.path}（未自动打开）")
     return ActionResult("kh_collect", True, status, "\n".join(lines) or "没有拒收或待核实的文件", [summary.path])
-
-
-_FILE_STATUS = {"invalid": "待核实", "rejected": "拒收", "quarantined": "拒收（无法读取）", "unreadable": "无法读取"}
 
 
 def _status(campaign: Campaign, book: CallingBook) -> ActionResult:
@@ -244,7 +242,7 @@ def on_action(control_id: str, book: CallingBook | None = None) -> ActionResult:
             raise CampaignError(f"未知的按钮“{control_id}”：加载项与 kaohe-xl 版本不一致，请重新运行 kaohe addin build")
         result = button.handler(campaign, book)
     except (KaoheError, sqlite3.Error) as exc:
-        message = str(store.explain(exc, "kaohe.sqlite") if isinstance(exc, sqlite3.Error) else exc)
+        message = str(store.explain(exc, store.DB_NAME) if isinstance(exc, sqlite3.Error) else exc)
         result = ActionResult(control_id, False, f"失败：{message}")
         book.alert(message)
     if campaign is not None:

@@ -33,17 +33,19 @@ from .layout import form_filename
 from .mail_config import default_mail_config
 from .rubric import FormKind, Rubric
 from .rubric_load import load_rubric
-from .store import connect, explain, get_meta, set_meta
+from .store import DB_NAME, connect, explain, get_meta, set_meta
 from .units import Unit, load_units
 
 if TYPE_CHECKING:
     import pandas as pd
 
 CONFIG_NAME = "campaign.yaml"
-DB_NAME = "kaohe.sqlite"
 CONTROL_WORKBOOK = "控制台.xlsx"
-# Folders of a campaign that hold what kaohe wrote, never returns (inbox/ holds returns).
-_OWN_FOLDERS = frozenset({"forms", "archive", "output", "rubric", "units", "templates"})
+# The folders of a campaign.
+FORMS_DIR, INBOX_DIR, ARCHIVE_DIR, OUTPUT_DIR = "forms", "inbox", "archive", "output"
+RUBRIC_DIR, UNITS_DIR, TEMPLATES_DIR = "rubric", "units", "templates"
+# Those that hold what kaohe wrote, never returns (inbox/ holds returns).
+_OWN_FOLDERS = frozenset({FORMS_DIR, ARCHIVE_DIR, OUTPUT_DIR, RUBRIC_DIR, UNITS_DIR, TEMPLATES_DIR})
 
 _CONFIG_HEADER = """\
 # kaohe-xl 考核配置 / campaign settings. Edit with any text editor (UTF-8).
@@ -124,8 +126,8 @@ class Campaign:
             loaded = yaml.safe_load(config_path.read_text(encoding="utf-8"))
             old_config = loaded if isinstance(loaded, dict) else {}
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        rubric_rel = _copy_in(rubric_path.name, rubric_data, root / "rubric", stamp)
-        units_rel = _copy_in(units_path.name, units_data, root / "units", stamp)
+        rubric_rel = _copy_in(rubric_path.name, rubric_data, root / RUBRIC_DIR, stamp)
+        units_rel = _copy_in(units_path.name, units_data, root / UNITS_DIR, stamp)
         # Keys other parts added (mail settings, ...) survive a re-init.
         config: dict[str, Any] = {
             "name": old_config.get("name", root.name),
@@ -135,7 +137,7 @@ class Campaign:
             "mail": old_config.get("mail") or default_mail_config(),
         }
         config.update({k: v for k, v in old_config.items() if k not in config})
-        for folder in ("forms", "inbox", "archive", "output"):
+        for folder in (FORMS_DIR, INBOX_DIR, ARCHIVE_DIR, OUTPUT_DIR):
             (root / folder).mkdir(exist_ok=True)
         # closing(): sqlite3's own context manager commits but never closes, and an open
         # handle keeps the file locked on Windows.
@@ -221,19 +223,19 @@ class Campaign:
 
     @property
     def forms_dir(self) -> Path:
-        return self.root / "forms"
+        return self.root / FORMS_DIR
 
     @property
     def inbox_dir(self) -> Path:
-        return self.root / "inbox"
+        return self.root / INBOX_DIR
 
     @property
     def archive_dir(self) -> Path:
-        return self.root / "archive"
+        return self.root / ARCHIVE_DIR
 
     @property
     def output_dir(self) -> Path:
-        return self.root / "output"
+        return self.root / OUTPUT_DIR
 
     @property
     def control_workbook(self) -> Path:

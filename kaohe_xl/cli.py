@@ -37,7 +37,7 @@ def friendly_errors(func: F) -> F:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(EXIT_ERROR)
         except sqlite3.Error as exc:  # the store failed mid-way (locked, disk full)
-            click.echo(f"错误：{store.explain(exc, 'kaohe.sqlite')}", err=True)
+            click.echo(f"错误：{store.explain(exc, store.DB_NAME)}", err=True)
             sys.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]

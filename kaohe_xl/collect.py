@@ -41,11 +41,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import store
+from ._progress import counter
 from .atomic import write_atomic
 from .campaign import Campaign, now_text
 from .identify import Expected, form_kind
 from .problems import Problem, errors_in
-from .received import Incoming, discover, display_name, expand, saved_time
+from .received import (
+    Incoming,
+    discover,
+    display_name,
+    expand,
+    file_time,
+    is_archive,
+    is_package,
+    saved_time,
+    saved_time_of,
+)
+from .records import FILE_STATUS_LABELS
 from .returns import ReturnBook, ReturnReadError
 from .rubric import FormKind
 from .status import collection_status, latest_records
@@ -54,8 +66,9 @@ from .validate import Checked, check_return
 
 __all__ = ["CollectReport", "FileResult", "collect", "collection_status", "discover", "latest_records"]
 
-_PROGRESS_FROM = 10  # show a progress bar for more files than this
 _STALE_SECONDS = 60
+# Problems of files whose bytes were never read, and the status they are reported with.
+_NOT_READ = {"unreadable": "unreadable", "too_large": "quarantined"}
 
 
 @dataclass(frozen=True)
@@ -125,7 +138,7 @@ class CollectReport:
     def problem_lines(self) -> list[str]:
         """One line per file that was not accepted cleanly, then its problems indented."""
         lines: list[str] = []
-        labels = {"invalid": "待核实", "rejected": "拒收", "quarantined": "拒收（无法读取）", "unreadable": "无法读取"}
+        labels = FILE_STATUS_LABELS
         for result in self.results:
             if result.status not in labels:
                 continue
@@ -149,12 +162,20 @@ class CollectReport:
             if result.status in ("accepted", "invalid") and result.form is not None:
                 by_key.setdefault((result.form.label, result.subject_id, result.rater), []).append(result)
         for (label, subject, rater), results in by_key.items():
-            if len(results) > 1:
-                last = results[-1]
-                who = f"{subject} {rater}".strip()
+            if len(results) < 2:
+                continue
+            head = f"注意：{label} {f'{subject} {rater}'.strip()} 本次收到 {len(results)} 份"
+            last = results[-1]
+            valid = [r for r in results if r.status == "accepted"]
+            if last.status == "accepted":
+                lines.append(f"{head}，以最后保存的“{last.name}”（第 {last.revision} 版）为准")
+            elif valid:  # the newest has errors: the newest valid one counts meanwhile
                 lines.append(
-                    f"注意：{label} {who} 本次收到 {len(results)} 份，以最后保存的“{last.name}”（第 {last.revision} 版）为准"
+                    f"{head}，最后保存的“{last.name}”有错误（待核实），"
+                    f"暂以“{valid[-1].name}”（第 {valid[-1].revision} 版）为准"
                 )
+            else:
+                lines.append(f"{head}，都有错误（待核实），最后保存的是“{last.name}”（第 {last.revision} 版）")
         if self.skipped:
             lines.append(f"已跳过考核目录自身的 {len(self.skipped)} 个文件（下发的表格、存档、输出等），它们不是回收表")
         return lines
@@ -185,29 +206,51 @@ def collect(
     files: list[Path] = []
     for path in discover(paths, report.unreadable_folders):
         (report.skipped if campaign.is_own_file(path) else files).append(path)
-    files.sort(key=lambda path: (saved_time(path), str(path)))
     expected = Expected(campaign.id, campaign.secret, campaign.rubric, tuple(campaign.units))
     campaign.archive_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(campaign.archive_dir)
-    bar = _progress(len(files)) if progress and len(files) > _PROGRESS_FROM else None
+    bar = counter(len(files), "回收", enabled=progress)
     conn = campaign.connect()
     # WAL + synchronous=NORMAL: a killed process never corrupts the store or loses a
     # committed transaction; only a power cut may lose the very last ones.
     conn.execute("PRAGMA synchronous=NORMAL")
+
+    def take(incoming: Incoming) -> None:
+        result = _collect_one(conn, campaign, expected, incoming)
+        report.results.append(result)
+        if on_result is not None:
+            on_result(result)
+
     try:
+        # Workbooks are taken in the order they were last saved, loose or zipped alike;
+        # a zip is unpacked first (its workbooks wait in memory for their turn, anything
+        # else in it is taken at once), loose files are read when their turn comes.
+        queue: list[tuple[tuple[float, float, str], Path | Incoming]] = []
+        archives: list[Path] = []
         for path in files:
-            whole = display_name(str(path))
-            unpacked = False
+            if not is_archive(path):
+                queue.append(((saved_time(path), file_time(path), str(path)), path))
+                continue
+            archives.append(path)
+            when = file_time(path)
             for incoming in expand(path):
-                unpacked = unpacked or incoming.source != whole
-                result = _collect_one(conn, campaign, expected, incoming)
-                report.results.append(result)
-                if on_result is not None:
-                    on_result(result)
-            if unpacked:
-                _keep_container(conn, campaign, path)
+                if incoming.error is None and is_package(incoming.data):
+                    queue.append(((saved_time_of(incoming.data, when), when, incoming.source), incoming))
+                else:
+                    take(incoming)
             if bar is not None:
                 bar.update(1)
+        queue.sort(key=lambda entry: entry[0])
+        for _key, item in queue:
+            if isinstance(item, Incoming):
+                take(item)
+                continue
+            for incoming in expand(item):
+                take(incoming)
+            if bar is not None:
+                bar.update(1)
+        for path in archives:  # after its members: a killed run collects the rest next time
+            _keep_container(conn, campaign, path)
     finally:
         conn.close()
         if bar is not None:
@@ -217,8 +260,11 @@ def collect(
 
 def _collect_one(conn: sqlite3.Connection, campaign: Campaign, expected: Expected, incoming: Incoming) -> FileResult:
     data = incoming.data
-    if incoming.error is not None and incoming.error.code == "unreadable":
-        return FileResult(incoming.name, incoming.source, "", "unreadable", problems=(incoming.error,))
+    if incoming.error is not None and incoming.error.code in _NOT_READ:
+        # No bytes were read (a file the disk refused, a member too large to unpack):
+        # nothing to archive or store here; a too-large member stays in its archived zip.
+        status = _NOT_READ[incoming.error.code]
+        return FileResult(incoming.name, incoming.source, "", status, problems=(incoming.error,))
     digest = hashlib.sha256(data).hexdigest()
     known = conn.execute("SELECT form_kind, subject_id FROM files WHERE sha256 = ?", (digest,)).fetchone()
     if known is not None:
@@ -419,9 +465,3 @@ def first_error(problems: Iterable[Problem]) -> str:
         head = f"{where}{item}".strip()
         return f"{head}：{problem.message}" if head else problem.message
     return ""
-
-
-def _progress(total: int):  # type: ignore[no-untyped-def]
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="回收", unit="个", leave=False)

@@ -22,9 +22,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
+from . import store
 from .atomic import save_workbook
 from .campaign import CONTROL_WORKBOOK, now_text
-from .errors import KaoheError
 from .records import ReturnState, UnitState
 from .rubric import FormKind
 
@@ -100,7 +100,7 @@ def campaign_state(campaign: Campaign) -> dict[str, object]:
             values[name] = None
             values.update({kind_name(k, field): None for k in kinds})
     with closing(campaign.connect()) as conn:
-        row = conn.execute("SELECT COUNT(*) FROM files WHERE status IN ('rejected', 'quarantined')").fetchone()
+        row = conn.execute(f"SELECT COUNT(*) FROM files WHERE {store.REFUSED_FILES}").fetchone()
     values[NAME_REJECTED] = int(row[0])
     return values
 
@@ -233,8 +233,8 @@ def record_action(campaign: Campaign, action: str, status: str, detail: str = ""
         return f"{path.name} 正在被打开，未更新其中的状态（关闭后下次运行命令时更新）"
     try:
         write_status(path, status_values(campaign, action, status, detail))
-    except (OSError, KaoheError, ValueError, KeyError) as exc:  # a restyled or damaged copy
-        return f"未能更新 {path.name}（{exc}）"
+    except Exception as exc:  # a damaged or foreign copy: the command's work is done anyway
+        return f"未能更新 {path.name}（{type(exc).__name__}: {exc}）"
     return ""
 
 

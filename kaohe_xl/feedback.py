@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ._form_progress import progress as progress_bar
+from ._progress import progress as progress_bar
 from ._xlsx_out import FLAG_FILL, fit_height, print_setup, put_number, put_text, save_atomic, title_row
 from .layout import VETO_NO, VETO_YES, safe_filename
 from .reconcile import ItemDiff, Reconciliation, reconcile
@@ -189,7 +189,7 @@ def write_feedback(campaign: Campaign, results: Results | None = None, *, progre
 
     Each file is written atomically; one open in Excel is written beside it.
     ``progress`` draws a bar on the terminal when there are many units
-    (:mod:`kaohe_xl._form_progress`).
+    (:mod:`kaohe_xl._progress`).
     """
     from .results import compute
 

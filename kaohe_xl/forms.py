@@ -37,8 +37,8 @@ from ._form_parts import (
     write_lists,
     write_meta,
 )
-from ._form_progress import progress as progress_bar
 from ._form_rater import build_rater_workbook
+from ._progress import progress as progress_bar
 from ._stamp import Prototype, token
 from ._styles import load_styles
 from .atomic import save_workbook, write_atomic
@@ -145,7 +145,7 @@ def generate_forms(
     Existing forms are replaced (atomically: a file is either the old or the new one).
     Rater forms are written only when the rubric has rater-form sources. ``progress``
     draws a bar per form kind on the terminal when there are many files
-    (:mod:`kaohe_xl._form_progress`).
+    (:mod:`kaohe_xl._progress`).
     """
     started = time.perf_counter()
     wanted = list(kinds) if kinds is not None else list(FormKind)

@@ -34,8 +34,12 @@ WORKBOOK_PART = "xl/workbook.xml"
 _CELL_TAG = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 # An error cell (#DIV/0!, #N/A …, pasted as a value): <c r="G7" t="e"><v>#N/A</v></c>.
+# The cell's start tag (not self-closing), then its content up to its own end: the value
+# is never taken from the next cell.
 _ERROR_CELL = re.compile(
-    rb'<(?:\w+:)?c\b(?=[^>]*\st="e")[^>]*?\sr="([A-Z]{1,3}[0-9]{1,7})"[^>]*>.*?<(?:\w+:)?v>([^<]*)</', re.S
+    rb"<(?:\w+:)?c\b(?=[^>]*\st=[\"']e[\"'])[^>]*?\sr=[\"']([A-Z]{1,3}[0-9]{1,7})[\"'][^>]*(?<!/)>"
+    rb"(?:(?!</(?:\w+:)?c>|<(?:\w+:)?c\b).)*?<(?:\w+:)?v>([^<]*)</",
+    re.S,
 )
 _EXACT_FROM_ROW = 10_000  # longer sheets get their exact last column
 _WIDE_REF = re.compile(rb'\sr="[A-Z]{2,3}[0-9]')  # a cell beyond column Z
@@ -207,7 +211,7 @@ def error_cells(xml: bytes) -> dict[str, str]:
     The fast reader shows an error cell as empty; a pasted error must be reported as
     what it is, not as a blank.
     """
-    if b't="e"' not in xml:
+    if b't="e"' not in xml and b"t='e'" not in xml:
         return {}
     return {m.group(1).decode("ascii"): m.group(2).decode("utf-8", "replace") for m in _ERROR_CELL.finditer(xml)}
 

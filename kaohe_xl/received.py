@@ -6,8 +6,9 @@ lock files (``~$名称.xlsx``), hidden files and OS litter (Thumbs.db, __MACOSX)
 an archive of files when it is no document package — an xlsx/docx has
 ``[Content_Types].xml``, an OpenDocument file (.ods/.odt) a ``mimetype`` member — told
 by content, whatever its name. A member that would unpack to more than
-:data:`MAX_MEMBER_BYTES` (a zip bomb, or not a return) is not unpacked: the whole
-archive is kept and quarantined.
+:data:`MAX_MEMBER_BYTES` (a scan, a video: not a return) is not unpacked and reported;
+an archive that would unpack to more than :data:`MAX_ARCHIVE_BYTES` in all (a zip bomb)
+is not unpacked at all and is quarantined whole. Sizes are checked before unpacking.
 
 File names are shown and stored as text: a name that is not valid in the file system's
 encoding (a GBK name unpacked on Linux) is decoded as GB18030 or shown with ``�``.
@@ -34,8 +35,12 @@ _SKIP_NAMES = {"thumbs.db", "desktop.ini"}
 _MAX_ZIP_DEPTH = 3
 # A filled form is tens of KB; no genuine return inside a zip unpacks to this much.
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
-# Members that mark a zip as a document package rather than an archive of files.
-_PACKAGE_MARKERS = ("[Content_Types].xml", "mimetype", "META-INF/manifest.xml")
+# Beyond this the zip is not unpacked at all (a zip bomb, or not a batch of returns).
+MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
+# Members that mark a zip as a document package rather than an archive of files: an
+# Office file (xlsx, docx) or an OpenDocument file (ods, odt).
+OPENDOCUMENT_MARKERS = ("mimetype", "META-INF/manifest.xml")
+_PACKAGE_MARKERS = ("[Content_Types].xml", *OPENDOCUMENT_MARKERS)
 
 
 @dataclass(frozen=True)
@@ -77,22 +82,71 @@ def saved_time(path: Path) -> float:
     """
     try:
         with zipfile.ZipFile(path) as package:
-            core = package.read("docProps/core.xml")[:8192]
-        match = _MODIFIED.search(core)
-        if match:
-            stamp = datetime.fromisoformat(match.group(1).decode("ascii"))
-            if stamp.tzinfo is None:
-                stamp = stamp.replace(tzinfo=UTC)
-            return stamp.timestamp()
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
-        pass
+            stamp = _core_modified(package)
+    except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+        stamp = None
+    return stamp if stamp is not None else file_time(path)
+
+
+def saved_time_of(data: bytes, fallback: float) -> float:
+    """:func:`saved_time` for a workbook's bytes (a zip member); ``fallback`` without one."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            stamp = _core_modified(package)
+    except (ValueError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+        stamp = None
+    return stamp if stamp is not None else fallback
+
+
+def file_time(path: Path) -> float:
+    """The file's modification time (0 when it cannot be read)."""
     try:
         return path.stat().st_mtime
     except OSError:
         return 0.0
 
 
+def _core_modified(package: zipfile.ZipFile) -> float | None:
+    try:
+        with package.open("docProps/core.xml") as part:
+            core = part.read(8192)  # a few hundred bytes in any real workbook
+    except KeyError:
+        return None
+    match = _MODIFIED.search(core)
+    if not match:
+        return None
+    stamp = datetime.fromisoformat(match.group(1).decode("ascii"))
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.timestamp()
+
+
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([0-9][0-9T:.+\-Z]+?)\s*</dcterms:modified>")
+
+
+def is_archive(path: Path) -> bool:
+    """True for a zip of files (not a workbook or other document package)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return not _is_package(archive)
+    except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError):
+        return False
+
+
+def is_package(data: bytes) -> bool:
+    """True for bytes that look like a workbook (or another document package)."""
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return _is_package(archive)
+    except (ValueError, zipfile.BadZipFile, zlib.error, EOFError):
+        return False
+
+
+def _is_package(archive: zipfile.ZipFile) -> bool:
+    names = set(archive.namelist())
+    return any(marker in names for marker in _PACKAGE_MARKERS)
 
 
 def _skipped(name: str) -> bool:
@@ -121,13 +175,22 @@ def display_name(text: str) -> str:
 
     Python keeps undecodable bytes of a file name as lone surrogates, which SQLite and
     terminals refuse. Such a name is most likely GBK (a zip from Chinese Windows unpacked
-    on Linux): decode it as GB18030, else show the bad bytes as ``�``.
+    on Linux): each such part of the path is decoded as GB18030, else its bad bytes are
+    shown as ``�``; the parts that are fine stay as they are.
     """
     try:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        raw = os.fsencode(text)
+        return "/".join(_display_part(part) for part in text.split("/"))
+
+
+def _display_part(part: str) -> str:
+    try:
+        part.encode("utf-8")
+        return part
+    except UnicodeEncodeError:
+        raw = os.fsencode(part)
     try:
         return raw.decode("gb18030")
     except UnicodeDecodeError:
@@ -141,20 +204,34 @@ def _expand(name: str, source: str, data: bytes, depth: int) -> Iterator[Incomin
         yield Incoming(name, source, data)
         return
     with archive:
+        members = []
         for info in archive.infolist():
             member = _member_name(info)
             base = member.rstrip("/").rsplit("/", 1)[-1]
-            if info.is_dir() or member.startswith("__MACOSX/") or _skipped(base):
-                continue
+            if not (info.is_dir() or member.startswith("__MACOSX/") or _skipped(base)):
+                members.append((info, member, base))
+        total = sum(info.file_size for info, _, _ in members)
+        if total > MAX_ARCHIVE_BYTES:  # checked before anything is unpacked
+            problem = Problem(
+                "bad_archive",
+                f"压缩包解压后共有 {total / 2**20:,.0f} MB，超过 {MAX_ARCHIVE_BYTES // 2**20} MB（可能已损坏），"
+                "未解压，已原样存档",
+                file=name,
+            )
+            yield Incoming(name, source, data, problem)
+            return
+        for info, member, base in members:
             if info.file_size > MAX_MEMBER_BYTES:
+                # Not a return (a scanned 佐证材料, a video): skipped, kept inside the
+                # archived zip; the returns beside it are collected.
                 problem = Problem(
-                    "bad_archive",
-                    f"压缩包中的“{member}”解压后有 {info.file_size / 2**20:,.0f} MB，超过 {MAX_MEMBER_BYTES // 2**20} MB，"
-                    "不是考核表（或压缩包已损坏），整个压缩包未解压，已原样存档",
-                    file=name,
+                    "too_large",
+                    f"解压后有 {info.file_size / 2**20:,.0f} MB，超过 {MAX_MEMBER_BYTES // 2**20} MB，不是考核表，"
+                    "未解压（原文件保存在存档的压缩包中）",
+                    file=base,
                 )
-                yield Incoming(name, source, data, problem)
-                return
+                yield Incoming(base, f"{source}!{member}", b"", problem)
+                continue
             try:
                 content = archive.read(info)
             except (RuntimeError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
@@ -172,8 +249,7 @@ def _plain_zip(data: bytes) -> zipfile.ZipFile | None:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
         return None
-    names = set(archive.namelist())
-    if any(marker in names for marker in _PACKAGE_MARKERS):
+    if _is_package(archive):
         archive.close()
         return None
     return archive

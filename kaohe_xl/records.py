@@ -25,6 +25,16 @@ class ReturnState(StrEnum):
         return {"ok": "已收到", "missing": "待提交", "invalid": "待核实"}[self.value]
 
 
+# What the people see for a received file that was not accepted cleanly, by its status
+# (kaohe_xl.collect.FileResult.status / files.status in the store): one word everywhere.
+FILE_STATUS_LABELS = {
+    "invalid": "待核实",
+    "rejected": "拒收",
+    "quarantined": "拒收（无法读取）",
+    "unreadable": "无法读取",
+}
+
+
 @dataclass(frozen=True)
 class ScoreRecord:
     """One value read from the latest valid return of a form.

@@ -29,6 +29,7 @@ import python_calamine
 
 from . import layout, ooxml
 from .errors import FormError
+from .received import OPENDOCUMENT_MARKERS
 from .rubric import FormKind
 from .textnorm import normalize_label
 
@@ -189,7 +190,7 @@ class ReturnBook:
                 )
             if package.has("ppt/presentation.xml"):
                 raise ReturnReadError("not_xlsx", "这是 PowerPoint 文件，不是 Excel 工作簿，请发送下发的 .xlsx 表格")
-            if package.has("mimetype") or package.has("META-INF/manifest.xml"):
+            if any(package.has(marker) for marker in OPENDOCUMENT_MARKERS):
                 raise ReturnReadError(
                     "opendocument",
                     "这是 OpenDocument 文件（如 .ods），不是 .xlsx：请在 WPS/LibreOffice 中“另存为”Excel 工作簿（.xlsx）后重新发送",

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from . import store
 from .records import ReturnState, ScoreRecord, UnitState
 from .rubric import FormKind, Rubric
 from .textnorm import display_width
@@ -246,7 +247,7 @@ def status_report(campaign: Campaign) -> StatusReport:
     with closing(campaign.connect()) as conn:
         rows = conn.execute(
             "SELECT original_name, source_path, received_at, status, reason, sha256 FROM files"
-            " WHERE status IN ('rejected', 'quarantined') ORDER BY received_at, id"
+            f" WHERE {store.REFUSED_FILES} ORDER BY received_at, id"
         ).fetchall()
     report.rejected = [dict(row) for row in rows]
     return report

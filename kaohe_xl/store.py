@@ -18,8 +18,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import StoreError
+from .textnorm import person_name
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+DB_NAME = "kaohe.sqlite"  # the store's file name in a campaign folder
+# Files refused as returns (listed by status, the 汇总 回收情况 sheet and 控制台).
+REFUSED_FILES = "status IN ('rejected', 'quarantined')"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -117,7 +121,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys=ON")
         # A store already at this version is only read here: `kaohe status` must not wait
-        # for the write lock a running collect holds, nor fail on a read-only folder.
+        # for the write lock a running collect holds.
         if _schema_version(conn) != str(SCHEMA_VERSION):
             conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, on creation
             conn.executescript(SCHEMA)
@@ -133,8 +137,10 @@ def connect(path: str | Path) -> sqlite3.Connection:
 def _schema_version(conn: sqlite3.Connection) -> str | None:
     try:
         return get_meta(conn, "schema_version")
-    except sqlite3.OperationalError:  # no meta table yet: a new store
-        return None
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # a new store
+            return None
+        raise
 
 
 def explain(exc: sqlite3.Error, path: str | Path) -> StoreError:
@@ -153,34 +159,65 @@ def explain(exc: sqlite3.Error, path: str | Path) -> StoreError:
 
 
 def _upgrade(conn: sqlite3.Connection) -> None:
-    """Bring a version-1 store to version 2 (idempotent; safe with two processes at once)."""
+    """Bring an older store to the current version, step by step (idempotent; safe with
+    two processes at once)."""
     conn.execute("BEGIN IMMEDIATE")  # the write lock first: a second process waits, then re-checks
     try:
         if get_meta(conn, "schema_version") == "1":
-            columns = {row["name"] for row in conn.execute("PRAGMA table_info(submissions)")}
-            if "rubric_hash" not in columns:
-                conn.execute("ALTER TABLE submissions ADD COLUMN rubric_hash TEXT NOT NULL DEFAULT ''")
-            # Version 1 knew only the file-wide error flag: every unit a revision covers
-            # (its values; the subject of a self form) inherits it.
-            conn.execute(
-                """
-                INSERT OR IGNORE INTO submission_units (submission_id, unit_id, has_errors, note)
-                SELECT s.id, c.unit_id, s.has_errors, CASE WHEN s.has_errors THEN f.reason ELSE '' END
-                FROM submissions s JOIN files f ON f.id = s.file_id JOIN scores c ON c.submission_id = s.id
-                """
-            )
-            conn.execute(
-                """
-                INSERT OR IGNORE INTO submission_units (submission_id, unit_id, has_errors, note)
-                SELECT s.id, s.subject_id, s.has_errors, CASE WHEN s.has_errors THEN f.reason ELSE '' END
-                FROM submissions s JOIN files f ON f.id = s.file_id WHERE s.form_kind = 'self'
-                """
-            )
-            set_meta(conn, "schema_version", str(SCHEMA_VERSION))
+            _to_version_2(conn)
+        if get_meta(conn, "schema_version") == "2":
+            _to_version_3(conn)
     except BaseException:
         conn.rollback()
         raise
     conn.commit()
+
+
+def _to_version_3(conn: sqlite3.Connection) -> None:
+    """Assessor names as collect now keys them (``李 明`` → ``李明``), revisions renumbered.
+
+    One assessor typed with and without padding was two raters before; as one, their
+    revisions are numbered again in the order received.
+    """
+    rows = conn.execute("SELECT id, rater FROM submissions WHERE form_kind = 'assessor'").fetchall()
+    changed = [(person_name(row["rater"]), row["id"]) for row in rows if person_name(row["rater"]) != row["rater"]]
+    if changed:
+        conn.execute("UPDATE submissions SET revision = -id")  # unique and out of the way of UNIQUE
+        conn.executemany("UPDATE submissions SET rater = ? WHERE id = ?", changed)
+        conn.execute(
+            """
+            UPDATE submissions SET revision = (
+                SELECT COUNT(*) FROM submissions AS earlier
+                WHERE earlier.form_kind = submissions.form_kind AND earlier.subject_id = submissions.subject_id
+                  AND earlier.rater = submissions.rater AND earlier.id <= submissions.id
+            )
+            """
+        )
+    set_meta(conn, "schema_version", "3")
+
+
+def _to_version_2(conn: sqlite3.Connection) -> None:
+    """Per-unit error states (submission_units) and the rubric hash of each revision."""
+    columns = {row["name"] for row in conn.execute("PRAGMA table_info(submissions)")}
+    if "rubric_hash" not in columns:
+        conn.execute("ALTER TABLE submissions ADD COLUMN rubric_hash TEXT NOT NULL DEFAULT ''")
+    # Version 1 knew only the file-wide error flag: every unit a revision covers
+    # (its values; the subject of a self form) inherits it.
+    conn.execute(
+        """
+        INSERT OR IGNORE INTO submission_units (submission_id, unit_id, has_errors, note)
+        SELECT s.id, c.unit_id, s.has_errors, CASE WHEN s.has_errors THEN f.reason ELSE '' END
+        FROM submissions s JOIN files f ON f.id = s.file_id JOIN scores c ON c.submission_id = s.id
+        """
+    )
+    conn.execute(
+        """
+        INSERT OR IGNORE INTO submission_units (submission_id, unit_id, has_errors, note)
+        SELECT s.id, s.subject_id, s.has_errors, CASE WHEN s.has_errors THEN f.reason ELSE '' END
+        FROM submissions s JOIN files f ON f.id = s.file_id WHERE s.form_kind = 'self'
+        """
+    )
+    set_meta(conn, "schema_version", "2")
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from . import store
 from ._summary_sheets import RejectedFile, write_details, write_differences, write_returns
 from ._xlsx_out import (
     FLAG_FILL,
@@ -294,7 +295,7 @@ def rejected_files(conn: sqlite3.Connection) -> list[RejectedFile]:
     """Files the store rejected or quarantined, with their reasons, oldest first."""
     rows = conn.execute(
         "SELECT original_name, received_at, status, reason, form_kind, subject_id FROM files"
-        " WHERE status IN ('rejected', 'quarantined') ORDER BY received_at, id"
+        f" WHERE {store.REFUSED_FILES} ORDER BY received_at, id"
     ).fetchall()
     return [RejectedFile(*tuple(r)) for r in rows]
 

@@ -61,7 +61,8 @@ def clean_lines(value: object) -> str:
 
 # Chinese names are often padded to the width of three characters: 李　明 (a full-width
 # space), 李 明. A space next to a CJK character is padding, not part of the name.
-_PADDING = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff]) +| +(?=[\u3400-\u9fff\uf900-\ufaff])")
+_CJK = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # with the rare 字 of Extensions B–G
+_PADDING = re.compile(f"(?<=[{_CJK}]) +| +(?=[{_CJK}])")
 
 
 def person_name(value: object) -> str:

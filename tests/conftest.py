@@ -6,6 +6,7 @@ lives in that module.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from collections.abc import Callable
@@ -204,3 +205,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if os.environ.get("CI"):
             pytest.fail(message + " (required in CI: .ci/run installs it)")
         pytest.skip(message)
+
+
+class FakeTerminal(io.StringIO):
+    """stderr as a terminal: where a progress bar would be drawn."""
+
+    def isatty(self) -> bool:
+        return True

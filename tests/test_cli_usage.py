@@ -29,6 +29,10 @@ from kaohe_xl.cli import main
         (["colect", "."], "没有命令“colect”", "kaohe --help"),
         (["status", ".", "--missng"], "没有选项 --missng", "kaohe status --help"),
         (["status", ".", "多余"], "多余的参数：多余", "kaohe status --help"),
+        (["collect", ".", "--quie"], "没有选项 --quie（是否想输入 --quiet？）", "kaohe collect --help"),
+        (["summary", ".", "-o"], "选项 -o 后面需要填写一个值", "kaohe summary --help"),
+        (["status", ".", "--missing=1"], "选项 --missing 不需要填写值", "kaohe status --help"),
+        (["addin", "run"], "缺少参数 BUTTON", "kaohe addin run --help"),
         (["collect", ".", "不存在的文件夹"], "PATHS...：“不存在的文件夹”不存在，请检查路径", "kaohe collect --help"),
     ],
 )
@@ -40,4 +44,5 @@ def test_usage_errors_are_in_chinese(tmp_path: Path, args: list[str], said: str,
 
 
 def test_unknown_click_message_keeps_the_english_behind_a_chinese_lead() -> None:
-    assert chinese("Option '--x' requires an argument.") == "命令用法有误（Option '--x' requires an argument.）"
+    message = "Option '--x' cannot be used together with '--y'."
+    assert chinese(message) == f"命令用法有误（{message}）"

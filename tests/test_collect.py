@@ -35,6 +35,7 @@ from kaohe_xl.campaign import Campaign
 from kaohe_xl.cli import EXIT_REJECTED, main
 from kaohe_xl.collect import collect, latest_records
 from kaohe_xl.forms import generate_forms
+from kaohe_xl.received import file_time, saved_time
 from kaohe_xl.rubric import FormKind
 
 CASES = [
@@ -158,9 +159,16 @@ def test_whole_corpus_in_one_batch_never_stops(corpus: tuple[Path, dict[str, Cas
         f"拒收 {n_rejected} 份，重复 0 份"
     )
     assert counts(fresh)["archive"] == len(CASES)
-    # the latest valid revision counts: the last accepted file in path order
+    # the latest valid revision counts: the accepted file saved last (then by file time, path)
+    accepted = [corpus[1][n].path for n, s in expected.items() if s == "accepted"]
+    last = max(accepted, key=lambda p: (saved_time(p), file_time(p), str(p)))
+    digest = hashlib.sha256(last.read_bytes()).hexdigest()
     latest = {r.key: r.value for r in latest_records(fresh, FormKind.SELF)}
-    assert latest["1"] == 4  # wps_wrong_dimension.xlsx sorts last among the accepted ones
+    assert str(latest["1"]) == stored_values(fresh, digest)[("01", "1")][0]
+    revisions = dict(
+        rows(fresh, "SELECT f.original_name, s.revision FROM submissions s JOIN files f ON f.id = s.file_id")
+    )
+    assert revisions[last.name] == max(revisions.values())
 
 
 def test_duplicate_identical_file_is_a_no_op(fresh: Campaign, tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def test_opendocument_file_is_one_quarantined_file_not_an_archive(ready: Campaig
 
 
 def test_gbk_file_name_is_decoded_and_stored(ready: Campaign, tmp_path: Path) -> None:
-    folder = tmp_path / "unzipped"
+    folder = tmp_path / "回收"  # a UTF-8 folder name, as the clerk made it
     folder.mkdir()
     # 测试村.xlsx in GBK, as `unzip` leaves a name from a zip made on Chinese Windows
     name = os.fsdecode("测试村.xlsx".encode("gbk"))
@@ -87,7 +87,8 @@ def test_gbk_file_name_is_decoded_and_stored(ready: Campaign, tmp_path: Path) ->
     report = collect(ready, [folder])
     [result] = report.results
     assert (result.name, result.status) == ("测试村.xlsx", "accepted")
-    assert rows(ready, "SELECT original_name FROM files") == [("测试村.xlsx",)]
+    # each part of the path decoded on its own: the UTF-8 folder stays as it is
+    assert rows(ready, "SELECT original_name, source_path FROM files") == [("测试村.xlsx", str(folder / "测试村.xlsx"))]
     assert path.exists()
 
 
@@ -99,24 +100,47 @@ def test_undecodable_file_name_is_shown_with_replacement_characters(ready: Campa
     assert result.status == "accepted" and result.name.endswith(".xlsx") and "\ufffd" in result.name
 
 
-def test_oversized_zip_member_quarantines_the_archive_without_unpacking(
+def test_oversized_zip_member_is_skipped_and_the_returns_beside_it_collected(
     ready: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(received, "MAX_MEMBER_BYTES", 1024 * 1024)
+    form = fill_self(ready, "01", tmp_path / "x" / "东湖村.xlsx").read_bytes()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("大文件.xlsx", b"\0" * (3 * 1024 * 1024))
-        archive.writestr("小文件.txt", b"hello")
+        archive.writestr("东湖村.xlsx", form)  # before the big one: order must not matter
+        archive.writestr("佐证材料扫描.pdf", b"\0" * (3 * 1024 * 1024))
+        archive.writestr("西山村.xlsx", fill_self(ready, "02", tmp_path / "x" / "西山村.xlsx").read_bytes())
     data = buffer.getvalue()
     (tmp_path / "回收.zip").write_bytes(data)
-    [result] = collect(ready, [tmp_path / "回收.zip"]).results
+    report = collect(ready, [tmp_path / "回收.zip"])
+    found = {r.name: (r.status, [p.code for p in r.problems]) for r in report.results}
+    assert found == {
+        "佐证材料扫描.pdf": ("quarantined", ["too_large"]),
+        "东湖村.xlsx": ("accepted", []),
+        "西山村.xlsx": ("accepted", []),
+    }
+    big = next(r for r in report.results if r.name == "佐证材料扫描.pdf")
+    assert "3 MB" in big.problems[0].message
+    assert _archived(ready, data)  # the zip, with the big member inside, is kept as sent
+    assert rows(ready, "SELECT status FROM files WHERE original_name = '回收.zip'") == [("unpacked",)]
+
+
+def test_zip_bomb_is_not_unpacked_at_all(ready: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(received, "MAX_ARCHIVE_BYTES", 2 * 1024 * 1024)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.xlsx", fill_self(ready, "01", tmp_path / "a.xlsx").read_bytes())
+        for n in range(3):
+            archive.writestr(f"{n}.bin", b"\0" * (1024 * 1024))  # 3 MB in all, each under the member limit
+    data = buffer.getvalue()
+    (tmp_path / "炸弹.zip").write_bytes(data)
+    [result] = collect(ready, [tmp_path / "炸弹.zip"]).results
     assert (result.name, result.status, [p.code for p in result.problems]) == (
-        "回收.zip",
+        "炸弹.zip",
         "quarantined",
         ["bad_archive"],
     )
-    assert "大文件.xlsx" in result.problems[0].message and "3 MB" in result.problems[0].message
-    assert _archived(ready, data)
+    assert rows(ready, "SELECT COUNT(*) FROM submissions") == [(0,)] and _archived(ready, data)
 
 
 def test_cli_output_in_a_legacy_code_page_never_crashes(ready: Campaign, tmp_path: Path) -> None:
@@ -305,7 +329,7 @@ def test_store_failures_are_explained(text: str, words: str) -> None:
     assert isinstance(error, StoreError) and words in str(error) and text in str(error)
 
 
-def test_campaign_open_on_a_locked_store_raises_store_error(ready: Campaign) -> None:
+def test_campaign_store_that_is_not_a_database_raises_store_error(ready: Campaign) -> None:
     ready.db_path.unlink()
     ready.db_path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError):
@@ -342,3 +366,33 @@ def test_line_breaks_in_remarks_are_kept(ready: Campaign, tmp_path: Path) -> Non
         result.sha256,
     )
     assert remark == "会议记录缺 2 次\n台账不全"
+
+
+def _zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_an_old_return_in_a_new_zip_does_not_beat_a_newer_loose_file(ready: Campaign, tmp_path: Path) -> None:
+    work, folder = tmp_path / "work", tmp_path / "下载"
+    old = _saved_at(fill_self(ready, "01", work / "旧.xlsx", {**GOOD, "1": 1}), "2023-12-01T09:00:00Z")
+    newer = _saved_at(fill_self(ready, "01", folder / "东湖村.xlsx", {**GOOD, "1": 4}), "2023-12-02T09:00:00Z")
+    (folder / "打包.zip").write_bytes(_zip_of({"东湖村(旧).xlsx": old.read_bytes()}))  # downloaded last
+    os.utime(newer, (time.time() - 3600, time.time() - 3600))
+    report = collect(ready, [folder])
+    assert [(r.name, r.revision) for r in report.results] == [("东湖村(旧).xlsx", 1), ("东湖村.xlsx", 2)]
+    assert str({r.key: r.value for r in latest_records(ready)}["1"]) == "4"
+
+
+def test_the_note_names_the_return_that_counts_when_the_newest_has_errors(ready: Campaign, tmp_path: Path) -> None:
+    folder = tmp_path / "下载"
+    _saved_at(fill_self(ready, "01", folder / "a.xlsx", {**GOOD, "1": 4}), "2023-12-01T09:00:00Z")
+    _saved_at(fill_self(ready, "01", folder / "b.xlsx", {**GOOD, "1": "四"}), "2023-12-02T09:00:00Z")
+    report = collect(ready, [folder])
+    assert [(r.name, r.status) for r in report.results] == [("a.xlsx", "accepted"), ("b.xlsx", "invalid")]
+    [note] = [line for line in report.notes() if "本次收到 2 份" in line]
+    assert "最后保存的“b.xlsx”有错误（待核实），暂以“a.xlsx”（第 1 版）为准" in note
+    assert str({r.key: r.value for r in latest_records(ready)}["1"]) == "4"

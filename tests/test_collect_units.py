@@ -184,8 +184,33 @@ def test_version_1_store_is_upgraded_in_place(campaign: Campaign, tmp_path: Path
             " UPDATE meta SET value = '1' WHERE key = 'schema_version';"
         )
     with closing(store.connect(campaign.db_path)) as conn:
-        assert store.get_meta(conn, "schema_version") == str(store.SCHEMA_VERSION) == "2"
+        assert store.get_meta(conn, "schema_version") == str(store.SCHEMA_VERSION) == "3"
     assert rows(campaign, "SELECT unit_id, has_errors FROM submission_units ORDER BY unit_id") == [("01", 0), ("02", 1)]
     assert latest_records(campaign) == before
     states = _states(campaign, FormKind.SELF)
     assert states["02"][0] is ReturnState.INVALID and "超过最高分" in states["02"][1]
+
+
+def test_version_2_store_gets_one_key_per_padded_assessor_name(campaign: Campaign, tmp_path: Path) -> None:
+    generated(campaign)
+    scores = {"01": GOOD, "02": GOOD}
+    collect_one(campaign, fill_assessor(campaign, "第一考核组", "李明", tmp_path / "a.xlsx", scores))
+    collect_one(campaign, fill_assessor(campaign, "第一考核组", "王芳", tmp_path / "b.xlsx", scores))
+    collect_one(
+        campaign, fill_assessor(campaign, "第一考核组", "李明", tmp_path / "c.xlsx", {**scores, "01": {**GOOD, "1": 1}})
+    )
+    # what version 2 stored when the first copy was typed 李 明: a rater of its own
+    with closing(sqlite3.connect(campaign.db_path)) as conn:
+        conn.executescript(
+            "UPDATE submissions SET rater = '李 明', revision = 1 WHERE id = 1;"
+            " UPDATE submissions SET revision = 1 WHERE id = 3;"
+            " UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+        )
+    assert {r.rater for r in latest_records(campaign) if r.form is FormKind.ASSESSOR} == {"李明", "王芳"}
+    assert rows(campaign, "SELECT rater, revision FROM submissions ORDER BY id") == [
+        ("李明", 1),
+        ("王芳", 1),
+        ("李明", 2),
+    ]
+    latest = {(r.rater, r.unit_id, r.key): r.value for r in latest_records(campaign)}
+    assert str(latest[("李明", "01", "1")]) == "1"  # the later copy counts

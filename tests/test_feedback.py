@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import stat
@@ -15,6 +14,7 @@ import openpyxl
 import pytest
 from _scoring_helpers import return_forms
 from click.testing import CliRunner
+from conftest import FakeTerminal
 
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.cli import main
@@ -112,13 +112,6 @@ def test_feedback_files_get_the_usual_permissions(campaign: Campaign, tmp_path: 
     assert first == [0o644] * 3
     assert again[0].name.endswith("(1).xlsx")
     assert [stat.S_IMODE(p.stat().st_mode) for p in again] == [0o640] * 3  # the umask is respected
-
-
-class FakeTerminal(io.StringIO):
-    """stderr as a terminal: where a progress bar would be drawn."""
-
-    def isatty(self) -> bool:
-        return True
 
 
 def test_cli_feedback_draws_no_progress_bar_off_a_terminal(campaign: Campaign) -> None:

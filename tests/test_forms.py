@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from _forms_helpers import cells_snapshot, header, id_rows, total_rows
 from click.testing import CliRunner
-from conftest import SAMPLES, SMALL_ITEMS, SMALL_SETTINGS
+from conftest import SAMPLES, SMALL_ITEMS, SMALL_SETTINGS, FakeTerminal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -449,13 +449,6 @@ def test_instructions_step_follows_settings_and_items(make_campaign: Callable[..
 
 
 # ---- progress bars: only for many files, only on a terminal ----------------------------------------
-class FakeTerminal(io.StringIO):
-    """stderr as a terminal: where a progress bar would be drawn."""
-
-    def isatty(self) -> bool:
-        return True
-
-
 def test_progress_bar_only_for_many_files_on_a_terminal(
     make_campaign: Callable[..., Campaign], campaign: Campaign, monkeypatch: pytest.MonkeyPatch
 ) -> None:

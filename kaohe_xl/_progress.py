@@ -1,4 +1,4 @@
-"""Progress bars for the commands that write many files (forms, 反馈表).
+"""Progress bars for the commands that handle many files (forms, 反馈表, collect).
 
 A bar is drawn only when it helps: the caller asked for one (the CLI does, the library
 does not by default), there are more than :data:`PROGRESS_FROM` files (the threshold
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -37,3 +37,12 @@ def progress(items: Sequence[T], label: str, *, enabled: bool) -> Iterable[T]:
     from tqdm import tqdm  # only when a bar is drawn
 
     return tqdm(items, desc=label, unit="份", leave=False, file=sys.stderr)
+
+
+def counter(total: int, label: str, *, enabled: bool) -> Any:
+    """A bar to ``update()`` by hand for ``total`` files, or None (see :func:`wants_bar`)."""
+    if not wants_bar(total, enabled):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="个", leave=False, file=sys.stderr)
