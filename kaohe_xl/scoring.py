@@ -17,7 +17,8 @@ composite = Σ over sources of weight × total × scale / full marks of the sour
 with 2 decimals (ROUND_HALF_UP). Grades come from ``Settings.grade_for`` on the shown
 composite; ranks are competition ranks (1, 2, 2, 4) on the shown composite, vetoed
 units after all others. Units whose weighted returns are missing or invalid get no
-composite, grade or rank: they are shown as 待提交 / 待核实, never as 0.
+composite, grade or rank: they are shown as 待提交 / 待核实, never as 0 — a vetoed unit
+shows its 否决等次 all the same (a veto does not depend on the score).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from functools import cached_property
 
 from .records import ReturnState, ScoreRecord, UnitState
@@ -34,6 +36,15 @@ from .units import Unit
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+
+
+def exact_decimal(value: Fraction) -> Decimal:
+    """A fraction as a Decimal: exact whenever it terminates (within 28 digits).
+
+    Only a terminating value can be a tie (x.xx5) for ROUND_HALF_UP, so rounding this
+    Decimal to the cent always gives the hand-calculated figure.
+    """
+    return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def round2(value: Decimal) -> Decimal:
@@ -91,7 +102,7 @@ class SourceResult:
     penalty: Decimal = ZERO
     total: Decimal = ZERO
     full_marks: Decimal = ZERO
-    converted: Decimal = ZERO  # total × scale / full marks (exact)
+    converted: Fraction = Fraction(0)  # total × scale / full marks, exactly (1000/1500 never ends)
     notes: tuple[str, ...] = ()
 
 
@@ -242,8 +253,10 @@ def source_result(rubric: Rubric, source: Source, scores: dict[str, ItemScore]) 
             notes.append(f"基础分低于加分门槛{settings.bonus_threshold}，加分不计")
         penalty = sum((value(i.id) for i in rubric.items_of(ItemKind.PENALTY)), ZERO)
     total = max(base + bonus - penalty, ZERO)
-    # Multiply before dividing: 1000/1500 does not terminate, total × 1000 / 1500 often does.
-    converted = total * scale / full if full else total
+    # Kept as a fraction: 1000/1500 does not terminate, and a converted total rounded to
+    # Decimal's 28 digits, then weighted, can land just below a true x.xx5 and be shown a
+    # cent too low (0.6 × 199.99 × 1000/1200 is exactly 99.995, shown 100.00).
+    converted = Fraction(total) * Fraction(scale) / Fraction(full) if full else Fraction(total)
     return SourceResult(
         source.name,
         source.form,
@@ -335,7 +348,7 @@ def _score_unit(
                 veto_reasons.append(f"否决项{item.id}“{item.content}”" + (f"：{reason}" if reason else ""))
     composite = None
     if status is ReturnState.OK:
-        composite = sum((s.weight * sources[s.name].converted for s in weighted), ZERO)
+        composite = exact_decimal(sum((Fraction(s.weight) * sources[s.name].converted for s in weighted), Fraction(0)))
     for result in sources.values():
         remarks.extend(result.notes)
     settings = rubric.settings

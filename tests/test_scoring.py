@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from _scoring_helpers import THREE, D, base_scores_summing_to, form_records, self_records, small_rubric, states, units
 
 from kaohe_xl.records import ReturnState, ScoreRecord
-from kaohe_xl.rubric import Aggregation, FormKind, ItemKind, Rubric
+from kaohe_xl.rubric import Aggregation, Category, FormKind, Grade, ItemKind, Rubric, Source
 from kaohe_xl.rubric_load import load_rubric
 from kaohe_xl.scoring import aggregate, round2, score
 
@@ -110,6 +111,39 @@ def test_ties_decided_on_two_decimals_not_on_hidden_digits() -> None:
     results = score(rubric, two, records)
     assert [r.shown for r in results.units] == [D("3.35"), D("3.35")]
     assert [r.rank for r in results.units] == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("weight", "full", "total", "shown", "grade"),
+    [
+        # exactly 99.995 and 99.985 by hand; a converted total cut to 28 digits first gave 99.99 / 99.98
+        ("0.6", 1200, "199.99", "100.00", "优秀"),
+        ("0.3", 1200, "399.94", "99.99", "良好"),
+        ("0.9", 1500, "1111.5", "666.90", "优秀"),
+    ],
+)
+def test_composite_is_exact_before_the_one_rounding(weight: str, full: int, total: str, shown: str, grade: str) -> None:
+    rubric = small_rubric(full_marks=D(full), grades=(Grade("优秀", D(100)), Grade("良好", D(90)), Grade("合格", D(0))))
+    rubric = dataclasses.replace(
+        rubric,
+        categories=(Category("组织领导", D(full)), *rubric.categories[1:]),
+        items=(dataclasses.replace(rubric.items[0], points=D(full)), *rubric.items[1:]),
+        sources=(Source("自评", FormKind.SELF, D(0)), Source("考核组", FormKind.ASSESSOR, D(weight), D(1000))),
+    )
+    records = form_records("01", {"1": total, "2": 0, "3": 0, "4": 0, "5": 0}, veto={"6": False})
+    unit = score(rubric, units(("01", "东湖村")), records).unit("01")
+    assert (unit.shown, unit.grade) == (D(shown), grade)
+
+
+def test_vetoed_unit_shows_the_veto_grade_while_a_weighted_return_is_missing() -> None:
+    rubric = dataclasses.replace(
+        small_rubric(), sources=(Source("自评", FormKind.SELF, D("0.1")), Source("考核组", FormKind.ASSESSOR, D("0.9")))
+    )
+    records = form_records("01", {"1": 4, "2": 2, "3": 4, "4": 0, "5": 0}, veto={"6": True})
+    st = states(["01"], FormKind.ASSESSOR) + states(["01"], FormKind.SELF, ReturnState.MISSING)
+    unit = score(rubric, units(("01", "东湖村")), records, st).unit("01")
+    assert (unit.status, unit.composite, unit.rank) == (ReturnState.MISSING, None, None)
+    assert unit.veto and unit.grade == "不达标"
 
 
 def test_mean_of_several_assessors_rounded_per_item() -> None:
