@@ -52,10 +52,8 @@ from .received import (
     display_name,
     expand,
     file_time,
-    is_archive,
-    is_package,
-    saved_time,
-    saved_time_of,
+    member_saved_time,
+    peek,
 )
 from .returns import ReturnBook, ReturnReadError
 from .rubric import FormKind
@@ -110,16 +108,18 @@ def collect(
         queue: list[tuple[tuple[float, float, str], Path | Incoming]] = []
         archives: list[Path] = []
         for path in files:
-            if not is_archive(path):
-                queue.append(((saved_time(path), file_time(path), str(path)), path))
+            archived, saved = peek(path)
+            if not archived:
+                queue.append(((saved, file_time(path), str(path)), path))
                 continue
             archives.append(path)
             when = file_time(path)
             for incoming in expand(path):
-                if incoming.error is None and is_package(incoming.data):
-                    queue.append(((saved_time_of(incoming.data, when), when, incoming.source), incoming))
-                else:
+                member_saved = None if incoming.error else member_saved_time(incoming.data, when)
+                if member_saved is None:  # not a workbook: nothing to order, taken at once
                     take(incoming)
+                else:
+                    queue.append(((member_saved, when, incoming.source), incoming))
             if bar is not None:
                 bar.update(1)
         queue.sort(key=lambda entry: entry[0])

@@ -73,28 +73,44 @@ def discover(paths: Iterable[str | Path], unreadable: list[str] | None = None) -
     return found
 
 
-def saved_time(path: Path) -> float:
-    """When the file was last saved, as a POSIX timestamp: a workbook's own 修改时间
-    (``dcterms:modified`` in ``docProps/core.xml``), else the file's modification time.
+def peek(path: Path) -> tuple[bool, float]:
+    """(is it a zip of files, when was it last saved), from one look into the file.
 
-    The file's time says when it was downloaded or copied, often in the wrong order; the
-    workbook's says when the person last saved it.
+    Last saved: a workbook's own 修改时间 (``dcterms:modified`` in ``docProps/core.xml``),
+    else the file's modification time. The file's time says when it was downloaded or
+    copied, often in the wrong order; the workbook's says when the person last saved it.
     """
     try:
         with zipfile.ZipFile(path) as package:
+            if not _is_package(package):
+                return True, file_time(path)
             stamp = _core_modified(package)
     except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
         stamp = None
-    return stamp if stamp is not None else file_time(path)
+    return False, stamp if stamp is not None else file_time(path)
 
 
-def saved_time_of(data: bytes, fallback: float) -> float:
-    """:func:`saved_time` for a workbook's bytes (a zip member); ``fallback`` without one."""
+def saved_time(path: Path) -> float:
+    """When the file was last saved, as a POSIX timestamp (see :func:`peek`)."""
+    return peek(path)[1]
+
+
+def member_saved_time(data: bytes, fallback: float) -> float | None:
+    """For bytes from a zip: None when they are not a document package (not a workbook),
+    else when they were last saved (see :func:`peek`), ``fallback`` without a 修改时间."""
+    if not data.startswith(b"PK\x03\x04"):
+        return None
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
+        package = zipfile.ZipFile(io.BytesIO(data))
+    except (ValueError, zipfile.BadZipFile, zlib.error, EOFError):
+        return None
+    with package:
+        if not _is_package(package):
+            return None
+        try:
             stamp = _core_modified(package)
-    except (ValueError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
-        stamp = None
+        except (ValueError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+            stamp = None
     return stamp if stamp is not None else fallback
 
 
@@ -122,26 +138,6 @@ def _core_modified(package: zipfile.ZipFile) -> float | None:
 
 
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([0-9][0-9T:.+\-Z]+?)\s*</dcterms:modified>")
-
-
-def is_archive(path: Path) -> bool:
-    """True for a zip of files (not a workbook or other document package)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return not _is_package(archive)
-    except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError):
-        return False
-
-
-def is_package(data: bytes) -> bool:
-    """True for bytes that look like a workbook (or another document package)."""
-    if not data.startswith(b"PK\x03\x04"):
-        return False
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return _is_package(archive)
-    except (ValueError, zipfile.BadZipFile, zlib.error, EOFError):
-        return False
 
 
 def _is_package(archive: zipfile.ZipFile) -> bool:
