@@ -17,7 +17,7 @@ from .identify import REJECT_CODES
 from .problems import Problem, errors_in
 from .returns import RawCell
 from .rubric import FormKind, Item
-from .textnorm import format_decimal, normalize_label, parse_decimal
+from .textnorm import cell_text, format_decimal, normalize_label, parse_decimal
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def problem_at(
             sheet=cell.sheet,
             cell=cell.cell,
             item=item,
-            value=brief(shown(cell.value)) if value is None else value,
+            value=brief(cell_text(cell.value)) if value is None else value,
         )
     return Problem(code, message, file=checked.file, sheet=sheet, item=item, value=value or "")
 
@@ -144,7 +144,7 @@ def check_score(
     except ValueError:
         add(
             problem_at(
-                checked, "not_number", f"“{brief(shown(raw))}”不是数字：请填写 {span} 之间的数字", cell, item=key
+                checked, "not_number", f"“{brief(cell_text(raw))}”不是数字：请填写 {span} 之间的数字", cell, item=key
             )
         )
         return None, None
@@ -195,12 +195,3 @@ _BRIEF = 60
 def brief(text: str) -> str:
     """Text for a message: a pasted essay is cut to its first characters."""
     return text if len(text) <= _BRIEF else text[: _BRIEF - 1] + "…"
-
-
-def shown(value: object) -> str:
-    """A raw cell value as text for messages and the store (``3.0`` → ``3``)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from ._rubric_sheets import SETTINGS_SHEET, Cell, RawRubric, Row
 from .problems import Problem
 from .rubric import Aggregation, Grade, Settings
-from .textnorm import clean_text, normalize_label, parse_decimal
+from .textnorm import clean_text, id_text, normalize_label, parse_decimal
 
 SETTING_KEYS = (
     "考核名称",
@@ -102,12 +102,7 @@ def blank(cell: Cell | None) -> bool:
 
 
 def item_id_of(cell: Cell | None) -> str:
-    if cell is None or cell.value is None:
-        return ""
-    value = cell.value
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return normalize_label(value)
+    return id_text(cell.value) if cell is not None else ""
 
 
 def build_settings(col: Collector, raw_rubric: RawRubric) -> Settings | None:

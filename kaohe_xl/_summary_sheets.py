@@ -9,7 +9,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ._xlsx_out import FLAG_FILL, MUTED_FILL, fit_height, print_setup, put_number, put_text, title_row
-from .layout import VETO_NO, VETO_YES
+from .layout import veto_text
 from .reconcile import Reconciliation
 from .records import FILE_STATUS_LABELS, ReturnState, UnitState
 from .rubric import FormKind, ItemKind
@@ -27,10 +27,6 @@ class RejectedFile:
     reason: str
     form_kind: str = ""
     subject_id: str = ""
-
-
-def _mark(value: bool | None) -> str:
-    return "" if value is None else (VETO_YES if value else VETO_NO)
 
 
 def _widths(ws: Worksheet, widths: Sequence[float]) -> None:
@@ -90,8 +86,8 @@ def write_differences(ws: Worksheet, rec: Reconciliation) -> None:
         put_text(ws, row, 5, item.content)
         put_number(ws, row, 6, item.points)
         if item.kind is ItemKind.VETO:
-            put_text(ws, row, 7, _mark(item.self_veto))
-            put_text(ws, row, 8, _mark(item.assessor_veto))
+            put_text(ws, row, 7, veto_text(item.self_veto))
+            put_text(ws, row, 8, veto_text(item.assessor_veto))
             put_text(ws, row, 9, "")
         else:
             put_number(ws, row, 7, item.self_score)
@@ -129,7 +125,7 @@ def write_details(ws: Worksheet, results: Results) -> None:
             current = unit.source_states.get(results.primary) is ReturnState.OK
             score = results.item_score(unit.unit_id, results.primary, item.id) if current else None
             if item.kind is ItemKind.VETO:
-                cell = put_text(ws, row, n, _mark(score.veto if score else None))
+                cell = put_text(ws, row, n, veto_text(score.veto if score else None))
                 if score is not None and score.veto:
                     cell.fill = FLAG_FILL
             else:

@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ._progress import progress as progress_bar
 from ._xlsx_out import FLAG_FILL, fit_height, print_setup, put_number, put_text, save_atomic, title_row
-from .layout import VETO_NO, VETO_YES, safe_filename
+from .layout import safe_filename, veto_text
 from .reconcile import ItemDiff, Reconciliation, reconcile
 from .rubric import ItemKind
 from .scoring import Results, UnitResult, round2, source_label
@@ -141,8 +141,8 @@ def _items_block(ws: Worksheet, rows: list[ItemDiff], row: int) -> int:
         put_text(ws, row, 3, item.content)
         put_number(ws, row, 4, item.points)
         if item.kind is ItemKind.VETO:
-            put_text(ws, row, 5, _mark(item.self_veto), center=True)
-            put_text(ws, row, 6, _mark(item.assessor_veto), center=True)
+            put_text(ws, row, 5, veto_text(item.self_veto), center=True)
+            put_text(ws, row, 6, veto_text(item.assessor_veto), center=True)
             put_text(ws, row, 7, "")
         else:
             put_number(ws, row, 5, item.self_score)
@@ -178,10 +178,6 @@ def _deductions_block(ws: Worksheet, rows: list[ItemDiff], row: int) -> int:
         row += 1
         title_row(ws, row, "无扣分项目。", len(_COLUMNS), size=10)
     return row + 1
-
-
-def _mark(value: bool | None) -> str:
-    return "" if value is None else (VETO_YES if value else VETO_NO)
 
 
 def write_feedback(campaign: Campaign, results: Results | None = None, *, progress: bool = False) -> list[Path]:

@@ -278,7 +278,7 @@ def self_scores(campaign: Campaign) -> dict[str, dict[str, Value]]:
     out: dict[str, dict[str, Value]] = {}
     for record in latest_records(campaign, FormKind.SELF):
         if record.veto is not None:
-            value: Value = layout.VETO_YES if record.veto else layout.VETO_NO
+            value: Value = layout.veto_text(record.veto)
         elif record.value is not None:
             value = record.value
         else:

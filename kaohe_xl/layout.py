@@ -69,6 +69,12 @@ VETO_YES = "是"
 VETO_NO = "否"
 VETO_OPTIONS = (VETO_NO, VETO_YES)
 
+
+def veto_text(veto: bool | None) -> str:
+    """A 否决 mark as written in the workbooks: 是 / 否, '' when not marked."""
+    return "" if veto is None else (VETO_YES if veto else VETO_NO)
+
+
 # ---- defined names ---------------------------------------------------------------------
 # Workbook-scope name of the 评分人 (assessor's name) input cell in assessor workbooks.
 NAME_ASSESSOR = "KH_ASSESSOR"

@@ -31,7 +31,7 @@ from . import layout, ooxml
 from .errors import FormError
 from .received import OPENDOCUMENT_MARKERS
 from .rubric import FormKind
-from .textnorm import normalize_label
+from .textnorm import cell_text, id_text, normalize_label
 
 # A dense grid above this many cells goes to the streaming reader (calamine would
 # allocate rows × columns cells, ~16 bytes each, before we see any value).
@@ -227,7 +227,7 @@ class ReturnBook:
         for _number, values in self._rows(layout.META_SHEET):
             if len(values) >= 1 and values[0] not in (None, ""):
                 value = values[1] if len(values) > 1 else None
-                meta[_text(values[0])] = _text(value)
+                meta[cell_text(values[0])] = cell_text(value)
         return meta
 
     def read(self, meta: dict[str, str], keys: Collection[str] | None = None) -> RawReturn:
@@ -372,18 +372,10 @@ def read_return(data: bytes, name: str, keys: Collection[str] | None = None) -> 
         return book.read(meta, keys)
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _key(value: object) -> str:
     # An id typed as a number comes back as 1.0; "01" stays text (Excel keeps text cells).
     if value is None or value == "":
         return ""
     if isinstance(value, str) and value.isascii() and value.isalnum():
         return value  # the common case, already normal
-    return normalize_label(_text(value))
+    return id_text(value)

@@ -42,13 +42,24 @@ def normalize_label(value: object) -> str:
     return _SPACES.sub("", nfkc(str(value)))
 
 
-def clean_text(value: object) -> str:
-    """Cell text for display: stripped, inner runs of white space kept as one space."""
+def cell_text(value: object) -> str:
+    """A cell value as text, as Excel shows it: None → ``''``; ``3.0`` → ``'3'`` (a number
+    typed as 3 is stored as the float 3.0)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return _SPACES.sub(" ", str(value)).strip()
+        return str(int(value))
+    return str(value)
+
+
+def id_text(value: object) -> str:
+    """An id cell (编号) made comparable: ``1.0`` → ``1``; ``' ０１ '`` → ``01``."""
+    return normalize_label(cell_text(value))
+
+
+def clean_text(value: object) -> str:
+    """Cell text for display: stripped, inner runs of white space kept as one space."""
+    return _SPACES.sub(" ", cell_text(value)).strip()
 
 
 def clean_lines(value: object) -> str:

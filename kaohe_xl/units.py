@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from .errors import CampaignError
 from .problems import Problem
-from .textnorm import clean_text, nfkc, normalize_label
+from .textnorm import clean_text, id_text, nfkc, normalize_label
 
 UNIT_HEADERS: dict[str, tuple[str, ...]] = {
     "编号": ("编号", "单位编号", "序号"),
@@ -71,7 +71,7 @@ def load_units(path: str | Path) -> list[Unit]:
     seen: dict[str, str] = {}
     for r, values in enumerate(rows[header_index + 1 :], start=header_index + 2):
         record = {canon: values[c] if c < len(values) else None for c, canon in columns.items()}
-        unit_id = _id_text(record.get("编号"))
+        unit_id = id_text(record.get("编号"))
         name = clean_text(record.get("单位名称"))
         if not unit_id and not name:
             continue
@@ -116,12 +116,6 @@ def load_units(path: str | Path) -> list[Unit]:
 def label_key(value: object) -> str:
     """A header made comparable: spaces removed, full-width folded, case-folded."""
     return normalize_label(value).casefold()
-
-
-def _id_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return normalize_label(value)
 
 
 def _read_rows(path: Path) -> tuple[str, list[list[Any]]]:

@@ -24,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from . import layout
-from ._cell_check import Checked, Value, as_decimal, check_score, problem_at, shown
+from ._cell_check import Checked, Value, as_decimal, check_score, problem_at
 from .identify import REJECT_CODES, Expected, identify, rubric_outdated
 from .problems import Problem
 from .returns import RawCell, RawReturn, RawSheet
 from .rubric import Category, FormKind, Item, Rubric
-from .textnorm import clean_lines, format_decimal, normalize_label, person_name
+from .textnorm import cell_text, clean_lines, format_decimal, normalize_label, person_name
 from .units import Unit
 
 __all__ = ["REJECT_CODES", "Checked", "Expected", "Value", "check_return"]
@@ -176,7 +176,7 @@ def _check_item_sheet(
                 item.id,
                 value,
                 veto,
-                shown(score.value),
+                cell_text(score.value),
                 clean_lines(remark.value) if remark else "",
                 score.sheet,
                 score.cell,
@@ -274,4 +274,6 @@ def _check_rater_row(
         cell = cells[normalize_label(category.name)]
         top = category.rater_max[source]
         value, _ = check_score(cell, None, rubric.settings.step, checked, unit.id, maximum=top)
-        checked.values.append(Value(unit.id, category.name, value, None, shown(cell.value), "", cell.sheet, cell.cell))
+        checked.values.append(
+            Value(unit.id, category.name, value, None, cell_text(cell.value), "", cell.sheet, cell.cell)
+        )

@@ -74,6 +74,14 @@ SMALL_SETTINGS: dict[str, Any] = {
     "联系人": "王老师",
     "联系电话": "0791-12345678",
 }
+# Categories with a 班子评分 column: the maxima of a rater source of that name.
+RATER_CATEGORIES: list[dict[str, Any]] = [
+    {"类别": "组织领导", "分值": 6, "班子评分": 60},
+    {"类别": "工作落实", "分值": 4, "班子评分": 40},
+    {"类别": "加分项目"},
+    {"类别": "扣分项目"},
+]
+
 SMALL_UNITS: list[dict[str, Any]] = [
     {"编号": "01", "单位名称": "东湖村", "分组": "村", "邮箱": "donghu@example.cn", "考核组": "第一考核组"},
     {

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from _forms_helpers import cells_snapshot, header, id_rows, total_rows
 from click.testing import CliRunner
-from conftest import SAMPLES, SMALL_ITEMS, SMALL_SETTINGS, FakeTerminal
+from conftest import RATER_CATEGORIES, SAMPLES, SMALL_ITEMS, SMALL_SETTINGS, FakeTerminal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,12 +39,6 @@ from kaohe_xl.forms import (
 from kaohe_xl.rubric import FormKind, ItemKind
 from kaohe_xl.units import Unit
 
-RATER_CATEGORIES = [
-    {"类别": "组织领导", "分值": 6, "班子评分": 60},
-    {"类别": "工作落实", "分值": 4, "班子评分": 40},
-    {"类别": "加分项目"},
-    {"类别": "扣分项目"},
-]
 RATER_SOURCES = [
     {"来源": "自评", "表单": "自评表", "权重": 0},
     {"来源": "考核组", "表单": "考核组评分表", "权重": 0.9, "折算分制": 1000},

@@ -14,6 +14,7 @@ import pytest
 from _mail_helpers import SMTP_PASSWORD, SMTP_USER, CertFiles, SmtpServer, free_port, start_smtp
 from _mail_helpers import test_cert as test_cert
 from click.testing import CliRunner
+from conftest import RATER_CATEGORIES
 
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.cli import main
@@ -237,12 +238,6 @@ def test_assessor_forms_go_to_configured_group_addresses(ready: Campaign, smtp_s
     assert "第一考核组" in str(first["Subject"])
 
 
-RATER_CATEGORIES = [
-    {"类别": "组织领导", "分值": 6, "班子评分": 60},
-    {"类别": "工作落实", "分值": 4, "班子评分": 40},
-    {"类别": "加分项目"},
-    {"类别": "扣分项目"},
-]
 RATER_SOURCES = [
     {"来源": "自评", "表单": "自评表", "权重": 0},
     {"来源": "考核组", "表单": "考核组评分表", "权重": 0.9},
