@@ -42,8 +42,8 @@ def make_campaign(work: Path, n: int) -> Path:
     import openpyxl
 
     from kaohe_xl.campaign import Campaign
-    from kaohe_xl.forms import generate_forms
-    from kaohe_xl.rubric import FormKind
+    from kaohe_xl.forms.generate import generate_forms
+    from kaohe_xl.rubric.model import FormKind
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -59,10 +59,10 @@ def make_campaign(work: Path, n: int) -> Path:
 
 def fill_returns(root: Path, out: Path) -> list[Path]:
     """Fill every generated 自评表 with random valid values; returns the filled files."""
-    from kaohe_xl import layout
     from kaohe_xl.campaign import Campaign
-    from kaohe_xl.returns import read_return
-    from kaohe_xl.rubric import FormKind, ItemKind
+    from kaohe_xl.collect.returns import read_return
+    from kaohe_xl.forms import layout
+    from kaohe_xl.rubric.model import FormKind, ItemKind
 
     campaign = Campaign.open(root)
     rubric = campaign.rubric
@@ -116,7 +116,7 @@ def _cell(match: re.Match[bytes], values: dict[str, str]) -> bytes:
 def time_collect(root: Path, folder: Path, runs: int) -> tuple[float, list[float]]:
     """Median seconds of collecting ``folder`` into fresh copies of the campaign."""
     from kaohe_xl.campaign import Campaign
-    from kaohe_xl.collect import collect
+    from kaohe_xl.collect.run import collect
 
     times = []
     for run in range(runs):
@@ -136,7 +136,7 @@ def openpyxl_read(path: Path) -> int:
     """The baseline reader: metadata, header row, item rows with openpyxl read-only."""
     import openpyxl
 
-    from kaohe_xl import layout
+    from kaohe_xl.forms import layout
     from kaohe_xl.textnorm import normalize_label
 
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -160,7 +160,7 @@ def openpyxl_read(path: Path) -> int:
 
 
 def our_read(path: Path) -> int:
-    from kaohe_xl.returns import read_return
+    from kaohe_xl.collect.returns import read_return
 
     raw = read_return(path.read_bytes(), path.name)
     return sum(1 for row in raw.sheets[0].rows if row.cells["自评得分"].value is not None)

@@ -27,16 +27,16 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from kaohe_xl._xlsx_out import save_atomic
-from kaohe_xl.feedback import build_feedback
-from kaohe_xl.reconcile import reconcile
-from kaohe_xl.records import ReturnState, ScoreRecord, UnitState
-from kaohe_xl.results import results_frame
-from kaohe_xl.rubric import FormKind, ItemKind, Rubric
-from kaohe_xl.rubric_load import load_rubric
-from kaohe_xl.scoring import score
-from kaohe_xl.summary import build_summary
-from kaohe_xl.units import Unit
+from kaohe_xl.output.feedback import build_feedback
+from kaohe_xl.output.summary import build_summary
+from kaohe_xl.rubric.load import load_rubric
+from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric
+from kaohe_xl.rubric.units import Unit
+from kaohe_xl.scoring.engine import score
+from kaohe_xl.scoring.frames import results_frame
+from kaohe_xl.scoring.reconcile import reconcile
+from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
+from kaohe_xl.xlsx.styled import save_atomic
 
 REPO = Path(__file__).resolve().parent.parent
 RUBRIC = REPO / "samples" / "南昌老干部" / "细则.xlsx"

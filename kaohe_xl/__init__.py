@@ -23,21 +23,21 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS = {
     "Campaign": "campaign",
-    "load_rubric": "rubric_load",
-    "Rubric": "rubric",
-    "FormKind": "rubric",
-    "ItemKind": "rubric",
-    "load_units": "units",
+    "load_rubric": "rubric.load",
+    "Rubric": "rubric.model",
+    "FormKind": "rubric.model",
+    "ItemKind": "rubric.model",
+    "load_units": "rubric.units",
     "Problem": "problems",
     "KaoheError": "errors",
-    "generate_forms": "forms",
-    "collect_returns": "collect",
-    "collection_status": "status",
-    "latest_records": "status",
-    "status_report": "status",
-    "write_summary": "summary",
-    "write_feedback": "feedback",
-    "export_results": "export",
+    "generate_forms": "forms.generate",
+    "collect_returns": "collect.run",
+    "collection_status": "store.status",
+    "latest_records": "store.status",
+    "status_report": "store.status",
+    "write_summary": "output.summary",
+    "write_feedback": "output.feedback",
+    "export_results": "output.export",
     "run_demo": "demo",
 }
 __all__ = [
@@ -62,19 +62,19 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .campaign import Campaign
-    from .collect import collect as collect_returns
-    from .demo import run_demo
-    from .errors import KaoheError
-    from .export import export_results
-    from .feedback import write_feedback
-    from .forms import generate_forms
-    from .problems import Problem
-    from .rubric import FormKind, ItemKind, Rubric
-    from .rubric_load import load_rubric
-    from .status import collection_status, latest_records, status_report
-    from .summary import write_summary
-    from .units import load_units
+    from kaohe_xl.campaign import Campaign
+    from kaohe_xl.collect.run import collect as collect_returns
+    from kaohe_xl.demo import run_demo
+    from kaohe_xl.errors import KaoheError
+    from kaohe_xl.forms.generate import generate_forms
+    from kaohe_xl.output.export import export_results
+    from kaohe_xl.output.feedback import write_feedback
+    from kaohe_xl.output.summary import write_summary
+    from kaohe_xl.problems import Problem
+    from kaohe_xl.rubric.load import load_rubric
+    from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric
+    from kaohe_xl.rubric.units import load_units
+    from kaohe_xl.store.status import collection_status, latest_records, status_report
 
 
 def __getattr__(name: str) -> Any:

@@ -1,5 +1,5 @@
 """``python -m kaohe_xl`` runs the kaohe command line."""
 
-from .cli import main
+from kaohe_xl.cli.commands import main
 
 main()

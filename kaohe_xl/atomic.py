@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import OutputError
+from kaohe_xl.errors import OutputError
 
 if TYPE_CHECKING:  # openpyxl is heavy; writing bytes or YAML does not need it
     from openpyxl.workbook.workbook import Workbook

@@ -20,24 +20,21 @@ import shutil
 import sqlite3
 import uuid
 from contextlib import closing
-from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
-from .atomic import write_atomic
-from .errors import CampaignError, RubricError
-from .layout import form_filename
-from .mail_config import default_mail_config
-from .rubric import FormKind, Rubric
-from .rubric_load import load_rubric
-from .store import DB_NAME, connect, explain, get_meta, set_meta
-from .units import Unit, load_units
-
-if TYPE_CHECKING:
-    import pandas as pd
+from kaohe_xl.atomic import write_atomic
+from kaohe_xl.clock import file_stamp, now_text
+from kaohe_xl.errors import CampaignError, RubricError
+from kaohe_xl.rubric.load import load_rubric
+from kaohe_xl.rubric.model import FormKind, Rubric
+from kaohe_xl.rubric.units import Unit, load_units
+from kaohe_xl.store.db import DB_NAME, connect, explain, get_meta, set_meta
+from kaohe_xl.templates import mail_defaults
+from kaohe_xl.textnorm import safe_filename
 
 CONFIG_NAME = "campaign.yaml"
 CONTROL_WORKBOOK = "控制台.xlsx"
@@ -55,11 +52,6 @@ _CONFIG_HEADER = """\
 #       The mail password is never stored here: set it in the environment variable
 #       named by password_env, or type it when asked.
 """
-
-
-def now_text() -> str:
-    """Local time as ``2023-12-01 09:30:00``: what the office reads in sheets and logs."""
-    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 
 
 class Campaign:
@@ -109,11 +101,7 @@ class Campaign:
             if isinstance(exc, OSError):
                 raise CampaignError(f"无法创建考核目录 {root}：{exc}") from exc
             raise
-        from .control import write_control_workbook  # 控制台.xlsx for the Excel add-in
-
-        campaign = cls.open(root)
-        write_control_workbook(campaign)
-        return campaign
+        return cls.open(root)
 
     @staticmethod
     def _populate(root: Path, rubric_path: Path, units_path: Path) -> None:
@@ -125,7 +113,7 @@ class Campaign:
         if config_path.exists():
             loaded = yaml.safe_load(config_path.read_text(encoding="utf-8"))
             old_config = loaded if isinstance(loaded, dict) else {}
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = file_stamp()
         rubric_rel = _copy_in(rubric_path.name, rubric_data, root / RUBRIC_DIR, stamp)
         units_rel = _copy_in(units_path.name, units_data, root / UNITS_DIR, stamp)
         # Keys other parts added (mail settings, ...) survive a re-init.
@@ -134,7 +122,7 @@ class Campaign:
             "created_at": old_config.get("created_at", now_text()),
             "rubric": rubric_rel,
             "units": units_rel,
-            "mail": old_config.get("mail") or default_mail_config(),
+            "mail": old_config.get("mail") or mail_defaults(),
         }
         config.update({k: v for k, v in old_config.items() if k not in config})
         for folder in (FORMS_DIR, INBOX_DIR, ARCHIVE_DIR, OUTPUT_DIR):
@@ -273,41 +261,23 @@ class Campaign:
         """Write ``self.config`` back to campaign.yaml."""
         _write_config(self.root / CONFIG_NAME, self.config)
 
-    # -- results as DataFrames (kaohe_xl.results; scored from the latest valid returns) --
-    def results(self) -> pd.DataFrame:
-        """One row per unit, ranked: totals per source, composite, grade, rank, status."""
-        from .results import compute, results_frame
-
-        return results_frame(compute(self))
-
-    def item_scores(self) -> pd.DataFrame:
-        """One row per unit, source and item: the combined (mean / trimmed mean) score."""
-        from .results import compute, item_scores_frame
-
-        return item_scores_frame(compute(self))
-
-    def reconciliation(self) -> pd.DataFrame:
-        """One row per unit and item: 自评得分, 考核得分, difference, flagged, 扣分原因."""
-        from .reconcile import reconcile
-        from .results import compute, reconciliation_frame
-
-        return reconciliation_frame(reconcile(compute(self)))
-
-    def collection_status(self) -> pd.DataFrame:
-        """One row per unit and form: 已收到 / 待提交 / 待核实, revisions, time received."""
-        from .collect import collection_status
-        from .results import status_frame
-
-        return status_frame(collection_status(self), {u.id: u.name for u in self.units})
-
 
 # Most file systems allow 255 *bytes* per file name (a Chinese character takes 3 in
 # UTF-8); leave room for the ".<name>.<pid>.tmp" of an atomic write.
 _NAME_BYTES = 200
 
 
+def form_filename(kind: FormKind, subject_id: str, subject_name: str) -> str:
+    """``01_某某村_自评表.xlsx`` for a unit; ``第一考核组_考核组评分表.xlsx`` for a group."""
+    if kind is FormKind.SELF:
+        stem = f"{subject_id}_{subject_name}_{kind.label}"
+    else:
+        stem = f"{subject_name or subject_id}_{kind.label}"
+    return safe_filename(stem) + ".xlsx"
+
+
 def fitted_form_filename(kind: FormKind, subject_id: str, subject_name: str) -> str:
-    """:func:`layout.form_filename`, the name shortened (``…``) to fit in a file name."""
+    """:func:`form_filename`, the name shortened (``…``) to fit in a file name."""
     name = form_filename(kind, subject_id, subject_name)
     short = subject_name
     while len(name.encode("utf-8")) > _NAME_BYTES and short:

@@ -18,12 +18,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .campaign import Campaign
-from .control import missing_lines, record_action
-from .errors import CampaignError
-from .fill import CellValue, fill_assessor_form, fill_self_form
-from .rubric import FormKind, Item, ItemKind, Rubric
-from .units import Unit
+from kaohe_xl.addin.control import missing_lines, record_action, write_control_workbook
+from kaohe_xl.campaign import Campaign
+from kaohe_xl.collect.run import collect
+from kaohe_xl.errors import CampaignError
+from kaohe_xl.forms.fill import CellValue, fill_assessor_form, fill_self_form
+from kaohe_xl.forms.generate import generate_forms
+from kaohe_xl.output.export import export_results
+from kaohe_xl.output.feedback import write_feedback
+from kaohe_xl.output.summary import write_summary
+from kaohe_xl.rubric.model import FormKind, Item, ItemKind, Rubric
+from kaohe_xl.rubric.units import Unit
+from kaohe_xl.xlsx.libreoffice import find_soffice
 
 SAMPLE = "南昌老干部"
 MARKER = ".kaohe-demo"  # a folder holding this file was made by the demo and may be replaced
@@ -49,7 +55,7 @@ class DemoReport:
 
 def samples_dir() -> Path:
     """The bundled samples folder (installed as package data ``kaohe_xl.samples``)."""
-    from . import samples  # mapped from samples/ by setup.cfg
+    from kaohe_xl import samples
 
     return Path(samples.__file__).parent
 
@@ -62,13 +68,6 @@ def run_demo(
     ``target`` must not exist, or be a folder an earlier demo made (it is replaced).
     ``pdf``: None renders the PDF when LibreOffice is installed; True requires it.
     """
-    from .collect import collect
-    from .export import export_results
-    from .feedback import write_feedback
-    from .forms import generate_forms
-    from .printing import find_soffice
-    from .summary import write_summary
-
     root = Path(target)
     _prepare(root)
     source = samples_dir() / SAMPLE
@@ -79,6 +78,7 @@ def run_demo(
         say(text)
 
     campaign = Campaign.init(root, source / "细则.xlsx", source / "单位.xlsx")
+    write_control_workbook(campaign)
     (root / MARKER).write_text("made by kaohe demo\n", encoding="utf-8")
     rubric = campaign.rubric
     step(f"1. 创建考核目录：{rubric.settings.name}，{len(rubric.items)} 个条目，{len(campaign.units)} 个单位")

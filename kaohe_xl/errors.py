@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .problems import Problem
+    from kaohe_xl.problems import Problem
 
 
 class KaoheError(Exception):

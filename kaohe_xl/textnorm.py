@@ -135,3 +135,16 @@ def format_decimal(value: Decimal | None) -> str:
         return ""
     text = format(value.normalize(), "f")
     return "0" if text in ("-0", "") else text
+
+
+# Windows refuses these characters in file names, and these names whatever the extension.
+_BAD_FILE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_filename(text: str, max_length: int = 120) -> str:
+    """A file name safe on Windows (and everywhere else), keeping Chinese characters."""
+    name = _BAD_FILE_CHARS.sub("_", text).strip().rstrip(". ")
+    if not name or name.upper().split(".")[0] in _RESERVED:
+        name = f"_{name}"
+    return name[:max_length]

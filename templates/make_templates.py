@@ -13,7 +13,7 @@ import openpyxl
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
 
-from kaohe_xl._styles import NAME_ORIENTATION, NAME_PREFIX, STYLE_SHEET, TEMPLATE_NAME, WIDTH_SHEET
+from kaohe_xl.forms.styles import NAME_ORIENTATION, NAME_PREFIX, STYLE_SHEET, TEMPLATE_NAME, WIDTH_SHEET
 
 BODY_FONT = "宋体"
 HEAD_FONT = "黑体"

@@ -10,9 +10,9 @@ from typing import Any
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kaohe_xl import layout
-from kaohe_xl.fill import header_row, item_rows
-from kaohe_xl.rubric import ItemKind, Rubric
+from kaohe_xl.forms import layout
+from kaohe_xl.forms.fill import header_row, item_rows
+from kaohe_xl.rubric.model import ItemKind, Rubric
 
 TOTAL_LABELS = ("基础分", "加分", "扣分", "总分", "一票否决")
 

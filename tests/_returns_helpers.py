@@ -22,12 +22,12 @@ import openpyxl
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kaohe_xl import layout
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.collect import FileResult, collect
-from kaohe_xl.fill import header_row, item_rows
-from kaohe_xl.forms import generate_forms
-from kaohe_xl.rubric import FormKind, ItemKind, Rubric
+from kaohe_xl.collect.run import FileResult, collect
+from kaohe_xl.forms import layout
+from kaohe_xl.forms.fill import header_row, item_rows
+from kaohe_xl.forms.generate import generate_forms
+from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric
 from kaohe_xl.textnorm import normalize_label
 
 Mutate = Callable[[Workbook], None]
@@ -390,7 +390,7 @@ def main(target: Path) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from conftest import write_rubric_workbook, write_units_workbook
 
-    from kaohe_xl.printing import find_soffice, recalculate
+    from kaohe_xl.xlsx.libreoffice import find_soffice, recalculate
 
     made = {}
     for name in ("campaign", "other_campaign"):

@@ -9,19 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.records import ReturnState, ScoreRecord, UnitState
-from kaohe_xl.rubric import (
-    Aggregation,
-    Category,
-    FormKind,
-    Grade,
-    Item,
-    ItemKind,
-    Rubric,
-    Settings,
-    Source,
-)
-from kaohe_xl.units import Unit
+from kaohe_xl.rubric.model import Aggregation, Category, FormKind, Grade, Item, ItemKind, Rubric, Settings, Source
+from kaohe_xl.rubric.units import Unit
+from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
 
 D = Decimal
 Score = int | float | str | Decimal | None
@@ -129,9 +119,9 @@ def return_forms(campaign: Campaign, inbox: Path) -> Path:
     assessors (张三, 李四) who disagree on item 1 of 东湖村; 第二考核组 has not returned.
     A stray workbook that is not a kaohe form is dropped in the inbox too.
     """
-    from kaohe_xl.collect import collect
-    from kaohe_xl.fill import fill_assessor_form, fill_self_form
-    from kaohe_xl.forms import generate_forms
+    from kaohe_xl.collect.run import collect
+    from kaohe_xl.forms.fill import fill_assessor_form, fill_self_form
+    from kaohe_xl.forms.generate import generate_forms
 
     generate_forms(campaign)
     inbox.mkdir(parents=True, exist_ok=True)

@@ -19,10 +19,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaohe_xl import _ovba, addin_build
-from kaohe_xl._cfb import read_cfb, write_cfb
-from kaohe_xl.addin import BUTTONS
-from kaohe_xl.addin_build import (
+from kaohe_xl.addin import build as addin_build
+from kaohe_xl.addin import ovba as _ovba
+from kaohe_xl.addin.build import (
     CONF_SHEET,
     DISPATCH_LINE,
     DISPATCH_MACRO,
@@ -35,8 +34,10 @@ from kaohe_xl.addin_build import (
     build_addin,
     find_template,
 )
-from kaohe_xl.cli import main
+from kaohe_xl.addin.buttons import BUTTONS
+from kaohe_xl.cli.commands import main
 from kaohe_xl.errors import ToolMissingError
+from kaohe_xl.xlsx.cfb import read_cfb, write_cfb
 
 with warnings.catch_warnings():  # oletools calls a pyparsing API that now warns
     warnings.simplefilter("ignore")
@@ -290,7 +291,7 @@ def test_cli_build_refuses_a_file_that_is_not_an_xlam(tmp_path: Path, name: str)
 # ---- the WPS launchers, as docs/addin.md describes them -----------------------------------------
 def test_addin_doc_says_what_the_launchers_run(tmp_path: Path, rubric_path: Path, units_path: Path) -> None:
     """They call the Python that wrote them by its full path; not ``python`` from PATH."""
-    from kaohe_xl.addin import write_launchers
+    from kaohe_xl.addin.launchers import write_launchers
     from kaohe_xl.campaign import Campaign
 
     campaign = Campaign.init(tmp_path / "c", rubric_path, units_path)

@@ -11,17 +11,26 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from kaohe_xl import addin
-from kaohe_xl.addin import BUTTONS, FileBook, on_action, write_launchers
-from kaohe_xl.addin_build import DISPATCH_LINE
+from kaohe_xl.addin.build import DISPATCH_LINE
+from kaohe_xl.addin.buttons import BUTTONS
+from kaohe_xl.addin.control import read_values, write_control_workbook
+from kaohe_xl.addin.excel import XlwingsBook
+from kaohe_xl.addin.handlers import FileBook, press
+from kaohe_xl.addin.launchers import write_launchers
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.cli import main
-from kaohe_xl.control import read_values
-from kaohe_xl.fill import fill_self_form
-from kaohe_xl.rubric import FormKind
-from kaohe_xl.summary import SUMMARY_NAME, SUMMARY_SHEET
+from kaohe_xl.cli.commands import main
+from kaohe_xl.forms.fill import fill_self_form
+from kaohe_xl.output.summary import SUMMARY_NAME, SUMMARY_SHEET
+from kaohe_xl.rubric.model import FormKind
 
 SELF_SCORES = {"1": 3, "2": 2, "3": 3.5, "4": 1, "5": 0, "6": "否"}
+
+
+@pytest.fixture
+def campaign(campaign: Campaign) -> Campaign:
+    """The campaign as ``kaohe init`` leaves it: with its control workbook 控制台.xlsx."""
+    write_control_workbook(campaign)
+    return campaign
 
 
 @pytest.fixture
@@ -34,7 +43,7 @@ def _status(campaign: Campaign) -> dict[str, object]:
 
 
 def test_generate_writes_forms_and_status(campaign: Campaign, book: FileBook) -> None:
-    result = on_action("kh_generate", book)
+    result = press("kh_generate", book)
     assert result.ok, result.status
     assert len(list((campaign.forms_dir / "自评表").glob("*.xlsx"))) == 3
     assert len(list((campaign.forms_dir / "考核组评分表").glob("*.xlsx"))) == 2
@@ -47,10 +56,10 @@ def test_generate_writes_forms_and_status(campaign: Campaign, book: FileBook) ->
 
 
 def test_collect_reads_the_inbox_and_refreshes_the_summary(campaign: Campaign, book: FileBook) -> None:
-    on_action("kh_generate", book)
+    press("kh_generate", book)
     fill_self_form(campaign.form_path(FormKind.SELF, "01"), SELF_SCORES, out=campaign.inbox_dir / "自评表(1).xlsx")
     (campaign.inbox_dir / "新建 Microsoft Excel 工作表.xlsx").write_bytes(b"not a workbook")
-    result = on_action("kh_collect", book)
+    result = press("kh_collect", book)
     assert result.ok, result.status
     summary = campaign.output_dir / SUMMARY_NAME
     assert summary.is_file() and SUMMARY_SHEET in openpyxl.load_workbook(summary).sheetnames
@@ -61,16 +70,16 @@ def test_collect_reads_the_inbox_and_refreshes_the_summary(campaign: Campaign, b
     assert "新建 Microsoft Excel 工作表.xlsx" in str(status["KH_DETAIL"])
     assert status["KH_SELF_RECEIVED"] == 1 and status["KH_SELF_MISSING"] == 2 and status["KH_REJECTED"] == 1
     # Pressing it again registers nothing twice.
-    again = on_action("kh_collect", book)
+    again = press("kh_collect", book)
     assert "接收 0 份" in again.status and "重复 2 份" in again.status
     assert _status(campaign)["KH_SELF_RECEIVED"] == 1
 
 
 def test_status_lists_who_is_missing(campaign: Campaign, book: FileBook) -> None:
-    on_action("kh_generate", book)
+    press("kh_generate", book)
     fill_self_form(campaign.form_path(FormKind.SELF, "01"), SELF_SCORES, out=campaign.inbox_dir / "a.xlsx")
-    on_action("kh_collect", book)
-    result = on_action("kh_status", book)
+    press("kh_collect", book)
+    result = press("kh_status", book)
     assert result.ok
     status = _status(campaign)
     assert status["KH_LAST_ACTION"] == "回收情况"
@@ -79,7 +88,7 @@ def test_status_lists_who_is_missing(campaign: Campaign, book: FileBook) -> None
 
 
 def test_print_uses_the_summary_sheet(campaign: Campaign, book: FileBook) -> None:
-    result = on_action("kh_print", book)  # no summary yet: it is made first
+    result = press("kh_print", book)  # no summary yet: it is made first
     summary = campaign.output_dir / SUMMARY_NAME
     assert result.ok and summary.is_file()
     assert book.printed == [(summary, SUMMARY_SHEET)]
@@ -88,33 +97,34 @@ def test_print_uses_the_summary_sheet(campaign: Campaign, book: FileBook) -> Non
 
 
 def test_open_folder(campaign: Campaign, book: FileBook) -> None:
-    assert on_action("kh_open_folder", book).ok
+    assert press("kh_open_folder", book).ok
     assert book.opened == [campaign.root.resolve()]
     assert _status(campaign)["KH_LAST_ACTION"] == "打开考核文件夹"
 
 
 def test_any_workbook_inside_the_folder_finds_the_campaign(campaign: Campaign) -> None:
-    on_action("kh_generate", FileBook(campaign.control_workbook))
+    press("kh_generate", FileBook(campaign.control_workbook))
     form = campaign.form_path(FormKind.SELF, "02")
-    result = on_action("kh_status", FileBook(form))  # forms/自评表/02_西山村_自评表.xlsx
+    result = press("kh_status", FileBook(form))  # forms/自评表/02_西山村_自评表.xlsx
     assert result.ok and _status(campaign)["KH_LAST_ACTION"] == "回收情况"
 
 
 def test_control_workbook_is_recreated_when_deleted(campaign: Campaign, book: FileBook) -> None:
     campaign.control_workbook.unlink()
-    assert on_action("kh_status", book).ok
+    assert not campaign.control_workbook.exists()
+    assert press("kh_status", book).ok
     assert _status(campaign)["KH_LAST_ACTION"] == "回收情况"
 
 
 def test_workbook_outside_a_campaign_gets_a_message_not_a_traceback(tmp_path: Path) -> None:
     book = FileBook(tmp_path / "工作簿1.xlsx")
-    result = on_action("kh_collect", book)
+    result = press("kh_collect", book)
     assert not result.ok
     assert book.alerts and "控制台.xlsx" in book.alerts[0]
 
 
 def test_unknown_button_is_reported_in_the_status(campaign: Campaign, book: FileBook) -> None:
-    result = on_action("kh_nope", book)
+    result = press("kh_nope", book)
     assert not result.ok and "kaohe addin build" in book.alerts[0]
     assert "未知的按钮" in str(_status(campaign)["KH_STATUS"])
 
@@ -122,7 +132,7 @@ def test_unknown_button_is_reported_in_the_status(campaign: Campaign, book: File
 def test_the_vba_dispatch_line_reaches_the_handler(campaign: Campaign, monkeypatch: pytest.MonkeyPatch) -> None:
     """Evaluate the VBA string the add-in builds for a button and run it as RunPython would."""
     book = FileBook(campaign.control_workbook)
-    monkeypatch.setattr(addin.XlwingsBook, "caller", classmethod(lambda cls: book))
+    monkeypatch.setattr(XlwingsBook, "caller", classmethod(lambda cls: book))
     for button in BUTTONS:
         if button.id in ("kh_status", "kh_open_folder"):
             argument = DISPATCH_LINE.removeprefix("RunPython ")
@@ -203,10 +213,10 @@ def test_no_program_to_open_the_result_is_not_a_traceback(
     monkeypatch.setenv("PATH", str(empty))
     monkeypatch.setattr(sys, "platform", "linux")
     book = FileBook(campaign.control_workbook, launch=True)
-    result = on_action("kh_open_folder", book)
+    result = press("kh_open_folder", book)
     assert result.ok and "未自动打开" in result.status and str(campaign.root.resolve()) in result.status
     assert "未自动打开" in str(_status(campaign)["KH_STATUS"])
-    result = on_action("kh_print", book)
+    result = press("kh_print", book)
     assert result.ok and result.status.startswith("未打印") and "已发送到打印机" not in result.status
 
 

@@ -16,7 +16,7 @@ def test_every_public_name_resolves(name: str) -> None:
 
 
 def test_collect_returns_is_the_collect_function_even_after_the_module_is_imported() -> None:
-    import kaohe_xl.collect as module
+    import kaohe_xl.collect.run as module
 
     assert kaohe_xl.collect_returns is module.collect
 

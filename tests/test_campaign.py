@@ -12,7 +12,7 @@ from conftest import SMALL_ITEMS, write_rubric_workbook, write_units_workbook
 
 from kaohe_xl.campaign import CONFIG_NAME, DB_NAME, Campaign
 from kaohe_xl.errors import CampaignError, RubricError
-from kaohe_xl.rubric import FormKind
+from kaohe_xl.rubric.model import FormKind
 
 
 def _meta(db: Path) -> dict[str, str]:

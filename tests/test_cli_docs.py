@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from kaohe_xl.cli import main
+from kaohe_xl.cli.commands import main
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

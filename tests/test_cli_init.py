@@ -9,7 +9,7 @@ from click.testing import CliRunner, Result
 from conftest import SAMPLES, SMALL_SETTINGS, write_rubric_workbook, write_units_workbook
 
 from kaohe_xl.campaign import CONFIG_NAME, Campaign
-from kaohe_xl.cli import main
+from kaohe_xl.cli.commands import main
 
 
 def _init(target: Path, rubric: Path, units: Path, *extra: str) -> Result:

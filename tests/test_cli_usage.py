@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kaohe_xl._cli_usage import chinese
-from kaohe_xl.cli import main
+from kaohe_xl.cli.commands import main
+from kaohe_xl.cli.usage import chinese
 
 
 @pytest.mark.parametrize(

@@ -32,11 +32,12 @@ from click.testing import CliRunner
 from conftest import write_rubric_workbook, write_units_workbook
 
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.cli import EXIT_REJECTED, main
-from kaohe_xl.collect import collect, latest_records
-from kaohe_xl.forms import generate_forms
-from kaohe_xl.received import file_time, saved_time
-from kaohe_xl.rubric import FormKind
+from kaohe_xl.cli.commands import EXIT_REJECTED, main
+from kaohe_xl.collect.received import file_time, saved_time
+from kaohe_xl.collect.run import collect
+from kaohe_xl.forms.generate import generate_forms
+from kaohe_xl.rubric.model import FormKind
+from kaohe_xl.store.status import latest_records
 
 CASES = [
     "ok.xlsx",
@@ -348,7 +349,7 @@ def test_cli_exit_code_is_zero_when_every_file_was_accepted(fresh: Campaign, tmp
 
 @pytest.mark.libreoffice
 def test_libreoffice_saved_return_and_real_xls(fresh: Campaign, tmp_path: Path) -> None:
-    from kaohe_xl.printing import recalculate
+    from kaohe_xl.xlsx.libreoffice import recalculate
 
     filled = fill_self(fresh, "01", tmp_path / "filled.xlsx", {**GOOD, "3": "２．５"})
     saved = recalculate(filled, tmp_path / "libreoffice_saved.xlsx")
@@ -364,7 +365,7 @@ def test_libreoffice_saved_return_and_real_xls(fresh: Campaign, tmp_path: Path) 
 
 
 def _soffice_convert(source: Path, extension: str, target: Path) -> None:
-    from kaohe_xl.printing import require_soffice
+    from kaohe_xl.xlsx.libreoffice import require_soffice
 
     work = target.parent / f"lo_{extension}"
     (work / "out").mkdir(parents=True)

@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.collect import collect, latest_records
-from kaohe_xl.forms import generate_forms
-from kaohe_xl.rubric import FormKind, Item, ItemKind
+from kaohe_xl.collect.run import collect
+from kaohe_xl.forms.generate import generate_forms
+from kaohe_xl.rubric.model import FormKind, Item, ItemKind
+from kaohe_xl.store.status import latest_records
 from kaohe_xl.textnorm import normalize_label, parse_decimal
 
 _counter = itertools.count()

@@ -31,16 +31,17 @@ from _returns_helpers import (
 from click.testing import CliRunner
 from conftest import REPO
 
-from kaohe_xl import layout, received
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.cli import EXIT_ERROR, main
-from kaohe_xl.collect import collect, latest_records
+from kaohe_xl.cli.commands import EXIT_ERROR, main
+from kaohe_xl.collect import received
+from kaohe_xl.collect.returns import ReturnReadError, sniff
+from kaohe_xl.collect.run import collect
 from kaohe_xl.errors import StoreError
-from kaohe_xl.forms import generate_forms
-from kaohe_xl.returns import ReturnReadError, sniff
-from kaohe_xl.rubric import FormKind
-from kaohe_xl.status import status_report
-from kaohe_xl.store import explain
+from kaohe_xl.forms import layout
+from kaohe_xl.forms.generate import generate_forms
+from kaohe_xl.rubric.model import FormKind
+from kaohe_xl.store.db import explain
+from kaohe_xl.store.status import latest_records, status_report
 
 
 @pytest.fixture

@@ -15,14 +15,15 @@ import openpyxl
 from _returns_helpers import GOOD, cell_of, collect_one, fill_assessor, fill_self, generated, rows
 from conftest import SMALL_ITEMS, SMALL_UNITS, write_rubric_workbook, write_units_workbook
 
-from kaohe_xl import layout, store
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.collect import collection_status, latest_records
-from kaohe_xl.fill import fill_rater_form
-from kaohe_xl.forms import generate_forms, rater_path
-from kaohe_xl.records import ReturnState
-from kaohe_xl.results import compute
-from kaohe_xl.rubric import FormKind
+from kaohe_xl.forms import layout
+from kaohe_xl.forms.fill import fill_rater_form
+from kaohe_xl.forms.generate import generate_forms, rater_path
+from kaohe_xl.rubric.model import FormKind
+from kaohe_xl.scoring.results import compute
+from kaohe_xl.store import db as store
+from kaohe_xl.store.records import ReturnState
+from kaohe_xl.store.status import collection_status, latest_records
 
 GROUP = "第一考核组"  # units 01 东湖村 and 02 西山村
 

@@ -9,14 +9,22 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from kaohe_xl import control
-from kaohe_xl.addin import BUTTONS
+from kaohe_xl.addin import control
+from kaohe_xl.addin.buttons import BUTTONS
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.cli import main
-from kaohe_xl.collect import collect
-from kaohe_xl.fill import fill_self_form
-from kaohe_xl.forms import generate_forms
-from kaohe_xl.rubric import FormKind
+from kaohe_xl.cli.commands import main
+from kaohe_xl.collect.run import collect
+from kaohe_xl.forms.fill import fill_self_form
+from kaohe_xl.forms.generate import generate_forms
+from kaohe_xl.rubric.model import FormKind
+
+
+@pytest.fixture
+def campaign(campaign: Campaign) -> Campaign:
+    """The campaign as ``kaohe init`` leaves it: with its control workbook 控制台.xlsx."""
+    control.write_control_workbook(campaign)
+    return campaign
+
 
 STATE_NAMES = (
     control.NAME_CAMPAIGN,
@@ -34,7 +42,11 @@ STATE_NAMES = (
 )
 
 
-def test_init_writes_the_control_workbook(campaign: Campaign) -> None:
+def test_cli_init_writes_the_control_workbook(tmp_path: Path, rubric_path: Path, units_path: Path) -> None:
+    folder = tmp_path / "2023测试考核"
+    result = CliRunner().invoke(main, ["init", str(folder), "--rubric", str(rubric_path), "--units", str(units_path)])
+    assert result.exit_code == 0, result.output
+    campaign = Campaign.open(folder)
     path = campaign.control_workbook
     assert path.name == "控制台.xlsx" and path.is_file()
     wb = openpyxl.load_workbook(path)
@@ -115,7 +127,8 @@ def test_status_text_is_never_a_formula(campaign: Campaign) -> None:
 
 def test_reinit_rewrites_it(campaign: Campaign, rubric_path: Path, units_path: Path) -> None:
     control.write_status(campaign.control_workbook, {control.NAME_STATUS: "旧状态"})
-    Campaign.init(campaign.root, rubric_path, units_path, force=True)
+    args = ["init", str(campaign.root), "--rubric", str(rubric_path), "--units", str(units_path), "--force"]
+    assert CliRunner().invoke(main, args).exit_code == 0
     assert control.read_values(campaign.control_workbook)[control.NAME_STATUS] is None
 
 

@@ -12,14 +12,16 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from kaohe_xl import control, layout
+from kaohe_xl.addin import control
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.cli import main
+from kaohe_xl.cli.commands import main
 from kaohe_xl.demo import MARKER, run_demo
 from kaohe_xl.errors import CampaignError
-from kaohe_xl.fill import find_columns, item_rows, read_metadata
-from kaohe_xl.records import ReturnState
-from kaohe_xl.rubric import FormKind
+from kaohe_xl.forms import layout
+from kaohe_xl.forms.fill import find_columns, item_rows, read_metadata
+from kaohe_xl.rubric.model import FormKind
+from kaohe_xl.scoring.frames import item_scores_frame, status_frame
+from kaohe_xl.store.records import ReturnState
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,7 @@ def test_vetoed_unit_is_graded_veto_and_ranked_last(demo_root: Path) -> None:
 
 def test_late_unit_and_bad_file_are_shown_not_zeroed(demo_root: Path) -> None:
     campaign = Campaign.open(demo_root)
-    from kaohe_xl.collect import collection_status
+    from kaohe_xl.store.status import collection_status
 
     states = {(s.unit_id, s.form): s.state for s in collection_status(campaign)}
     late, bad = campaign.units[-1], campaign.units[-2]
@@ -92,11 +94,11 @@ def test_assessor_forms_were_prefilled_and_two_assessors_averaged(demo_root: Pat
     first_item = campaign.rubric.items[0].id
     assert isinstance(ws.cell(rows[first_item], columns[layout.H_SELF_SCORE]).value, int | float)
 
-    items = campaign.item_scores()
+    items = item_scores_frame(campaign)
     first_group = members
     assessor_rows = items[(items["unit_id"] == first_group[0].id) & (items["source"] == "考核组")]
     assert not assessor_rows.empty
-    notes = campaign.collection_status()
+    notes = status_frame(campaign)
     assert (notes["note"].str.contains("李明") & notes["note"].str.contains("赵芳")).any()
 
 
@@ -145,7 +147,7 @@ def test_demo_figures_add_up_from_the_item_scores(demo_root: Path) -> None:
     campaign = Campaign.open(demo_root)
     rubric = campaign.rubric
     settings = rubric.settings
-    items = campaign.item_scores()
+    items = item_scores_frame(campaign)
     mine = items[items["source"] == "考核组"]
     rows = {r["unit_id"]: r for r in _results_csv(demo_root)}
     checked = 0

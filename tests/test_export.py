@@ -11,9 +11,9 @@ from _scoring_helpers import THREE, form_records, return_forms, small_rubric
 from click.testing import CliRunner
 
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.cli import main
-from kaohe_xl.export import export_columns, export_results, render
-from kaohe_xl.scoring import score
+from kaohe_xl.cli.commands import main
+from kaohe_xl.output.export import export_columns, export_results, render
+from kaohe_xl.scoring.engine import score
 
 COLUMNS = [
     "unit_id",

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from conftest import FakeTerminal
 
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.cli import main
-from kaohe_xl.feedback import FEEDBACK_SHEET, write_feedback
+from kaohe_xl.cli.commands import main
+from kaohe_xl.output.feedback import FEEDBACK_SHEET, write_feedback
 
 
 def _rows(path: Path) -> list[list[object]]:
@@ -88,7 +88,7 @@ def test_feedback_figures_are_numbers_shown_with_two_decimals(campaign: Campaign
 @pytest.mark.libreoffice
 def test_feedback_prints_the_figures_as_before(campaign: Campaign, tmp_path: Path) -> None:
     """The number formats show what the text used to: 6.50, 0.00, 扣 2.00 分."""
-    from kaohe_xl.printing import to_pdf
+    from kaohe_xl.xlsx.libreoffice import to_pdf
 
     return_forms(campaign, tmp_path / "inbox")
     pdf = to_pdf(write_feedback(campaign)[1], tmp_path / "pdf")

@@ -19,14 +19,11 @@ from conftest import RATER_CATEGORIES, SAMPLES, SMALL_ITEMS, SMALL_SETTINGS, Fak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kaohe_xl import layout
-from kaohe_xl._form_parts import FormContext
-from kaohe_xl._stamp import Prototype
-from kaohe_xl._styles import campaign_template, default_template
 from kaohe_xl.atomic import save_workbook
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.cli import main
-from kaohe_xl.forms import (
+from kaohe_xl.cli.commands import main
+from kaohe_xl.forms import layout
+from kaohe_xl.forms.generate import (
     build_self_workbook,
     form_context,
     generate_assessor_forms,
@@ -36,8 +33,11 @@ from kaohe_xl.forms import (
     self_prototype,
     stamp_self,
 )
-from kaohe_xl.rubric import FormKind, ItemKind
-from kaohe_xl.units import Unit
+from kaohe_xl.forms.parts import FormContext
+from kaohe_xl.forms.styles import campaign_template, default_template
+from kaohe_xl.rubric.model import FormKind, ItemKind
+from kaohe_xl.rubric.units import Unit
+from kaohe_xl.xlsx.stamp import Prototype
 
 RATER_SOURCES = [
     {"来源": "自评", "表单": "自评表", "权重": 0},
@@ -546,8 +546,8 @@ def _prototype_for(ctx: FormContext) -> Prototype:
 
 def test_assessor_prefill_after_real_collect(campaign: Campaign, tmp_path: Path) -> None:
     """The documented flow: generate self → unit fills and returns → collect → generate assessor."""
-    from kaohe_xl.collect import collect
-    from kaohe_xl.fill import fill_self_form
+    from kaohe_xl.collect.run import collect
+    from kaohe_xl.forms.fill import fill_self_form
 
     form = generate_forms(campaign, [FormKind.SELF]).paths(FormKind.SELF)[1]  # 02 西山村
     returned = fill_self_form(form, {"1": 3, "2": 2, "3": 3.5, "4": 1, "5": 0, "6": "否"}, out=tmp_path / "02.xlsx")

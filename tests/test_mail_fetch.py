@@ -18,14 +18,14 @@ from _mail_helpers import test_cert as test_cert
 from click.testing import CliRunner
 
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.cli import main
-from kaohe_xl.collect import collection_status
+from kaohe_xl.cli.commands import main
 from kaohe_xl.errors import MailError
-from kaohe_xl.fill import fill_self_form
-from kaohe_xl.forms import generate_forms
-from kaohe_xl.mail_fetch import _imap_utf7, _save, fetch
-from kaohe_xl.records import ReturnState
-from kaohe_xl.rubric import FormKind
+from kaohe_xl.forms.fill import fill_self_form
+from kaohe_xl.forms.generate import generate_forms
+from kaohe_xl.mail.fetch import _imap_utf7, _save, fetch
+from kaohe_xl.rubric.model import FormKind
+from kaohe_xl.store.records import ReturnState
+from kaohe_xl.store.status import collection_status
 
 pytestmark = pytest.mark.imap
 

@@ -14,7 +14,7 @@ import yaml
 
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.errors import MailError
-from kaohe_xl.mail_config import (
+from kaohe_xl.mail.config import (
     MAIL_KINDS,
     default_mail_config,
     mail_settings,
@@ -22,7 +22,7 @@ from kaohe_xl.mail_config import (
     resolve_password,
     split_addresses,
 )
-from kaohe_xl.mail_message import Attachment, attachment_name, build_message, decode_text, message_bytes
+from kaohe_xl.mail.message import Attachment, attachment_name, build_message, decode_text, message_bytes
 
 XLSX = b"PK\x03\x04" + bytes(range(256)) * 4  # stands for a workbook: any bytes round-trip
 
@@ -218,7 +218,7 @@ def test_default_config_written_to_campaign_yaml_round_trips(campaign: Campaign)
 
 def test_settings_errors_point_at_what_a_clerk_has(campaign: Campaign) -> None:
     """No docs/ folder comes with a pip install: messages name campaign.yaml keys instead."""
-    from kaohe_xl.mail_fetch import fetch
+    from kaohe_xl.mail.fetch import fetch
 
     campaign.config["mail"] = "smtp.example.cn"  # not a settings table
     with pytest.raises(MailError, match="删去整个 mail 一项") as bad:
@@ -238,7 +238,7 @@ def test_settings_errors_point_at_what_a_clerk_has(campaign: Campaign) -> None:
 )
 def test_feedback_subject_reads_naturally(campaign: Campaign, name: str, subject: str) -> None:
     """A name ending in 考核 is not followed by 考核结果反馈 (…考核考核结果反馈)."""
-    from kaohe_xl.mail_plan import outgoing
+    from kaohe_xl.mail.plan import outgoing
 
     tag = f"[考核-{campaign.id[:6]}] "
     campaign.config["mail"]["placeholders"] = {"考核名称": name}

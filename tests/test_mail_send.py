@@ -17,12 +17,12 @@ from click.testing import CliRunner
 from conftest import RATER_CATEGORIES
 
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.cli import main
-from kaohe_xl.forms import generate_forms
-from kaohe_xl.mail_plan import Action, missing_self_units
-from kaohe_xl.mail_send import preview, send, write_drafts
-from kaohe_xl.records import ReturnState, UnitState
-from kaohe_xl.rubric import FormKind
+from kaohe_xl.cli.commands import main
+from kaohe_xl.forms.generate import generate_forms
+from kaohe_xl.mail.plan import Action, missing_self_units
+from kaohe_xl.mail.send import preview, send, write_drafts
+from kaohe_xl.rubric.model import FormKind
+from kaohe_xl.store.records import ReturnState, UnitState
 
 ADDRESSES = {"01": ("donghu@example.cn",), "02": ("xishan@example.cn", "xs2@example.cn"), "03": ("nanling@example.cn",)}
 
@@ -285,7 +285,7 @@ def test_feedback_needs_the_feedback_workbooks(ready: Campaign, smtp_server: Smt
 
 
 def test_missing_units_from_states() -> None:
-    from kaohe_xl.units import Unit
+    from kaohe_xl.rubric.units import Unit
 
     units = [Unit("01", "甲"), Unit("02", "乙"), Unit("03", "丙"), Unit("04", "丁")]
     states = [
@@ -298,8 +298,8 @@ def test_missing_units_from_states() -> None:
 
 
 def test_remind_only_units_still_missing(ready: Campaign, smtp_server: SmtpServer) -> None:
-    from kaohe_xl.collect import collect
-    from kaohe_xl.fill import fill_self_form
+    from kaohe_xl.collect.run import collect
+    from kaohe_xl.forms.fill import fill_self_form
 
     returned = fill_self_form(ready.form_path(FormKind.SELF, "01"), {"1": 4, "2": 2, "3": 3.5, "4": 0, "5": 0, "6": "否"},
                               out=ready.root / "东湖村回执.xlsx")  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kaohe_xl.ooxml import error_cells
+from kaohe_xl.xlsx.ooxml import error_cells
 
 
 @pytest.mark.parametrize(

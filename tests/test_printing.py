@@ -15,12 +15,13 @@ import pytest
 from _forms_helpers import fill_scores, header, rubric_total, total_rows
 from conftest import SMALL_ITEMS
 
-from kaohe_xl import layout, printing
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.errors import OutputError, ToolMissingError
-from kaohe_xl.forms import generate_forms
-from kaohe_xl.rubric import FormKind
-from kaohe_xl.scoring import ItemScore, source_result
+from kaohe_xl.forms import layout
+from kaohe_xl.forms.generate import generate_forms
+from kaohe_xl.rubric.model import FormKind
+from kaohe_xl.scoring.engine import ItemScore, source_result
+from kaohe_xl.xlsx import libreoffice as printing
 
 # 组织领导 capped at 5 although its items add up to 6, so MIN(SUM, cap) is exercised.
 CAPPED_CATEGORIES = [

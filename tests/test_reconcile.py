@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from _scoring_helpers import THREE, D, form_records, self_records, small_rubric, states
 
-from kaohe_xl.reconcile import Reconciliation, reconcile
-from kaohe_xl.records import ReturnState
-from kaohe_xl.rubric import FormKind
-from kaohe_xl.scoring import score
+from kaohe_xl.rubric.model import FormKind
+from kaohe_xl.scoring.engine import score
+from kaohe_xl.scoring.reconcile import Reconciliation, reconcile
+from kaohe_xl.store.records import ReturnState
 
 
 def _reconciled() -> Reconciliation:

@@ -12,10 +12,11 @@ import openpyxl
 import pytest
 from _returns_helpers import GOOD, cell_of, fill_assessor, fill_self, generated, rewrite_part, sheet_part
 
-from kaohe_xl import layout, ooxml
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.returns import ReturnReadError, read_return, sniff
-from kaohe_xl.rubric import FormKind
+from kaohe_xl.collect.returns import ReturnReadError, read_return, sniff
+from kaohe_xl.forms import layout
+from kaohe_xl.rubric.model import FormKind
+from kaohe_xl.xlsx import ooxml
 
 SCORE = "自评得分"
 
@@ -128,7 +129,7 @@ def test_stray_cell_in_the_last_row_and_column_is_read_without_a_dense_grid(form
     script = textwrap.dedent(
         f"""
         from pathlib import Path
-        from kaohe_xl.returns import read_return
+        from kaohe_xl.collect.returns import read_return
         raw = read_return(Path({str(path)!r}).read_bytes(), "stray.xlsx")
         sheet = raw.sheets[0]
         print(sorted((r.key, r.cells["自评得分"].value) for r in sheet.rows), sheet.truncated)
@@ -155,7 +156,7 @@ def test_fifty_thousand_junk_rows_are_read_quickly(forms: Campaign, tmp_path: Pa
 def test_oversized_sheet_is_streamed_and_bounded(
     forms: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kaohe_xl import returns
+    from kaohe_xl.collect import returns
 
     monkeypatch.setattr(returns, "STREAM_CELL_LIMIT", 5_000)
     path = fill_self(forms, "01", tmp_path / "oversized.xlsx")

@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, SAMPLES, SMALL_ITEMS, SMALL_SETTINGS, write_rubric_workbook, write_units_workbook
 
-from kaohe_xl.cli import main
+from kaohe_xl.cli.commands import main
 from kaohe_xl.errors import RubricError
-from kaohe_xl.rubric import FormKind, ItemKind
-from kaohe_xl.rubric_load import load_rubric
+from kaohe_xl.rubric.load import load_rubric
+from kaohe_xl.rubric.model import FormKind, ItemKind
 
 # Column letters of conftest.write_rubric_workbook's 条目 sheet
 COL = dict(

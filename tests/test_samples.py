@@ -13,9 +13,9 @@ import pytest
 from conftest import SAMPLES
 
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.rubric import FormKind, ItemKind, Rubric
-from kaohe_xl.rubric_load import load_rubric
-from kaohe_xl.units import load_units
+from kaohe_xl.rubric.load import load_rubric
+from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric
+from kaohe_xl.rubric.units import load_units
 
 SAMPLE_NAMES = ["南昌老干部", "动力厂党建", "新庄镇综合考核"]
 # Seed 004's own numbers exceed the category's 100 in two categories; the sample marks them

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from _scoring_helpers import THREE, D, base_scores_summing_to, form_records, self_records, small_rubric, states, units
 
-from kaohe_xl.records import ReturnState, ScoreRecord
-from kaohe_xl.rubric import Aggregation, Category, FormKind, Grade, ItemKind, Rubric, Source
-from kaohe_xl.rubric_load import load_rubric
-from kaohe_xl.scoring import aggregate, round2, score
+from kaohe_xl.rubric.load import load_rubric
+from kaohe_xl.rubric.model import Aggregation, Category, FormKind, Grade, ItemKind, Rubric, Source
+from kaohe_xl.scoring.engine import aggregate, round2, score
+from kaohe_xl.store.records import ReturnState, ScoreRecord
 
 FULL = {"1": 4, "2": 2, "3": 4, "4": 0, "5": 0}
 
@@ -445,9 +445,9 @@ def test_half_up_at_the_third_decimal() -> None:
 
 
 def test_rater_states_are_matched_by_their_source() -> None:
-    from kaohe_xl.records import UnitState
-    from kaohe_xl.rubric import Source
-    from kaohe_xl.scoring import ItemScore, _source_state
+    from kaohe_xl.rubric.model import Source
+    from kaohe_xl.scoring.engine import ItemScore, _source_state
+    from kaohe_xl.store.records import UnitState
 
     leaders = Source("班子评分", FormKind.RATER, D("0.1"), raters=("张三",))
     public = Source("群众评议", FormKind.RATER, D("0.1"), raters=("李四",))

@@ -12,15 +12,14 @@ import openpyxl
 from _returns_helpers import GOOD, cell_of, collect_one, fill_assessor, fill_self, generated, rows
 from click.testing import CliRunner
 
-from kaohe_xl import layout
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.cli import main
-from kaohe_xl.collect import collection_status, latest_records
-from kaohe_xl.fill import fill_rater_form
-from kaohe_xl.forms import generate_forms, rater_path
-from kaohe_xl.records import ReturnState
-from kaohe_xl.rubric import FormKind
-from kaohe_xl.status import status_report
+from kaohe_xl.cli.commands import main
+from kaohe_xl.forms import layout
+from kaohe_xl.forms.fill import fill_rater_form
+from kaohe_xl.forms.generate import generate_forms, rater_path
+from kaohe_xl.rubric.model import FormKind
+from kaohe_xl.store.records import ReturnState
+from kaohe_xl.store.status import collection_status, latest_records, status_report
 from kaohe_xl.textnorm import display_width
 
 

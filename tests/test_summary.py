@@ -23,16 +23,17 @@ from _scoring_helpers import (
     units,
 )
 
-from kaohe_xl._summary_sheets import RejectedFile
-from kaohe_xl._xlsx_out import save_atomic
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.errors import OutputError
-from kaohe_xl.reconcile import reconcile
-from kaohe_xl.records import ReturnState
-from kaohe_xl.rubric import FormKind, ItemKind, Rubric
-from kaohe_xl.rubric_load import load_rubric
-from kaohe_xl.scoring import Results, score
-from kaohe_xl.summary import SUMMARY_SHEET, build_summary, write_summary
+from kaohe_xl.output.summary import SUMMARY_SHEET, build_summary, write_summary
+from kaohe_xl.output.summary_sheets import RejectedFile
+from kaohe_xl.rubric.load import load_rubric
+from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric
+from kaohe_xl.scoring.engine import Results, score
+from kaohe_xl.scoring.frames import reconciliation_frame, results_frame, status_frame
+from kaohe_xl.scoring.reconcile import reconcile
+from kaohe_xl.store.records import ReturnState
+from kaohe_xl.xlsx.styled import save_atomic
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 INJECTIONS = ['=HYPERLINK("http://x","y")', "=1+1", "+1", "-1", "@SUM(A1)"]
@@ -144,7 +145,7 @@ def test_unit_text_is_never_a_formula(tmp_path: Path, text: str) -> None:
 
 
 def _recalculated(path: Path, tmp_path: Path) -> openpyxl.Workbook:
-    from kaohe_xl.printing import recalculate
+    from kaohe_xl.xlsx.libreoffice import recalculate
 
     return openpyxl.load_workbook(recalculate(path, tmp_path / "recalc" / path.name), data_only=True)
 
@@ -230,11 +231,11 @@ def test_write_summary_from_collected_returns(campaign: Campaign, tmp_path: Path
     assert ws.cell(4, _column(ws, "加分")).value == 2 and ws.cell(6, _column(ws, "综合得分")).value == "待提交"
     returns = [[c.value for c in row] for row in wb["回收情况"].iter_rows()]
     assert any(r[1] == "新建 Microsoft Excel 工作表.xlsx" and r[6] for r in returns)
-    frame = campaign.results()
+    frame = results_frame(campaign)
     assert frame["composite"].tolist()[:2] == [11.5, 6.5] and frame["status"].tolist()[2] == "missing"
-    flagged = campaign.reconciliation().query("flagged")
+    flagged = reconciliation_frame(campaign).query("flagged")
     assert flagged[["unit_id", "item_id", "difference"]].values.tolist() == [["02", "1", 1.0]]
-    assert set(campaign.collection_status()["state_label"]) == {"已收到", "待提交"}
+    assert set(status_frame(campaign)["state_label"]) == {"已收到", "待提交"}
 
 
 @pytest.mark.libreoffice
@@ -260,7 +261,7 @@ def test_pdf_pages_are_landscape_a4(campaign: Campaign, tmp_path: Path) -> None:
 def test_cli_summary_reports_pending_units(campaign: Campaign, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from kaohe_xl.cli import main
+    from kaohe_xl.cli.commands import main
 
     return_forms(campaign, tmp_path / "inbox")
     result = CliRunner().invoke(main, ["summary", str(campaign.root)])
@@ -350,13 +351,13 @@ def test_cli_summary_output_must_be_an_xlsx_workbook(
 ) -> None:
     from click.testing import CliRunner
 
-    from kaohe_xl import results as results_module
-    from kaohe_xl.cli import main
+    from kaohe_xl.cli.commands import main
+    from kaohe_xl.output import summary as summary_module
 
     def no_work(*args: object) -> None:
         raise AssertionError("the campaign was scored before -o was checked")
 
-    monkeypatch.setattr(results_module, "compute", no_work)
+    monkeypatch.setattr(summary_module, "compute", no_work)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["summary", str(campaign.root), "-o", output] + (["--pdf"] if pdf else []))
     assert result.exit_code == 1, result.output
@@ -367,7 +368,7 @@ def test_cli_summary_output_must_be_an_xlsx_workbook(
 def test_cli_summary_output_may_not_be_a_folder(campaign: Campaign, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from kaohe_xl.cli import main
+    from kaohe_xl.cli.commands import main
 
     folder = tmp_path / "已有文件夹.xlsx"
     folder.mkdir()
@@ -387,7 +388,7 @@ def test_write_summary_refuses_a_non_xlsx_target(campaign: Campaign, tmp_path: P
 def test_cli_summary_pdf_goes_beside_the_named_workbook(campaign: Campaign, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from kaohe_xl.cli import main
+    from kaohe_xl.cli.commands import main
 
     return_forms(campaign, tmp_path / "inbox")
     xlsx, pdf = tmp_path / "out" / "y.xlsx", tmp_path / "out" / "y.pdf"

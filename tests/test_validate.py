@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 from _returns_helpers import GOOD, cell_of, fill_assessor, fill_self, generated, id_rows
 
-from kaohe_xl import layout
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.returns import read_return
-from kaohe_xl.validate import Checked, Expected, check_return
+from kaohe_xl.collect.returns import read_return
+from kaohe_xl.collect.validate import Checked, Expected, check_return
+from kaohe_xl.forms import layout
 
 SCORE = layout.H_SELF_SCORE
 
@@ -250,7 +250,7 @@ def test_oversized_sheet_is_a_warning_when_every_item_was_read(
 ) -> None:
     from _returns_helpers import rewrite_part, sheet_part
 
-    from kaohe_xl import returns
+    from kaohe_xl.collect import returns
 
     monkeypatch.setattr(returns, "STREAM_CELL_LIMIT", 2_000)
     path = fill_self(forms, "01", tmp_path / "big.xlsx")

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl import Workbook
 
-from kaohe_xl._xlsx_out import BODY_FONT, FLAG_FILL, HEADER_FONT, put_formula, put_number, put_text
+from kaohe_xl.xlsx.styled import BODY_FONT, FLAG_FILL, HEADER_FONT, put_formula, put_number, put_text
 
 
 def test_cached_styles_are_per_cell_and_survive_a_save(tmp_path: Path) -> None:

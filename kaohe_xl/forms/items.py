@@ -1,0 +1,326 @@
+"""The item table shared by the 自评表 sheet and each unit sheet of a 考核组评分表.
+
+Rows, top to bottom: optional banner, title, form name, info line, the header row
+(labels from :mod:`layout`), the items grouped by category (category cells merged, a
+小计 row after each scored category), the 基础分/加分/扣分/总分 rows, the signature
+block. Only item rows carry a value in the 编号 column, so a reader that finds items
+by id never mistakes a subtotal or the signature block for an item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from openpyxl.formatting.rule import Rule
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from kaohe_xl.forms import layout
+from kaohe_xl.forms.parts import (
+    UNLOCKED,
+    FormContext,
+    Value,
+    banner_rows,
+    invalid_input_format,
+    protect_sheet,
+    put,
+    put_formula,
+    ranges,
+    row_height,
+    score_validation,
+    setup_print,
+    style_row,
+)
+from kaohe_xl.rubric.model import Item, ItemKind
+from kaohe_xl.textnorm import format_decimal
+
+KIND_TAGS = {
+    ItemKind.BONUS: "【加分项】",
+    ItemKind.PENALTY: "【扣分项：填扣减的分数】",
+    ItemKind.VETO: "【否决项：选“是”或“否”】",
+}
+# Wrapped text columns whose content decides an item row's height.
+_TEXT_COLUMNS = (layout.H_CATEGORY, layout.H_CONTENT, layout.H_RULE, layout.H_METHOD, layout.H_HINTS)
+REMARK_MAX = 2000
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Which columns an item sheet has and which of them the filler writes."""
+
+    columns: tuple[str, ...]
+    score: str  # the input score column
+    remark: str  # the input remark column
+    totals: tuple[str, ...]  # columns that get subtotal and total formulas
+    readonly: str = ""  # a pre-filled, locked score column ("" for none)
+    signatures: tuple[str, str] = ("单位负责人签字：", "填报日期：        年    月    日")
+
+
+def write_item_sheet(
+    ws: Worksheet,
+    ctx: FormContext,
+    spec: TableSpec,
+    lines: Sequence[tuple[str, str]],
+    prefill: Mapping[str, Value] | None = None,
+) -> int:
+    """Fill ``ws`` with the rubric table; returns the header row number."""
+    rubric, styles = ctx.rubric, ctx.styles
+    col = {label: n for n, label in enumerate(spec.columns, start=1)}
+    letter = {label: get_column_letter(n) for label, n in col.items()}
+    last_col = len(spec.columns)
+    for label, n in col.items():
+        ws.column_dimensions[get_column_letter(n)].width = styles.width(label)
+    header = banner_rows(ws, ctx, last_col, lines)
+    for label, n in col.items():
+        put(ws, header, n, label, styles["header"])
+    ws.row_dimensions[header].height = row_height(
+        [(label, styles.width(label)) for label in spec.columns], float(styles["header"].font.sz or 11), 28
+    )
+    row = header + 1
+    kind_rows: dict[ItemKind, list[int]] = {kind: [] for kind in ItemKind}
+    item_at: dict[int, Item] = {}
+    subtotal_rows: list[int] = []
+    for category in rubric.categories:
+        items = rubric.items_in(category.name)
+        if not items:
+            continue
+        first = row
+        base_rows: list[int] = []
+        for item in items:
+            _item_row(ws, ctx, spec, col, row, item, (prefill or {}).get(item.id))
+            kind_rows[item.kind].append(row)
+            item_at[row] = item
+            if item.kind is ItemKind.BASE:
+                base_rows.append(row)
+            row += 1
+        put(ws, first, col[layout.H_CATEGORY], category.name, styles["category"])
+        if row - 1 > first:
+            ws.merge_cells(
+                start_row=first, start_column=col[layout.H_CATEGORY], end_row=row - 1, end_column=col[layout.H_CATEGORY]
+            )
+        if category.cap is not None and base_rows:
+            cap = format_decimal(category.cap)
+            formulas = {h: f"=MIN(SUM({','.join(ranges(letter[h], base_rows))}),{cap})" for h in spec.totals}
+            _sum_row(
+                ws,
+                ctx,
+                spec,
+                col,
+                row,
+                "subtotal",
+                f"{category.name} 小计",
+                category.cap,
+                f"本类别得分不超过 {cap} 分",
+                formulas,
+            )
+            subtotal_rows.append(row)
+            row += 1
+    row = _total_rows(ws, ctx, spec, col, letter, row, kind_rows, subtotal_rows)
+    _validation(ws, ctx, letter[spec.score], letter[layout.H_POINTS], item_at)
+    _remark_validation(ws, letter[spec.remark], [r for rows in kind_rows.values() for r in rows])
+    # signature block: text starts in column 2 so the 编号 column stays free of non-items
+    row += 1
+    sign_row = row
+    put(ws, sign_row, 2, spec.signatures[0], styles["signature"])
+    ws.merge_cells(start_row=sign_row, start_column=2, end_row=sign_row, end_column=min(3, last_col))
+    put(ws, sign_row, last_col - 2, spec.signatures[1], styles["signature"])
+    ws.merge_cells(start_row=sign_row, start_column=last_col - 2, end_row=sign_row, end_column=last_col)
+    ws.row_dimensions[sign_row].height = 36
+    ws.freeze_panes = ws.cell(row=header + 1, column=1)
+    setup_print(ws, ctx, (header, header), sign_row, last_col)
+    protect_sheet(ws, ctx.password)
+    return header
+
+
+def _item_row(
+    ws: Worksheet, ctx: FormContext, spec: TableSpec, col: Mapping[str, int], row: int, item: Item, prefilled: Value
+) -> None:
+    styles = ctx.styles
+    texts = {
+        layout.H_CONTENT: item.content,
+        layout.H_RULE: KIND_TAGS.get(item.kind, "") + item.rule,
+        layout.H_METHOD: item.method,
+        layout.H_HINTS: item.hints,
+    }
+    for label, n in col.items():
+        if label == layout.H_ID:
+            put(ws, row, n, item.id, styles["center"])
+        elif label == layout.H_POINTS:
+            put(ws, row, n, item.points, styles["center"])
+        elif label in texts:
+            put(ws, row, n, texts[label] or None, styles["text"])
+        elif label == spec.score:
+            put(ws, row, n, None, styles["input"]).protection = UNLOCKED
+        elif label == spec.remark:
+            put(ws, row, n, None, styles["input_text"]).protection = UNLOCKED
+        elif label == spec.readonly:
+            put(ws, row, n, prefilled, styles["readonly"])
+        else:
+            put(ws, row, n, None, styles["text"])
+    widths = [(texts.get(label, ""), ctx.styles.width(label)) for label in _TEXT_COLUMNS if label in col]
+    if len(ctx.rubric.items_in(item.category)) == 1:
+        widths.append((item.category, ctx.styles.width(layout.H_CATEGORY)))
+    ws.row_dimensions[row].height = row_height(widths, float(styles["text"].font.sz or 10.5))
+
+
+def _sum_row(
+    ws: Worksheet,
+    ctx: FormContext,
+    spec: TableSpec,
+    col: Mapping[str, int],
+    row: int,
+    role: str,
+    label: str,
+    points: Decimal | None,
+    note: str,
+    formulas: Mapping[str, str],
+) -> None:
+    style = ctx.styles[role]
+    style_row(ws, row, 1, len(spec.columns), style)
+    put(ws, row, col[layout.H_CATEGORY], label, style)
+    ws.merge_cells(start_row=row, start_column=col[layout.H_CATEGORY], end_row=row, end_column=col[layout.H_CONTENT])
+    put(ws, row, col[layout.H_POINTS], points, style)
+    put(ws, row, col[layout.H_RULE], note, style)
+    # the note spans the text columns up to the first score column
+    note_end = min(col[h] for h in (spec.score, spec.readonly, *spec.totals) if h) - 1
+    if note_end > col[layout.H_RULE]:
+        ws.merge_cells(start_row=row, start_column=col[layout.H_RULE], end_row=row, end_column=note_end)
+    for header, formula in formulas.items():
+        put_formula(ws, row, col[header], formula, style)
+    ws.row_dimensions[row].height = 22
+
+
+def _total_rows(
+    ws: Worksheet,
+    ctx: FormContext,
+    spec: TableSpec,
+    col: Mapping[str, int],
+    letter: Mapping[str, str],
+    row: int,
+    kind_rows: Mapping[ItemKind, list[int]],
+    subtotal_rows: list[int],
+) -> int:
+    """基础分, 加分, 扣分, 总分 and 否决 rows, each with formulas in the total columns."""
+    settings = ctx.rubric.settings
+    base_row = row
+
+    def refs(header: str, rows: list[int]) -> str:
+        return ",".join(ranges(letter[header], rows))
+
+    base = {h: f"=SUM({refs(h, subtotal_rows)})" if subtotal_rows else "=0" for h in spec.totals}
+    _sum_row(ws, ctx, spec, col, row, "total", "基础分", settings.full_marks, "各类别小计之和", base)
+    row += 1
+    parts = {h: f"{letter[h]}{base_row}" for h in spec.totals}
+    if kind_rows[ItemKind.BONUS]:
+        threshold, cap = format_decimal(settings.bonus_threshold), format_decimal(settings.bonus_cap)
+        bonus = {
+            h: f"=IF({letter[h]}{base_row}>={threshold},MIN(SUM({refs(h, kind_rows[ItemKind.BONUS])}),{cap}),0)"
+            for h in spec.totals
+        }
+        note = f"最多 {cap} 分，基础分达到 {threshold} 分才计入"
+        _sum_row(ws, ctx, spec, col, row, "total", "加分", settings.bonus_cap, note, bonus)
+        parts = {h: f"{parts[h]}+{letter[h]}{row}" for h in spec.totals}
+        row += 1
+    if kind_rows[ItemKind.PENALTY]:
+        penalty = {h: f"=SUM({refs(h, kind_rows[ItemKind.PENALTY])})" for h in spec.totals}
+        _sum_row(ws, ctx, spec, col, row, "total", "扣分", None, "各扣分项之和（从总分中扣减）", penalty)
+        parts = {h: f"{parts[h]}-{letter[h]}{row}" for h in spec.totals}
+        row += 1
+    total = {h: f"=MAX({parts[h]},0)" for h in spec.totals}
+    _sum_row(
+        ws,
+        ctx,
+        spec,
+        col,
+        row,
+        "total",
+        "总分",
+        None,
+        "基础分＋加分－扣分，最低为 0（仅供参考，以核定为准）",
+        total,
+    )
+    row += 1
+    if kind_rows[ItemKind.VETO]:
+        veto = {
+            h: '=IF(OR({}),"是","否")'.format(",".join(f'{letter[h]}{r}="是"' for r in kind_rows[ItemKind.VETO]))
+            for h in spec.totals
+        }
+        note = f"任一否决项为“是”，等次直接定为{settings.veto_grade}"
+        _sum_row(ws, ctx, spec, col, row, "total", "一票否决", None, note, veto)
+        row += 1
+    return row
+
+
+def _validation(ws: Worksheet, ctx: FormContext, column: str, points_column: str, item_at: Mapping[int, Item]) -> None:
+    """Data validation on every score cell and conditional formats that paint invalid input."""
+    rubric = ctx.rubric
+    groups: dict[Decimal, list[int]] = {}
+    steps: dict[Decimal, list[int]] = {}
+    for row, item in item_at.items():
+        if item.points is not None:
+            groups.setdefault(item.points, []).append(row)
+            steps.setdefault(rubric.step_of(item), []).append(row)
+    for points, rows in sorted(groups.items()):
+        top = format_decimal(points)
+        dv = score_validation(
+            top, f"本项分值 {top} 分：请填写 0 到 {top} 之间的数字（扣分项填写扣减的分数，为正数）。", "填写得分"
+        )
+        dv.sqref = " ".join(ranges(column, rows))
+        ws.add_data_validation(dv)
+    dxf = invalid_input_format(ctx.styles["invalid"])
+    for step, rows in sorted(steps.items()):
+        first = min(rows)
+        top = f"{column}{first}"
+        s = format_decimal(step)
+        # One rule for many cells: relative references are relative to the first cell of
+        # the range, so {top} and ${points}{first} move down with each cell.
+        formula = (
+            f'AND({top}<>"",OR(NOT(ISNUMBER({top})),{top}<0,{top}>${points_column}{first},'
+            f"ABS({top}/{s}-ROUND({top}/{s},0))>0.000001))"
+        )
+        ws.conditional_formatting.add(
+            " ".join(ranges(column, rows)), Rule(type="expression", formula=[formula], dxf=dxf)
+        )
+    veto_rows = sorted(row for row, item in item_at.items() if item.kind is ItemKind.VETO)
+    if veto_rows:
+        dv = DataValidation(
+            type="list",
+            formula1=layout.NAME_VETO_LIST,
+            allow_blank=True,
+            showErrorMessage=True,
+            showInputMessage=True,
+            errorTitle="请选择是或否",
+            error="否决项只能填“是”或“否”，请从下拉列表中选择。",
+            promptTitle="否决项",
+            prompt="发生填“是”，未发生填“否”",
+        )
+        dv.sqref = " ".join(ranges(column, veto_rows))
+        ws.add_data_validation(dv)
+        top = f"{column}{min(veto_rows)}"
+        formula = f'AND({top}<>"",{top}<>"{layout.VETO_YES}",{top}<>"{layout.VETO_NO}")'
+        ws.conditional_formatting.add(
+            " ".join(ranges(column, veto_rows)), Rule(type="expression", formula=[formula], dxf=dxf)
+        )
+
+
+def _remark_validation(ws: Worksheet, column: str, rows: Sequence[int]) -> None:
+    """Remark cells take free text; the validation only bounds its length and shows a hint."""
+    if not rows:
+        return
+    dv = DataValidation(
+        type="textLength",
+        operator="lessThanOrEqual",
+        formula1=str(REMARK_MAX),
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorTitle="文字过长",
+        error=f"说明请不超过 {REMARK_MAX} 字，材料较多时请写明材料名称，原件另行报送。",
+        promptTitle="说明",
+        prompt="写明得分依据或扣分原因、佐证材料名称",
+    )
+    dv.sqref = " ".join(ranges(column, rows))
+    ws.add_data_validation(dv)

@@ -1,0 +1,162 @@
+"""The form contract shared by the form writer (forms) and the return reader (returns).
+
+Everything both sides must agree on lives here: sheet names, header labels, defined
+names, the hidden metadata sheet and how it is signed. The reader never uses fixed
+coordinates: it finds the header row by its labels, the columns by header label and
+the item rows by the item id in the ``编号`` column, so inserted rows, moved columns
+or hidden columns do not break reading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+
+from kaohe_xl.rubric.model import FormKind
+
+TEMPLATE_VERSION = "1"
+
+# ---- sheets ---------------------------------------------------------------------------
+# Excel limit: a sheet title is at most 31 characters and may not contain []:*?/\ .
+SHEET_TITLE_MAX = 31
+INSTRUCTIONS_SHEET = "说明"
+SELF_SHEET = "自评表"
+RATER_SHEET = "评分表"
+# Assessor workbooks have one sheet per unit, titled by :func:`assessor_sheet_title`.
+LISTS_SHEET = "_lists"  # hidden: option lists for data validation (是/否)
+META_SHEET = "_kaohe"  # very hidden: key/value metadata, signed
+
+# ---- header labels (the reader finds columns by these) --------------------------------
+H_ID = "编号"
+H_CATEGORY = "类别"
+H_CONTENT = "考核内容"
+H_POINTS = "分值"
+H_KIND = "类型"
+H_RULE = "评分标准"
+H_METHOD = "考核办法"
+H_HINTS = "评分要点"
+H_SELF_SCORE = "自评得分"
+H_SELF_NOTE = "自评说明（佐证材料）"
+H_ASSESSOR_SCORE = "考核得分"
+H_REASON = "扣分原因"
+H_UNIT_NAME = "单位名称"
+H_TOTAL = "合计"
+
+SELF_COLUMNS = (H_ID, H_CATEGORY, H_CONTENT, H_POINTS, H_RULE, H_METHOD, H_SELF_SCORE, H_SELF_NOTE)
+ASSESSOR_COLUMNS = (
+    H_ID,
+    H_CATEGORY,
+    H_CONTENT,
+    H_POINTS,
+    H_RULE,
+    H_HINTS,
+    H_SELF_SCORE,
+    H_ASSESSOR_SCORE,
+    H_REASON,
+)
+# Rater sheet: H_ID (unit id), H_UNIT_NAME, one column per category (header = category
+# name), then H_TOTAL.
+
+# Which column holds the input a form kind collects, and its free-text companion.
+SCORE_HEADER = {FormKind.SELF: H_SELF_SCORE, FormKind.ASSESSOR: H_ASSESSOR_SCORE}
+REMARK_HEADER = {FormKind.SELF: H_SELF_NOTE, FormKind.ASSESSOR: H_REASON}
+# Columns whose text must equal the rubric in a return (tamper evidence).
+LOCKED_HEADERS = (H_ID, H_CONTENT, H_POINTS)
+
+VETO_YES = "是"
+VETO_NO = "否"
+VETO_OPTIONS = (VETO_NO, VETO_YES)
+
+
+def veto_text(veto: bool | None) -> str:
+    """A 否决 mark as written in the workbooks: 是 / 否, '' when not marked."""
+    return "" if veto is None else (VETO_YES if veto else VETO_NO)
+
+
+# ---- defined names ---------------------------------------------------------------------
+# Workbook-scope name of the 评分人 (assessor's name) input cell in assessor workbooks.
+NAME_ASSESSOR = "KH_ASSESSOR"
+# Workbook-scope name of the range holding the 是/否 options on LISTS_SHEET.
+NAME_VETO_LIST = "KH_VETO_OPTIONS"
+
+# ---- metadata --------------------------------------------------------------------------
+# META_SHEET holds one key per row in column A and its value in column B.
+META_CAMPAIGN = "campaign_id"
+META_KIND = "form_kind"
+META_SUBJECT = "subject_id"  # unit id (self), group name (assessor), rater name (rater)
+META_SUBJECT_NAME = "subject_name"
+META_RUBRIC_HASH = "rubric_hash"
+META_TEMPLATE = "template_version"
+META_GENERATED = "generated_at"
+# assessor workbooks: "sheet title\tunit id" pairs joined by "\n", in sheet order
+META_SHEETS = "sheets"
+# rater workbooks: the rubric source (e.g. 班子评分) the rater scores for; "" otherwise
+META_SOURCE = "source"
+META_SIGNATURE = "signature"
+META_KEYS = (
+    META_CAMPAIGN,
+    META_KIND,
+    META_SUBJECT,
+    META_SUBJECT_NAME,
+    META_RUBRIC_HASH,
+    META_TEMPLATE,
+    META_GENERATED,
+    META_SHEETS,
+    META_SOURCE,
+    META_SIGNATURE,
+)
+SIGNED_KEYS = META_KEYS[:-1]
+
+
+def sign_metadata(secret: str, meta: Mapping[str, str]) -> str:
+    """HMAC-SHA256 over the signed metadata fields, with the campaign secret.
+
+    Every signed key takes part, missing ones as empty strings, in a fixed order, so
+    changing any of them (e.g. the unit id) breaks the signature.
+    """
+    message = "\n".join(f"{key}={meta.get(key, '')}" for key in SIGNED_KEYS)
+    return hmac.new(secret.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def verify_metadata(secret: str, meta: Mapping[str, str]) -> bool:
+    """True when the metadata's signature matches (constant-time comparison)."""
+    expected = sign_metadata(secret, meta)
+    return hmac.compare_digest(expected, str(meta.get(META_SIGNATURE, "")))
+
+
+def encode_sheet_map(pairs: list[tuple[str, str]]) -> str:
+    """``[(sheet title, unit id), ...]`` → the META_SHEETS value."""
+    return "\n".join(f"{title}\t{unit}" for title, unit in pairs)
+
+
+def decode_sheet_map(text: str) -> list[tuple[str, str]]:
+    """The META_SHEETS value → ``[(sheet title, unit id), ...]``."""
+    pairs = []
+    for line in (text or "").splitlines():
+        title, _, unit = line.partition("\t")
+        if title:
+            pairs.append((title, unit))
+    return pairs
+
+
+_BAD_TITLE_CHARS = re.compile(r"[\[\]:*?/\\]")
+# Windows forbids these in file names, plus trailing dots/spaces and reserved names.
+
+
+def sanitize_sheet_title(text: str) -> str:
+    """A valid Excel sheet title: no ``[]:*?/\\``, at most 31 characters, not blank."""
+    title = _BAD_TITLE_CHARS.sub("_", text).strip().strip("'")
+    return (title or "Sheet")[:SHEET_TITLE_MAX]
+
+
+def assessor_sheet_title(unit_id: str, unit_name: str, taken: set[str]) -> str:
+    """The sheet title for one unit in an assessor workbook, unique within ``taken``."""
+    base = sanitize_sheet_title(f"{unit_id}_{unit_name}")
+    title, n = base, 2
+    while title.lower() in {t.lower() for t in taken}:  # Excel compares titles case-insensitively
+        suffix = f"({n})"
+        title = base[: SHEET_TITLE_MAX - len(suffix)] + suffix
+        n += 1
+    return title

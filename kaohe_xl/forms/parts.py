@@ -1,0 +1,368 @@
+"""Pieces every generated workbook shares: context, cell writing, 说明/lists/metadata
+sheets, protection and print set-up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from copy import copy
+from dataclasses import dataclass
+from decimal import Decimal
+
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font, PatternFill, Protection
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from kaohe_xl.forms import layout
+from kaohe_xl.forms.styles import CellStyle, FormStyles
+from kaohe_xl.rubric.model import FormKind, Rubric
+from kaohe_xl.textnorm import display_width, format_decimal
+
+UNLOCKED = Protection(locked=False)
+LOCKED = Protection(locked=True)
+FOOTER = "第 &P 页 共 &N 页"  # &P page number, &N page count (Excel header/footer codes)
+Value = str | int | float | Decimal | None
+
+
+@dataclass(frozen=True)
+class FormContext:
+    """What stays the same for every form of one generate run."""
+
+    rubric: Rubric
+    styles: FormStyles
+    campaign_id: str
+    secret: str
+    generated_at: str
+
+    @property
+    def password(self) -> str:
+        return self.rubric.settings.password
+
+    @property
+    def title(self) -> str:
+        """``2023年度某某考核``: the rubric name, prefixed by the year unless it has it."""
+        settings = self.rubric.settings
+        year = settings.year.strip()
+        if year and year not in settings.name:
+            return f"{year}年度{settings.name}"
+        return settings.name
+
+    def meta(
+        self, kind: FormKind, subject_id: str, subject_name: str, *, sheets: str = "", source: str = ""
+    ) -> dict[str, str]:
+        """The unsigned metadata of a form (every signed key present)."""
+        return {
+            layout.META_CAMPAIGN: self.campaign_id,
+            layout.META_KIND: kind.value,
+            layout.META_SUBJECT: subject_id,
+            layout.META_SUBJECT_NAME: subject_name,
+            layout.META_RUBRIC_HASH: self.rubric.content_hash(),
+            layout.META_TEMPLATE: layout.TEMPLATE_VERSION,
+            layout.META_GENERATED: self.generated_at,
+            layout.META_SHEETS: sheets,
+            layout.META_SOURCE: source,
+        }
+
+    def sign(self, meta: Mapping[str, str]) -> str:
+        return layout.sign_metadata(self.secret, meta)
+
+
+# ---- cells -------------------------------------------------------------------------------
+def number(value: Decimal | None) -> int | float | None:
+    """A Decimal as Excel stores it: whole numbers as int, others as float."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def put(ws: Worksheet, row: int, column: int, value: Value, style: CellStyle | None = None) -> Cell:
+    """Write a value as data: text starting with ``=`` stays text (openpyxl would make it a formula)."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = number(value) if isinstance(value, Decimal) else value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    if style is not None:
+        apply(cell, style)
+    return cell
+
+
+def put_formula(ws: Worksheet, row: int, column: int, formula: str, style: CellStyle) -> Cell:
+    cell = ws.cell(row=row, column=column)
+    cell.value = formula
+    apply(cell, style)
+    return cell
+
+
+def apply(cell: Cell, style: CellStyle) -> None:
+    cell.font = style.font
+    cell.fill = style.fill
+    cell.border = style.border
+    cell.alignment = style.alignment
+    cell.number_format = style.number_format
+
+
+def style_row(ws: Worksheet, row: int, first: int, last: int, style: CellStyle) -> None:
+    for column in range(first, last + 1):
+        apply(ws.cell(row=row, column=column), style)
+
+
+def banner_rows(ws: Worksheet, ctx: FormContext, last_col: int, lines: Sequence[tuple[str, str]]) -> int:
+    """Banner (from the template), title and sub-lines merged across the table; next free row."""
+    row = 1
+    rows = ([("banner", ctx.styles.banner)] if ctx.styles.banner else []) + list(lines)
+    for role, text in rows:
+        put(ws, row, 1, text, ctx.styles[role])
+        if last_col > 1:
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
+        size = ctx.styles[role].font.sz or 11
+        ws.row_dimensions[row].height = round(float(size) * 1.6 + 4, 1)
+        row += 1
+    return row
+
+
+def row_height(cells: Iterable[tuple[str, float]], font_size: float = 10.5, minimum: float = 20.0) -> float:
+    """An estimated row height (points) for wrapped texts in columns of the given widths.
+
+    openpyxl cannot measure text and Excel does not grow rows with wrapped text on its
+    own, so the height is estimated: lines × line height, with a little slack.
+    """
+    lines = 1
+    for text, width in cells:
+        per_line = max(width - 0.5, 2.0)
+        count = sum(max(1, math.ceil(display_width(part) / per_line)) for part in str(text).split("\n"))
+        lines = max(lines, count)
+    return max(minimum, round(lines * font_size * 1.3 + 6, 1))
+
+
+# ---- sheets ------------------------------------------------------------------------------
+def write_lists(wb: Workbook) -> None:
+    """The hidden option list for 否决 items and its defined name.
+
+    Excel rule: a list validation written as a literal longer than 255 characters makes
+    Excel "repair" the file, so lists always live on a sheet and are referred to by name.
+    """
+    ws = wb.create_sheet(layout.LISTS_SHEET)
+    for row, option in enumerate(layout.VETO_OPTIONS, start=1):
+        ws.cell(row=row, column=1, value=option)
+    last = len(layout.VETO_OPTIONS)
+    ref = f"{quote_sheet(layout.LISTS_SHEET)}!$A$1:$A${last}"
+    wb.defined_names[layout.NAME_VETO_LIST] = DefinedName(layout.NAME_VETO_LIST, attr_text=ref)
+    ws.sheet_state = "hidden"
+
+
+def write_meta(wb: Workbook, meta: Mapping[str, str]) -> None:
+    """The very hidden, signed key/value sheet the return reader trusts."""
+    ws = wb.create_sheet(layout.META_SHEET)
+    for row, key in enumerate(layout.META_KEYS, start=1):
+        put(ws, row, 1, key)
+        put(ws, row, 2, meta.get(key) or None)
+    # "veryHidden" cannot be undone from Excel's Unhide dialog (only through VBA).
+    ws.sheet_state = "veryHidden"
+
+
+def write_instructions(
+    ws: Worksheet,
+    ctx: FormContext,
+    heading: str,
+    facts: Sequence[tuple[str, str]],
+    steps: Sequence[str],
+    assessor_input: bool = False,
+) -> None:
+    """The 说明 sheet: facts (label, value), optionally the 评分人 input, numbered steps."""
+    styles = ctx.styles
+    ws.column_dimensions["A"].width = 20
+    ws.column_dimensions["B"].width = 72
+    row = banner_rows(ws, ctx, 2, [("note_title", heading)])
+    for label, value in facts:
+        put(ws, row, 1, label, styles["note"])
+        put(ws, row, 2, value, styles["note"])
+        ws.row_dimensions[row].height = row_height([(value, 72)], 12, 22)
+        row += 1
+    if assessor_input:
+        put(ws, row, 1, "评分人（必填）", styles["note"])
+        cell = put(ws, row, 2, None, styles["input_text"])
+        cell.protection = UNLOCKED
+        ws.row_dimensions[row].height = 26
+        ref = f"{quote_sheet(ws.title)}!$B${row}"
+        ws.parent.defined_names[layout.NAME_ASSESSOR] = DefinedName(layout.NAME_ASSESSOR, attr_text=ref)
+        dv = DataValidation(
+            type="textLength",
+            operator="between",
+            formula1="1",
+            formula2="50",
+            allow_blank=False,
+            showErrorMessage=True,
+            showInputMessage=True,
+            errorTitle="评分人姓名",
+            error="请填写评分人姓名（1～50个字）。",
+            promptTitle="评分人",
+            prompt="请填写您的姓名，多位评分人各交一份时据此区分。",
+        )
+        dv.add(cell.coordinate)
+        ws.add_data_validation(dv)
+        row += 1
+    row += 1
+    heading_font = copy(styles["note_title"].font)
+    heading_font.sz = 13
+    put(ws, row, 1, "填表说明", styles["note"]).font = heading_font
+    row += 1
+    for n, step in enumerate(steps, start=1):
+        text = f"{n}. {step}"
+        put(ws, row, 1, text, styles["note"])
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+        ws.row_dimensions[row].height = row_height([(text, 90)], 12, 22)
+        row += 1
+    setup_print(ws, ctx, title_rows=None, last_row=row - 1, last_col=2, orientation="portrait")
+    protect_sheet(ws, ctx.password)
+
+
+def fact_lines(ctx: FormContext) -> list[tuple[str, str]]:
+    """Deadline and contact lines shared by every 说明 sheet."""
+    settings = ctx.rubric.settings
+    contact = " ".join(t for t in (settings.contact, settings.phone) if t)
+    return [
+        ("考核名称", ctx.title),
+        ("满分", f"{format_decimal(settings.full_marks)} 分"),
+        ("截止日期", settings.deadline or "见通知"),
+        ("联系人", contact or "见通知"),
+    ]
+
+
+def step_note(rubric: Rubric, *, items: bool = True) -> str:
+    """The score granularity, as the returns are checked: ``分数须为 0.5 的整数倍…``.
+
+    The same source of truth as the check (:func:`kaohe_xl._cell_check.check_score`):
+    ``rubric.step_of(item)`` for item sheets (the item's own 步长, else 设置 步长), and
+    设置 步长 for rater sheets (``items=False``). Items whose step differs from the main
+    one are named by 编号. The main step is 设置 步长, unless no scored item uses it.
+    """
+    default = rubric.settings.step
+    if not items:
+        return _step_text(default)
+    steps = {item.id: rubric.step_of(item) for item in rubric.items if item.is_scored}
+    counts = Counter(steps.values())
+    main = default if default in counts or not counts else counts.most_common(1)[0][0]
+    others: dict[Decimal, list[str]] = {}
+    for item_id, step in steps.items():
+        if step != main:
+            others.setdefault(step, []).append(item_id)
+    text = _step_text(main)
+    for step, ids in sorted(others.items()):
+        text += f"；编号 {'、'.join(ids)} 的条目最小单位为 {format_decimal(step)} 分"
+    return text
+
+
+def _step_text(step: Decimal) -> str:
+    s = format_decimal(step)
+    # the wording of the bad_step message a unit gets back when a score is off the step
+    return f"分数的最小单位为 {s} 分，须为 {s} 的整数倍（如 {s}、{format_decimal(step * 2)}）"
+
+
+# ---- protection and printing -------------------------------------------------------------
+def protect_sheet(ws: Worksheet, password: str) -> None:
+    """Lock the sheet; only cells with ``locked=False`` stay editable.
+
+    Excel's sheet password is a weak legacy hash: it prevents accidents, not tampering
+    (the reader re-checks everything and verifies the signed metadata instead).
+    """
+    ws.protection.sheet = True
+    # In OOXML these flags mean "forbidden while protected"; resizing rows/columns stays allowed.
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    if password:
+        ws.protection.password = password
+
+
+def protect_workbook(wb: Workbook, password: str) -> None:
+    """Lock the structure: sheets cannot be added, deleted, renamed, moved or unhidden."""
+    wb.security = WorkbookProtection(lockStructure=True)
+    if password:
+        wb.security.workbookPassword = password
+
+
+def setup_print(
+    ws: Worksheet,
+    ctx: FormContext,
+    title_rows: tuple[int, int] | None,
+    last_row: int,
+    last_col: int,
+    orientation: str | None = None,
+) -> None:
+    """A4, one page wide, header rows repeated, page numbers in the footer."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = orientation or ctx.styles.orientation
+    # Excel rule: fitToWidth/fitToHeight are ignored unless sheetPr/pageSetUpPr fitToPage is set.
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # 0 = as many pages tall as needed
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = 0.6
+    ws.page_margins.bottom = 0.7
+    ws.page_margins.footer = 0.3
+    ws.oddFooter.center.text = FOOTER
+    ws.oddFooter.center.size = 9
+    if title_rows is not None:
+        ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
+    ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
+    ws.sheet_view.showGridLines = False
+
+
+def score_validation(top: str, error: str, prompt_title: str) -> DataValidation:
+    """Excel data validation for a score cell: a number from 0 to ``top``, blank allowed.
+
+    A value outside the range is refused with ``error`` (Excel's "stop" style); the
+    input prompt shows the range. Pasting bypasses validation, so returns are re-checked.
+    """
+    return DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2=top,
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorStyle="stop",
+        errorTitle="得分超出范围",
+        error=error,
+        promptTitle=prompt_title,
+        prompt=f"0～{top} 分",
+    )
+
+
+def invalid_input_format(invalid: CellStyle) -> DifferentialStyle:
+    """The conditional format that paints invalid input, from the template's 'invalid' style."""
+    color = invalid.fill.fgColor.rgb if invalid.fill.fill_type else "FFC7CE"
+    return DifferentialStyle(
+        font=Font(color=invalid.font.color, bold=invalid.font.b),
+        fill=PatternFill(fill_type="solid", start_color=color, end_color=color),
+    )
+
+
+def quote_sheet(title: str) -> str:
+    """A sheet title as used in formulas and defined names: always quoted, quotes doubled."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def ranges(column: str, rows: Sequence[int]) -> list[str]:
+    """``G5:G7``-style ranges covering the given rows of one column (contiguous runs merged)."""
+    out: list[str] = []
+    ordered = sorted(rows)
+    start = prev = ordered[0] if ordered else 0
+    for row in ordered[1:]:
+        if row == prev + 1:
+            prev = row
+            continue
+        out.append(f"{column}{start}" if start == prev else f"{column}{start}:{column}{prev}")
+        start = prev = row
+    if ordered:
+        out.append(f"{column}{start}" if start == prev else f"{column}{start}:{column}{prev}")
+    return out

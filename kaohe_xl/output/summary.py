@@ -1,0 +1,362 @@
+"""Results → the printable 汇总 workbook (汇总表, 自评与考核差异, 分项明细, 回收情况, chart).
+
+The 汇总表 sheet carries a few formulas so the figures can be checked in Excel:
+基础分 = SUM(category cells), the primary source's total = MAX(基础分 + 加分 − 扣分, 0),
+综合得分 = ROUND(Σ weight × total × scale / full marks, 2). Everything else is a value.
+Every text that came from units or assessors is written as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from kaohe_xl.errors import OutputError
+from kaohe_xl.output.summary_sheets import RejectedFile, write_details, write_differences, write_returns
+from kaohe_xl.rubric.model import Aggregation, FormKind, ItemKind, Rubric
+from kaohe_xl.scoring.engine import Results, UnitResult, source_label
+from kaohe_xl.scoring.reconcile import Reconciliation, reconcile
+from kaohe_xl.scoring.results import compute
+from kaohe_xl.store import db as store
+from kaohe_xl.store.records import ReturnState, UnitState
+from kaohe_xl.store.status import collection_status
+from kaohe_xl.textnorm import format_decimal
+from kaohe_xl.xlsx.libreoffice import to_pdf
+from kaohe_xl.xlsx.styled import (
+    FLAG_FILL,
+    Saved,
+    fit_height,
+    move_into_place,
+    print_setup,
+    put_formula,
+    put_number,
+    put_text,
+    save_atomic,
+    title_row,
+)
+
+if TYPE_CHECKING:
+    from kaohe_xl.campaign import Campaign
+
+SUMMARY_NAME = "汇总表.xlsx"
+SUMMARY_SHEET = "汇总表"
+CHART_SHEET = "综合得分图"
+HEADER_ROW = 3  # rows 1-3 (title, date, header) repeat on every printed page
+H_COMPOSITE = "综合得分"
+H_GRADE = "等次"
+H_RANK = "排名"
+H_REMARKS = "备注"
+_ROOMY_CATEGORIES = 8  # up to this many category columns print at a comfortable size
+
+
+@dataclass
+class SummaryReport:
+    """What :func:`write_summary` wrote."""
+
+    path: Path
+    pdf: Path | None = None
+    note: str = ""  # the target was open in Excel and the file went beside it
+    units: int = 0
+    scored: int = 0  # units with a composite
+    pending: list[str] = field(default_factory=list)  # "01 东湖村：考核组评分表待提交"
+
+
+def build_summary(
+    results: Results,
+    reconciliation: Reconciliation,
+    states: list[UnitState],
+    rejected: list[RejectedFile],
+    *,
+    when: date | None = None,
+    only_summary: bool = False,
+) -> Workbook:
+    """The summary workbook in memory (``only_summary``: 汇总表 and chart, for the PDF)."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = SUMMARY_SHEET
+    first, last = _summary_sheet(ws, results, when or date.today())
+    chart_ws = wb.create_sheet(CHART_SHEET)
+    _chart(chart_ws, ws, results, first, last)
+    if not only_summary:
+        write_differences(wb.create_sheet("自评与考核差异"), reconciliation)
+        write_details(wb.create_sheet("分项明细"), results)
+        write_returns(wb.create_sheet("回收情况"), results, states, rejected)
+    return wb
+
+
+def _summary_sheet(ws: Worksheet, results: Results, when: date) -> tuple[int, int]:
+    """Write 汇总表; returns the first and last row holding a composite (for the chart)."""
+    rubric = results.rubric
+    main = rubric.source(results.primary)
+    categories = [c for c in rubric.scored_categories]
+    headers = ["编号", "单位"]
+    headers += [f"{c.name}\n({format_decimal(c.cap)})" for c in categories if c.cap is not None]
+    headers += ["基础分", "加分", "扣分"]
+    headers += [source_label(s.name) for s in rubric.sources]
+    headers += [H_COMPOSITE, H_GRADE, H_RANK, H_REMARKS]
+    col = {h: n for n, h in enumerate(headers, start=1)}
+    width = len(headers)
+    title_row(ws, 1, f"{rubric.settings.name}汇总表", width)
+    title_row(ws, 2, f"制表日期：{when.year}年{when.month}月{when.day}日", width, size=10)
+    ws.row_dimensions[1].height = 30
+    for n, header in enumerate(headers, start=1):
+        put_text(ws, HEADER_ROW, n, header, header=True)
+    cat_first = 3
+    cat_last = cat_first + len(categories) - 1
+    row = HEADER_ROW
+    first = last = 0
+    for unit in results.units:
+        row += 1
+        put_text(ws, row, col["编号"], unit.unit_id, center=True)
+        put_text(ws, row, col["单位"], unit.unit_name)
+        source_cols = {s.name: col[source_label(s.name)] for s in rubric.sources}
+        scored = unit.main
+        for n, category in enumerate(categories):
+            put_number(ws, row, cat_first + n, scored.categories.get(category.name) if scored else None)
+        base_ref = f"{get_column_letter(col['基础分'])}{row}"
+        bonus_ref = f"{get_column_letter(col['加分'])}{row}"
+        penalty_ref = f"{get_column_letter(col['扣分'])}{row}"
+        if scored is not None:
+            if categories:
+                cats = f"{get_column_letter(cat_first)}{row}:{get_column_letter(cat_last)}{row}"
+                put_formula(ws, row, col["基础分"], f"=SUM({cats})")
+            else:
+                put_number(ws, row, col["基础分"], scored.base)
+            put_number(ws, row, col["加分"], scored.bonus)
+            put_number(ws, row, col["扣分"], scored.penalty)
+        else:  # blank, but inside the grid
+            for header in ("基础分", "加分", "扣分"):
+                put_number(ws, row, col[header], None)
+        for source in rubric.sources:
+            target = source_cols[source.name]
+            if source.name == main.name and scored is not None:
+                put_formula(ws, row, target, f"=MAX({base_ref}+{bonus_ref}-{penalty_ref},0)")
+            elif source.name in unit.sources:
+                put_number(ws, row, target, unit.sources[source.name].total)
+            else:
+                cell = put_text(ws, row, target, unit.source_states[source.name].label, center=True)
+                cell.fill = FLAG_FILL
+        if unit.composite is not None:
+            put_formula(ws, row, col[H_COMPOSITE], _composite_formula(results, source_cols, row))
+            first = first or row
+            last = row
+        else:
+            put_text(ws, row, col[H_COMPOSITE], unit.status_label, center=True).fill = FLAG_FILL
+        put_text(ws, row, col[H_GRADE], unit.grade, center=True)
+        put_number(ws, row, col[H_RANK], unit.rank, fmt="0")
+        put_text(ws, row, col[H_REMARKS], remarks_of(unit))
+        if unit.veto:
+            ws.cell(row, col[H_GRADE]).fill = FLAG_FILL
+    _footer(ws, results, row + 2, width)
+    _widths(ws, col)
+    fit_height(ws, HEADER_ROW, width)
+    for n in range(HEADER_ROW + 1, row + 1):
+        fit_height(ws, n, width, minimum=20)
+    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 3)
+    print_setup(ws, landscape=True, title_rows=f"1:{HEADER_ROW}")
+    return first, last
+
+
+def _composite_formula(results: Results, source_cols: dict[str, int], row: int) -> str:
+    """=ROUND(w × total × scale / full + ..., 2): the composite as displayed."""
+    rubric = results.rubric
+    parts = []
+    for source in rubric.sources:
+        if source.weight == 0:
+            continue
+        ref = f"{get_column_letter(source_cols[source.name])}{row}"
+        full, scale = rubric.source_full_marks(source), rubric.source_scale(source)
+        term = ref if source.weight == 1 else f"{format_decimal(source.weight)}*{ref}"
+        if scale != full and full:
+            term += f"*{format_decimal(scale)}/{format_decimal(full)}"
+        parts.append(term)
+    return f"=ROUND({'+'.join(parts) or '0'},2)"
+
+
+def remarks_of(unit: UnitResult) -> str:
+    """The 备注 cell: veto reason first, then returns still owed and scoring notes."""
+    parts = [unit.veto_reason] if unit.veto_reason else []
+    parts += list(unit.remarks)
+    return "；".join(parts)
+
+
+def formula_text(rubric: Rubric) -> list[str]:
+    """The scoring rules of this rubric in Chinese, printed on the summary sheet."""
+    s = rubric.settings
+    fmt = format_decimal
+    lines = ["类别得分 = min(该类别基础条目得分之和, 类别分值)；基础分 = 各类别得分之和。"]
+    if rubric.items_of(ItemKind.BONUS):
+        lines.append(
+            f"加分 = min(加分条目之和, 加分上限 {fmt(s.bonus_cap)})，基础分 ≥ 加分门槛 {fmt(s.bonus_threshold)} 时才计入。"
+        )
+    if rubric.items_of(ItemKind.PENALTY):
+        lines.append("扣分 = 扣分条目之和。")
+    lines.append("考核得分 = max(基础分 + 加分 − 扣分, 0)。")
+    for source in rubric.sources_of(FormKind.RATER):
+        lines.append(
+            f"{source.name} = 各评分人按类别打分（多人取平均）之和，满分 {fmt(rubric.source_full_marks(source))}。"
+        )
+    parts = []
+    for source in rubric.sources:
+        if source.weight == 0:
+            continue
+        full, scale = rubric.source_full_marks(source), rubric.source_scale(source)
+        part = source_label(source.name)
+        if scale != full:
+            part += f" × {fmt(scale)} / {fmt(full)}"
+        parts.append(part if source.weight == 1 else f"{fmt(source.weight)} × {part}")
+    lines.append("综合得分 = " + " + ".join(parts) + "，保留两位小数（四舍五入）。")
+    if s.aggregation is Aggregation.TRIMMED_MEAN:
+        lines.append("多人评分时每个条目去掉一个最高分和一个最低分后取平均（不足3人时取平均），保留两位小数。")
+    else:
+        lines.append("多人评分时每个条目取平均分，保留两位小数。")
+    if rubric.items_of(ItemKind.VETO):
+        lines.append(f"否决项评为“是”的单位，等次定为“{s.veto_grade}”，排在其他单位之后。")
+    bands = "，".join(
+        f"{g.label} ≥ {fmt(g.minimum)}" if g.minimum is not None else f"其余为{g.label}" for g in s.grades
+    )
+    if bands:
+        lines.append(f"等次：{bands}。")
+    lines.append("排名按综合得分（两位小数）从高到低，得分相同名次相同；材料未交或待核实的单位不计综合得分、不排名。")
+    return lines
+
+
+def _footer(ws: Worksheet, results: Results, row: int, width: int) -> None:
+    lines = formula_text(results.rubric)
+    title_row(ws, row, "计分办法：" + lines[0], width, size=9)
+    for n, line in enumerate(lines[1:], start=1):
+        title_row(ws, row + n, line, width, size=9)
+    sign = row + len(lines) + 1
+    title_row(
+        ws,
+        sign,
+        "考核组长签字：＿＿＿＿＿＿＿＿        审核人：＿＿＿＿＿＿＿＿        日期：＿＿＿＿年＿＿月＿＿日",
+        width,
+        size=11,
+    )
+    ws.row_dimensions[sign].height = 30
+
+
+def _widths(ws: Worksheet, col: dict[str, int]) -> None:
+    """Column widths: the sheet prints one page wide, so every character of width shrinks
+    the print. A rubric with many categories (新庄镇: 15) gets narrower columns, or the
+    page would print at under half size and the figures could not be read."""
+    categories = sum(1 for header in col if "\n" in header)
+    crowded = categories > _ROOMY_CATEGORIES
+    for header, n in col.items():
+        width = 8.0 if crowded else 9.0
+        if "\n" in header:  # a category: "100.00" fits; the header wraps onto more lines
+            width = 7.0 if crowded else 11.0
+        elif header == "单位":
+            width = 12 if crowded else 16
+        elif header == H_REMARKS:
+            width = 24 if crowded else 36
+        elif header == "编号":
+            width = 5 if crowded else 6
+        elif header in (H_GRADE, H_RANK):
+            width = 6 if crowded else 7
+        ws.column_dimensions[get_column_letter(n)].width = width
+
+
+def _chart(chart_ws: Worksheet, ws: Worksheet, results: Results, first: int, last: int) -> None:
+    """A bar chart of 综合得分 by unit, drawn from the 汇总表 cells."""
+    title_row(chart_ws, 1, f"{results.rubric.settings.name} 综合得分", 12)
+    print_setup(chart_ws, landscape=True)
+    if not first:
+        put_text(chart_ws, 3, 1, "尚无可计算综合得分的单位")
+        return
+    headers = [c.value for c in ws[HEADER_ROW]]
+    composite_col = headers.index(H_COMPOSITE) + 1
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = H_COMPOSITE
+    chart.y_axis.title = "得分"
+    chart.legend = None
+    data = Reference(ws, min_col=composite_col, min_row=first, max_row=last)
+    names = Reference(ws, min_col=2, min_row=first, max_row=last)
+    chart.add_data(data, titles_from_data=False)
+    chart.set_categories(names)
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    chart.width = 26
+    chart.height = 13
+    chart_ws.add_chart(chart, "A3")
+
+
+def rejected_files(conn: sqlite3.Connection) -> list[RejectedFile]:
+    """Files the store rejected or quarantined, with their reasons, oldest first."""
+    rows = conn.execute(
+        "SELECT original_name, received_at, status, reason, form_kind, subject_id FROM files"
+        f" WHERE {store.REFUSED_FILES} ORDER BY received_at, id"
+    ).fetchall()
+    return [RejectedFile(*tuple(r)) for r in rows]
+
+
+def summary_target(out: str | Path) -> Path:
+    """``out`` as the 汇总 workbook's path, or :class:`OutputError` when it cannot be one.
+
+    The workbook is an .xlsx file whatever it is called, and Excel refuses to open a
+    workbook whose extension does not match its content, so ``out`` must end in
+    ``.xlsx``; the PDF (``pdf=True``) goes beside it with the same stem. Checked before
+    anything is computed or written.
+    """
+    target = Path(out)
+    if target.is_dir():
+        raise OutputError(f"{out} 是一个文件夹：请指定汇总表的文件名，例如 {target / SUMMARY_NAME}")
+    if target.suffix.lower() != ".xlsx":
+        raise OutputError(
+            f"汇总表须保存为 .xlsx 工作簿，不能是“{target.name}”：请改为 {target.with_suffix('.xlsx')}"
+            "（需要 PDF 时加 --pdf，PDF 会生成在工作簿旁边，文件名相同）"
+        )
+    return target
+
+
+def write_summary(campaign: Campaign, out: str | Path | None = None, pdf: bool = False) -> SummaryReport:
+    """Score the campaign and write ``output/汇总表.xlsx`` (and a PDF of 汇总表 with ``pdf``).
+
+    ``out`` names another .xlsx file (anything else: :class:`OutputError`, before any
+    work); the PDF is written beside the workbook with the same stem. The file is
+    written atomically; when it is open in Excel the new one goes beside it
+    (``汇总表(1).xlsx``) and ``report.note`` says so.
+    """
+    target = summary_target(out) if out else campaign.output_dir / SUMMARY_NAME
+    results = compute(campaign)
+    states = collection_status(campaign)
+    with closing(campaign.connect()) as conn:
+        rejected = rejected_files(conn)
+    wb = build_summary(results, reconcile(results), states, rejected)
+    saved = save_atomic(wb, target)
+    report = SummaryReport(saved.path, note=saved.note, units=len(results.units))
+    report.scored = sum(1 for u in results.units if u.composite is not None)
+    report.pending = [
+        f"{u.unit_id} {u.unit_name}：{'、'.join(r for r in u.remarks if r.endswith(('待提交', '待核实')))}"
+        for u in results.units
+        if u.status is not ReturnState.OK
+    ]
+    if pdf:
+        placed = _pdf(results, saved.path)
+        report.pdf = placed.path
+        report.note = "；".join(n for n in (report.note, placed.note) if n)
+    return report
+
+
+def _pdf(results: Results, xlsx: Path) -> Saved:
+    """PDF of the 汇总表 and chart only (the detail sheets run to many pages)."""
+    printable = build_summary(results, reconcile(results), [], [], only_summary=True)
+    out = xlsx.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory(prefix="kaohe-pdf-") as tmp:
+        source = Path(tmp) / xlsx.name
+        printable.save(source)
+        produced = to_pdf(source, Path(tmp) / out.name)
+        return move_into_place(Path(produced), out)

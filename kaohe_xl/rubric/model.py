@@ -1,0 +1,222 @@
+"""The rubric (考核细则) model: settings, categories, items, score sources.
+
+A :class:`Rubric` is immutable and consistent once built; :func:`kaohe_xl.rubric_load.load_rubric`
+reads one from a workbook or YAML file and reports every located problem.
+
+Points are :class:`~decimal.Decimal` throughout so that hand calculations with
+deductions such as 少一篇扣0.3分 match to the cent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from kaohe_xl.problems import Problem
+
+
+class ItemKind(StrEnum):
+    """How an item's score enters the total (the 类型 column)."""
+
+    BASE = "基础"  # scored 0..分值, summed per category, capped by the category
+    BONUS = "加分"  # 0..分值 extra points, summed and capped by 加分上限
+    PENALTY = "扣分"  # 0..分值 deducted, entered as a positive number
+    VETO = "否决"  # 是/否; 是 makes the unit's grade the veto grade (一票否决)
+
+
+class FormKind(StrEnum):
+    """The three kinds of scoring workbook, by who fills them in."""
+
+    SELF = "self"  # 自评表, one per unit
+    ASSESSOR = "assessor"  # 考核组评分表, one per assessor group, a sheet per unit
+    RATER = "rater"  # 评分表, one per weighted rater (e.g. 班子评分), units x categories
+
+    @property
+    def label(self) -> str:
+        return {"self": "自评表", "assessor": "考核组评分表", "rater": "评分表"}[self.value]
+
+    @classmethod
+    def from_label(cls, text: str) -> FormKind:
+        """Accepts the English value or the Chinese label (自评表 / 考核组评分表 / 评分表)."""
+        for kind in cls:
+            if text in (kind.value, kind.label):
+                return kind
+        raise ValueError(f"未知的表单类型“{text}”，应为 自评表、考核组评分表 或 评分表")
+
+
+class Aggregation(StrEnum):
+    """How several assessors' scores for the same item are combined (设置 多人评分)."""
+
+    MEAN = "平均"
+    TRIMMED_MEAN = "去掉最高分和最低分"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One row of the 条目 sheet."""
+
+    id: str
+    category: str
+    content: str
+    kind: ItemKind = ItemKind.BASE
+    points: Decimal | None = None  # max points / max deduction; None for 否决 items
+    rule: str = ""  # 评分标准
+    method: str = ""  # 考核办法
+    step: Decimal | None = None  # score granularity; None means the rubric default
+    lead: str = ""  # 牵头单位
+    hints: str = ""  # 评分要点, shown to assessors only
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("item id is empty")
+        if self.kind is ItemKind.VETO:
+            if self.points is not None:
+                raise ValueError(f"veto item {self.id} cannot carry points")
+        elif self.points is None or self.points <= 0:
+            raise ValueError(f"item {self.id} needs positive points")
+
+    @property
+    def is_scored(self) -> bool:
+        """True for items that take a number (every kind but 否决)."""
+        return self.kind is not ItemKind.VETO
+
+
+@dataclass(frozen=True)
+class Category:
+    """A 类别 with its cap on the sum of its 基础 items (None: no 基础 items)."""
+
+    name: str
+    cap: Decimal | None
+    # Per-category maximum for rater-form sources, by source name (e.g. 班子评分: 20).
+    rater_max: dict[str, Decimal] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A score source and how it enters the composite (来源 sheet).
+
+    composite = Σ weight × total × (scale / full marks of the source)
+    """
+
+    name: str
+    form: FormKind
+    weight: Decimal
+    scale: Decimal | None = None  # 折算分制; None: the source's own full marks (no conversion)
+    raters: tuple[str, ...] = ()  # rater-form sources: one workbook per named rater
+
+
+@dataclass(frozen=True)
+class Grade:
+    """One band of 等次: ``label`` when composite ≥ ``minimum`` (None: the fallback band)."""
+
+    label: str
+    minimum: Decimal | None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The 设置 sheet."""
+
+    name: str  # 考核名称
+    year: str  # 年度
+    full_marks: Decimal  # 满分 of the base score
+    bonus_cap: Decimal = Decimal(0)  # 加分上限
+    bonus_threshold: Decimal = Decimal(0)  # 加分门槛: bonus counts only when base ≥ this
+    pass_line: Decimal | None = None  # 合格线, on the composite scale
+    grades: tuple[Grade, ...] = ()  # 等次, highest first, the fallback last
+    diff_threshold: Decimal = Decimal(1)  # 差异阈值
+    veto_grade: str = "不达标"  # 否决等次
+    aggregation: Aggregation = Aggregation.MEAN  # 多人评分
+    step: Decimal = Decimal("0.1")  # 步长, default score granularity
+    deadline: str = ""  # 截止日期
+    contact: str = ""  # 联系人
+    phone: str = ""  # 联系电话
+    password: str = ""  # 保护密码 for sheet protection (prevents accidents only)
+
+    def grade_for(self, composite: Decimal) -> str:
+        """The 等次 label for a composite score."""
+        for grade in self.grades:
+            if grade.minimum is None or composite >= grade.minimum:
+                return grade.label
+        return ""
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A whole, consistent rubric. Build it through :func:`load_rubric` or directly."""
+
+    settings: Settings
+    categories: tuple[Category, ...]
+    items: tuple[Item, ...]
+    sources: tuple[Source, ...]
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        ids = [item.id for item in self.items]
+        if len(set(ids)) != len(ids):
+            raise ValueError("duplicate item ids")
+        names = {c.name for c in self.categories}
+        for item in self.items:
+            if item.category not in names:
+                raise ValueError(f"item {item.id}: unknown category {item.category}")
+        if not self.items:
+            raise ValueError("a rubric needs at least one item")
+
+    # -- look-ups ---------------------------------------------------------------------
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def items_of(self, kind: ItemKind) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.kind is kind)
+
+    def items_in(self, category: str) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.category == category)
+
+    @property
+    def scored_categories(self) -> tuple[Category, ...]:
+        """Categories that hold 基础 items and so a capped subtotal."""
+        return tuple(c for c in self.categories if c.cap is not None)
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+    def sources_of(self, form: FormKind) -> tuple[Source, ...]:
+        return tuple(s for s in self.sources if s.form is form)
+
+    def source_full_marks(self, source: Source) -> Decimal:
+        """满分 of a source: the rubric's for self/assessor forms, Σ category maxima for raters."""
+        if source.form is FormKind.RATER:
+            return sum((c.rater_max.get(source.name, Decimal(0)) for c in self.categories), Decimal(0))
+        return self.settings.full_marks
+
+    def source_scale(self, source: Source) -> Decimal:
+        """The scale a source's total is converted to before weighting (折算分制)."""
+        return source.scale if source.scale is not None else self.source_full_marks(source)
+
+    def step_of(self, item: Item) -> Decimal:
+        return item.step if item.step is not None else self.settings.step
+
+    # -- identity -----------------------------------------------------------------------
+    def content_hash(self) -> str:
+        """SHA-256 of what a form shows and a return must not change (ids, text, points).
+
+        Stored in each generated form's metadata so an out-of-date form is recognised.
+        """
+        payload = {
+            "items": [[i.id, i.category, i.content, i.kind.value, str(i.points), i.rule, i.method] for i in self.items],
+            "categories": [
+                [c.name, str(c.cap), sorted((k, str(v)) for k, v in c.rater_max.items())] for c in self.categories
+            ],
+            "sources": [[s.name, s.form.value, list(s.raters)] for s in self.sources],
+        }
+        text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,169 @@
+"""The units list (单位名单): who is assessed, with e-mail addresses and assessor groups."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from kaohe_xl.errors import CampaignError
+from kaohe_xl.problems import Problem
+from kaohe_xl.textnorm import clean_text, id_text, nfkc, normalize_label
+
+UNIT_HEADERS: dict[str, tuple[str, ...]] = {
+    "编号": ("编号", "单位编号", "序号"),
+    "单位名称": ("单位名称", "单位", "名称"),
+    "分组": ("分组", "类别", "组别"),
+    "邮箱": ("邮箱", "电子邮箱", "邮件", "Email", "E-mail"),
+    "考核组": ("考核组",),
+}
+_EMAIL_SPLIT = re.compile(r"[;,；，、\s]+")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DEFAULT_GROUP = "考核组"
+_ID_LABELS = {normalize_label(a).casefold() for a in UNIT_HEADERS["编号"]}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One assessed unit (a village, a department)."""
+
+    id: str
+    name: str
+    group: str = ""  # 分组, e.g. 县直单位 / 乡镇
+    emails: tuple[str, ...] = ()
+    assessor_group: str = DEFAULT_GROUP  # 考核组 that scores this unit
+
+
+def load_units(path: str | Path) -> list[Unit]:
+    """Read the units list from ``.xlsx`` or ``.csv`` (UTF-8 with or without BOM, or GBK).
+
+    In a workbook the first sheet with a ``编号`` header row is read. Raises
+    :class:`CampaignError` listing every located problem (missing columns, duplicate or
+    blank 编号, malformed e-mail addresses).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CampaignError(f"找不到单位名单 {path}")
+    sheet, rows = _read_rows(path)
+    lookup = {label_key(a): canon for canon, aliases in UNIT_HEADERS.items() for a in aliases}
+    header_index = next(
+        (i for i, row in enumerate(rows[:10]) if any(lookup.get(label_key(v)) == "编号" for v in row)), None
+    )
+    if header_index is None:
+        where = f"工作表“{sheet}”" if sheet else ""
+        raise CampaignError(
+            f"{path.name}: {where}前10行中找不到表头“编号”；表头行应包含 编号、单位名称、分组、邮箱、考核组"
+        )
+    columns: dict[int, str] = {}
+    for c, v in enumerate(rows[header_index]):
+        canon = lookup.get(label_key(v))
+        if canon is not None and canon not in columns.values():
+            columns[c] = canon
+    if "单位名称" not in columns.values():
+        raise CampaignError(f"{path.name}: 缺少“单位名称”列（表头在第{header_index + 1}行）")
+    letter = {canon: get_column_letter(c + 1) for c, canon in columns.items()}
+    problems: list[Problem] = []
+    units: list[Unit] = []
+    seen: dict[str, str] = {}
+    for r, values in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        record = {canon: values[c] if c < len(values) else None for c, canon in columns.items()}
+        unit_id = id_text(record.get("编号"))
+        name = clean_text(record.get("单位名称"))
+        if not unit_id and not name:
+            continue
+
+        def problem(code: str, message: str, column: str, value: str = "", row: int = r) -> Problem:
+            return Problem(code, message, file=path.name, sheet=sheet, cell=f"{letter[column]}{row}", value=value)
+
+        if not unit_id or not name:
+            missing = "编号" if not unit_id else "单位名称"
+            problems.append(problem("missing_field", f"{missing}不能为空（编号和单位名称都必须填写）", missing))
+            continue
+        if unit_id in seen:
+            first = seen[unit_id]
+            problems.append(
+                problem("duplicate_id", f"单位编号“{unit_id}”重复（首次在 {first}），请改为唯一编号", "编号", unit_id)
+            )
+            continue
+        seen[unit_id] = f"{letter['编号']}{r}"
+        emails = tuple(dict.fromkeys(e for e in _EMAIL_SPLIT.split(nfkc(clean_text(record.get("邮箱")))) if e))
+        bad = [e for e in emails if not _EMAIL.match(e)]
+        if bad:
+            problems.append(
+                problem("bad_email", f"邮箱格式不正确：{'、'.join(bad)}（多个邮箱用分号隔开）", "邮箱", "、".join(bad))
+            )
+        units.append(
+            Unit(
+                id=unit_id,
+                name=name,
+                group=clean_text(record.get("分组")),
+                emails=emails,
+                assessor_group=clean_text(record.get("考核组")) or DEFAULT_GROUP,
+            )
+        )
+    if problems:
+        lines = "\n".join(f"  - {p.describe()}" for p in problems)
+        raise CampaignError(f"{path.name}: 单位名单有 {len(problems)} 处问题，请修改后重试\n{lines}")
+    if not units:
+        raise CampaignError(f"{path.name}: 单位名单中没有任何单位（表头行下面应每行一个单位）")
+    return units
+
+
+def label_key(value: object) -> str:
+    """A header made comparable: spaces removed, full-width folded, case-folded."""
+    return normalize_label(value).casefold()
+
+
+def _read_rows(path: Path) -> tuple[str, list[list[Any]]]:
+    """(sheet title or "" for CSV, rows of cell values)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise CampaignError(f"{path.name}: 无法读取单位名单（{exc}）") from exc
+        for encoding in ("utf-8-sig", "gb18030"):  # Excel saves "CSV" in the ANSI code page (GBK)
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:  # pragma: no cover - gb18030 decodes almost any byte string
+            raise CampaignError(f"{path.name}: 无法识别文件编码，请另存为 UTF-8 CSV")
+        return "", [list(row) for row in csv.reader(text.splitlines())]
+    if suffix in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for damaged files
+            raise CampaignError(f"{path.name}: 无法打开单位名单（{type(exc).__name__}: {exc}）") from exc
+        try:
+            first: tuple[str, list[list[Any]]] | None = None
+            for ws in wb.worksheets:
+                if not hasattr(ws, "reset_dimensions"):
+                    continue  # chart sheet
+                ws.reset_dimensions()  # WPS may write a wrong <dimension>
+                rows = [list(row) for row in ws.iter_rows(values_only=True)]
+                first = first or (ws.title, rows)
+                if any(label_key(v) in _ID_LABELS for row in rows[:10] for v in row):
+                    return ws.title, rows
+            return first or ("", [])
+        finally:
+            wb.close()
+    if suffix in (".xls", ".et"):
+        raise CampaignError(f"{path.name}: 不支持旧版 {suffix} 文件，请另存为 .xlsx 或 CSV")
+    raise CampaignError(f"{path.name}: 单位名单应为 .xlsx 或 .csv 文件")
+
+
+def write_units_csv(units: list[Unit], path: Path) -> None:
+    """Write units as a UTF-8 (BOM, so Excel shows Chinese) CSV in the canonical columns."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(list(UNIT_HEADERS))
+        for unit in units:
+            writer.writerow([unit.id, unit.name, unit.group, ";".join(unit.emails), unit.assessor_group])
