@@ -387,7 +387,7 @@ def main(target: Path) -> None:
     """Write a sample campaign and the corpus of returns to ``target`` (for a person to open)."""
     import sys
 
-    sys.path.insert(0, str(Path(__file__).parent))
+    sys.path.insert(0, str(Path(__file__).parent))  # tests/, for the helpers
     from conftest import write_rubric_workbook, write_units_workbook
 
     from kaohe_xl.xlsx.libreoffice import find_soffice, recalculate

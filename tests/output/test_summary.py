@@ -22,6 +22,7 @@ from _scoring_helpers import (
     states,
     units,
 )
+from conftest import REPO
 
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.errors import OutputError
@@ -35,7 +36,7 @@ from kaohe_xl.scoring.reconcile import reconcile
 from kaohe_xl.store.records import ReturnState
 from kaohe_xl.xlsx.styled import save_atomic
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SAMPLES = REPO / "samples"
 INJECTIONS = ['=HYPERLINK("http://x","y")', "=1+1", "+1", "-1", "@SUM(A1)"]
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from _scoring_helpers import THREE, D, base_scores_summing_to, form_records, self_records, small_rubric, states, units
+from conftest import REPO
 
 from kaohe_xl.rubric.load import load_rubric
 from kaohe_xl.rubric.model import Aggregation, Category, FormKind, Grade, ItemKind, Rubric, Source
@@ -235,7 +235,7 @@ def test_missing_self_return_does_not_block_a_zero_weight_self_source() -> None:
 
 
 # ---- the seed samples ------------------------------------------------------------------
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SAMPLES = REPO / "samples"
 
 
 def _sample(name: str) -> Rubric:

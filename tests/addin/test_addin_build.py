@@ -16,6 +16,7 @@ from xml.etree import ElementTree as ET
 import olefile
 import pytest
 from click.testing import CliRunner
+from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -297,7 +298,7 @@ def test_addin_doc_says_what_the_launchers_run(tmp_path: Path, rubric_path: Path
     campaign = Campaign.init(tmp_path / "c", rubric_path, units_path)
     text = write_launchers(campaign.root)[0].read_bytes().decode("gbk")
     assert f'"{sys.executable}" -m kaohe_xl addin run kh_generate "%~dp0."' in text
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "addin.md").read_text(encoding="utf-8")
+    doc = (REPO / "docs" / "addin.md").read_text(encoding="utf-8")
     wps = doc[doc.index("## WPS") : doc.index("## How it is built")]
     assert "`python -m kaohe_xl addin run" not in wps  # what it used to claim
     assert '`"<python>" -m kaohe_xl addin run <id> "%~dp0."`' in wps
