@@ -22,8 +22,8 @@ from openpyxl.workbook.workbook import Workbook
 from kaohe_xl.atomic import save_workbook, write_atomic
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.forms.generate import build_self_workbook, form_context, self_prototype, stamp_self
-from kaohe_xl.rubric.model import FormKind
-from kaohe_xl.rubric.units import Unit, write_units_csv
+from kaohe_xl.rubric.model import FormKind, Unit
+from kaohe_xl.rubric.units import write_units_csv
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_RUBRIC = REPO / "samples" / "南昌老干部" / "细则.xlsx"

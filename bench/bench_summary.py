@@ -30,8 +30,7 @@ from pathlib import Path
 from kaohe_xl.output.feedback import build_feedback
 from kaohe_xl.output.summary import build_summary
 from kaohe_xl.rubric.load import load_rubric
-from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric
-from kaohe_xl.rubric.units import Unit
+from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Unit
 from kaohe_xl.scoring.engine import score
 from kaohe_xl.scoring.frames import results_frame
 from kaohe_xl.scoring.reconcile import reconcile

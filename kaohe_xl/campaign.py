@@ -29,11 +29,11 @@ import yaml
 from kaohe_xl.atomic import write_atomic
 from kaohe_xl.clock import file_stamp, now_text
 from kaohe_xl.errors import CampaignError, RubricError
+from kaohe_xl.resources import mail_defaults
 from kaohe_xl.rubric.load import load_rubric
-from kaohe_xl.rubric.model import FormKind, Rubric
-from kaohe_xl.rubric.units import Unit, load_units
+from kaohe_xl.rubric.model import FormKind, Rubric, Unit
+from kaohe_xl.rubric.units import load_units
 from kaohe_xl.store.db import DB_NAME, connect, explain, get_meta, set_meta
-from kaohe_xl.templates import mail_defaults
 from kaohe_xl.textnorm import safe_filename
 
 CONFIG_NAME = "campaign.yaml"

@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 
 from kaohe_xl.addin.control import missing_lines, record_action, write_control_workbook
@@ -27,8 +28,7 @@ from kaohe_xl.forms.generate import generate_forms
 from kaohe_xl.output.export import export_results
 from kaohe_xl.output.feedback import write_feedback
 from kaohe_xl.output.summary import write_summary
-from kaohe_xl.rubric.model import FormKind, Item, ItemKind, Rubric
-from kaohe_xl.rubric.units import Unit
+from kaohe_xl.rubric.model import FormKind, Item, ItemKind, Rubric, Unit
 from kaohe_xl.xlsx.libreoffice import find_soffice
 
 SAMPLE = "南昌老干部"
@@ -55,9 +55,7 @@ class DemoReport:
 
 def samples_dir() -> Path:
     """The bundled samples folder (installed as package data ``kaohe_xl.samples``)."""
-    from kaohe_xl import samples
-
-    return Path(samples.__file__).parent
+    return Path(str(resources.files("kaohe_xl.samples")))
 
 
 def run_demo(

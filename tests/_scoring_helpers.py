@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kaohe_xl.campaign import Campaign
-from kaohe_xl.rubric.model import Aggregation, Category, FormKind, Grade, Item, ItemKind, Rubric, Settings, Source
-from kaohe_xl.rubric.units import Unit
+from kaohe_xl.rubric.model import Aggregation, Category, FormKind, Grade, Item, ItemKind, Rubric, Settings, Source, Unit
 from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
 
 D = Decimal

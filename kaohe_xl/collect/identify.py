@@ -14,8 +14,7 @@ from typing import NamedTuple
 
 from kaohe_xl.forms import layout
 from kaohe_xl.problems import Problem
-from kaohe_xl.rubric.model import FormKind, Rubric
-from kaohe_xl.rubric.units import Unit
+from kaohe_xl.rubric.model import FormKind, Rubric, Unit
 
 # Problems that mean "this is not a usable form of this campaign": the file is rejected.
 REJECT_CODES = frozenset(

@@ -28,8 +28,7 @@ from kaohe_xl.collect.identify import REJECT_CODES, Expected, identify, rubric_o
 from kaohe_xl.collect.returns import RawCell, RawReturn, RawSheet
 from kaohe_xl.forms import layout
 from kaohe_xl.problems import Problem
-from kaohe_xl.rubric.model import Category, FormKind, Item, Rubric
-from kaohe_xl.rubric.units import Unit
+from kaohe_xl.rubric.model import Category, FormKind, Item, Rubric, Unit
 from kaohe_xl.textnorm import cell_text, clean_lines, format_decimal, normalize_label, person_name
 
 __all__ = ["REJECT_CODES", "Checked", "Expected", "Value", "check_return"]

@@ -43,8 +43,7 @@ from kaohe_xl.forms.parts import (
 from kaohe_xl.forms.rater import build_rater_workbook
 from kaohe_xl.forms.styles import load_styles
 from kaohe_xl.progress import progress as progress_bar
-from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric
-from kaohe_xl.rubric.units import Unit
+from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Unit
 from kaohe_xl.store.status import latest_records
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.stamp import Prototype, token

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from openpyxl.formatting.rule import Rule
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -36,6 +35,7 @@ from kaohe_xl.forms.parts import (
 )
 from kaohe_xl.rubric.model import Item, ItemKind
 from kaohe_xl.textnorm import format_decimal
+from kaohe_xl.xlsx.ooxml import column_letter
 
 KIND_TAGS = {
     ItemKind.BONUS: "【加分项】",
@@ -69,10 +69,10 @@ def write_item_sheet(
     """Fill ``ws`` with the rubric table; returns the header row number."""
     rubric, styles = ctx.rubric, ctx.styles
     col = {label: n for n, label in enumerate(spec.columns, start=1)}
-    letter = {label: get_column_letter(n) for label, n in col.items()}
+    letter = {label: column_letter(n) for label, n in col.items()}
     last_col = len(spec.columns)
     for label, n in col.items():
-        ws.column_dimensions[get_column_letter(n)].width = styles.width(label)
+        ws.column_dimensions[column_letter(n)].width = styles.width(label)
     header = banner_rows(ws, ctx, last_col, lines)
     for label, n in col.items():
         put(ws, header, n, label, styles["header"])

@@ -14,7 +14,6 @@ from decimal import Decimal
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.styles.differential import DifferentialStyle
-from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.workbook.workbook import Workbook
@@ -25,6 +24,7 @@ from kaohe_xl.forms import layout
 from kaohe_xl.forms.styles import CellStyle, FormStyles
 from kaohe_xl.rubric.model import FormKind, Rubric
 from kaohe_xl.textnorm import display_width, format_decimal
+from kaohe_xl.xlsx.ooxml import column_letter
 
 UNLOCKED = Protection(locked=False)
 LOCKED = Protection(locked=True)
@@ -312,7 +312,7 @@ def setup_print(
     ws.oddFooter.center.size = 9
     if title_rows is not None:
         ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
-    ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
+    ws.print_area = f"A1:{column_letter(last_col)}{last_row}"
     ws.sheet_view.showGridLines = False
 
 

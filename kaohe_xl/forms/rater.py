@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from openpyxl.formatting.rule import Rule
-from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 
 from kaohe_xl.forms import layout
@@ -27,9 +26,9 @@ from kaohe_xl.forms.parts import (
     write_instructions,
     write_meta,
 )
-from kaohe_xl.rubric.model import Category, FormKind, Rubric, Source
-from kaohe_xl.rubric.units import Unit
+from kaohe_xl.rubric.model import Category, FormKind, Rubric, Source, Unit
 from kaohe_xl.textnorm import format_decimal
+from kaohe_xl.xlsx.ooxml import column_letter
 
 
 def rater_steps(rubric: Rubric) -> tuple[str, ...]:
@@ -80,7 +79,7 @@ def build_rater_workbook(
     last_col = len(columns)
     for n, label in enumerate(columns, start=1):
         width = styles.width(label) if label not in {c.name for c, _ in scored} else styles.width("*")
-        ws.column_dimensions[get_column_letter(n)].width = width
+        ws.column_dimensions[column_letter(n)].width = width
     lines = [
         ("title", ctx.title),
         ("subtitle", rater_form_title(source)),
@@ -109,13 +108,13 @@ def build_rater_workbook(
         put(ws, row, 2, unit.name, styles["text"])
         for n in range(3, last_col):
             put(ws, row, n, None, styles["input"]).protection = UNLOCKED
-        inputs = f"{get_column_letter(3)}{row}:{get_column_letter(last_col - 1)}{row}"
+        inputs = f"{column_letter(3)}{row}:{column_letter(last_col - 1)}{row}"
         put_formula(ws, row, last_col, f"=SUM({inputs})", styles["subtotal"])
         ws.row_dimensions[row].height = 22
     last = first + len(units) - 1
     dxf = invalid_input_format(styles["invalid"])
     for n, (category, top) in enumerate(scored, start=3):
-        letter = get_column_letter(n)
+        letter = column_letter(n)
         text = format_decimal(top)
         dv = score_validation(text, f"“{category.name}”满分 {text} 分：请填写 0 到 {text} 之间的数字。", category.name)
         dv.sqref = f"{letter}{first}:{letter}{last}"

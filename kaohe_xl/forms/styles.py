@@ -27,7 +27,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook
 
 from kaohe_xl.errors import KaoheError
-from kaohe_xl.templates import STYLES_WORKBOOK, template_path
+from kaohe_xl.resources import STYLES_WORKBOOK, template_path
 from kaohe_xl.textnorm import normalize_label
 
 TEMPLATE_NAME = STYLES_WORKBOOK

@@ -29,7 +29,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from kaohe_xl.errors import MailError
-from kaohe_xl.templates import mail_defaults
+from kaohe_xl.resources import mail_defaults
 
 if TYPE_CHECKING:
     from kaohe_xl.campaign import Campaign

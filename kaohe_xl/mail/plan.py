@@ -29,8 +29,7 @@ from kaohe_xl.collect.returns import ReturnBook, ReturnReadError
 from kaohe_xl.forms.generate import rater_path
 from kaohe_xl.mail.config import MailSettings, base_placeholders, render
 from kaohe_xl.problems import Problem
-from kaohe_xl.rubric.model import FormKind
-from kaohe_xl.rubric.units import Unit
+from kaohe_xl.rubric.model import FormKind, Unit
 from kaohe_xl.store.records import ReturnState, UnitState
 from kaohe_xl.store.status import collection_status
 from kaohe_xl.textnorm import safe_filename

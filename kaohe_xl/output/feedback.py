@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.forms.layout import veto_text
@@ -24,6 +23,7 @@ from kaohe_xl.scoring.engine import Results, UnitResult, round2, source_label
 from kaohe_xl.scoring.reconcile import ItemDiff, Reconciliation, reconcile
 from kaohe_xl.scoring.results import compute
 from kaohe_xl.textnorm import safe_filename
+from kaohe_xl.xlsx.ooxml import column_letter
 from kaohe_xl.xlsx.styled import FLAG_FILL, fit_height, print_setup, put_number, put_text, save_atomic, title_row
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def build_feedback(results: Results, rec: Reconciliation, unit_id: str, *, when:
     ws.title = FEEDBACK_SHEET
     width = len(_COLUMNS)
     for n, (_, w) in enumerate(_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(n)].width = w
+        ws.column_dimensions[column_letter(n)].width = w
     when = when or date.today()
     title_row(ws, 1, f"{rubric.settings.name}结果反馈表", width)
     ws.row_dimensions[1].height = 30

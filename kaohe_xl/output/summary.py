@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.errors import OutputError
@@ -32,6 +31,7 @@ from kaohe_xl.store.records import ReturnState, UnitState
 from kaohe_xl.store.status import collection_status
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.libreoffice import to_pdf
+from kaohe_xl.xlsx.ooxml import column_letter
 from kaohe_xl.xlsx.styled import (
     FLAG_FILL,
     Saved,
@@ -124,12 +124,12 @@ def _summary_sheet(ws: Worksheet, results: Results, when: date) -> tuple[int, in
         scored = unit.main
         for n, category in enumerate(categories):
             put_number(ws, row, cat_first + n, scored.categories.get(category.name) if scored else None)
-        base_ref = f"{get_column_letter(col['基础分'])}{row}"
-        bonus_ref = f"{get_column_letter(col['加分'])}{row}"
-        penalty_ref = f"{get_column_letter(col['扣分'])}{row}"
+        base_ref = f"{column_letter(col['基础分'])}{row}"
+        bonus_ref = f"{column_letter(col['加分'])}{row}"
+        penalty_ref = f"{column_letter(col['扣分'])}{row}"
         if scored is not None:
             if categories:
-                cats = f"{get_column_letter(cat_first)}{row}:{get_column_letter(cat_last)}{row}"
+                cats = f"{column_letter(cat_first)}{row}:{column_letter(cat_last)}{row}"
                 put_formula(ws, row, col["基础分"], f"=SUM({cats})")
             else:
                 put_number(ws, row, col["基础分"], scored.base)
@@ -175,7 +175,7 @@ def _composite_formula(results: Results, source_cols: dict[str, int], row: int) 
     for source in rubric.sources:
         if source.weight == 0:
             continue
-        ref = f"{get_column_letter(source_cols[source.name])}{row}"
+        ref = f"{column_letter(source_cols[source.name])}{row}"
         full, scale = rubric.source_full_marks(source), rubric.source_scale(source)
         term = ref if source.weight == 1 else f"{format_decimal(source.weight)}*{ref}"
         if scale != full and full:
@@ -266,7 +266,7 @@ def _widths(ws: Worksheet, col: dict[str, int]) -> None:
             width = 5 if crowded else 6
         elif header in (H_GRADE, H_RANK):
             width = 6 if crowded else 7
-        ws.column_dimensions[get_column_letter(n)].width = width
+        ws.column_dimensions[column_letter(n)].width = width
 
 
 def _chart(chart_ws: Worksheet, ws: Worksheet, results: Results, first: int, last: int) -> None:

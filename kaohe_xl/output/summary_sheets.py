@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.forms.layout import veto_text
@@ -14,6 +13,7 @@ from kaohe_xl.scoring.engine import Results, source_label
 from kaohe_xl.scoring.reconcile import Reconciliation
 from kaohe_xl.store.records import FILE_STATUS_LABELS, ReturnState, UnitState
 from kaohe_xl.textnorm import format_decimal
+from kaohe_xl.xlsx.ooxml import column_letter
 from kaohe_xl.xlsx.styled import FLAG_FILL, MUTED_FILL, fit_height, print_setup, put_number, put_text, title_row
 
 
@@ -31,7 +31,7 @@ class RejectedFile:
 
 def _widths(ws: Worksheet, widths: Sequence[float]) -> None:
     for n, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(n)].width = width
+        ws.column_dimensions[column_letter(n)].width = width
 
 
 # 差异占比 is a fraction held as a number; Excel's % format shows 0.3333 as 33.3%.

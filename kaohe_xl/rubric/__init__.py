@@ -32,7 +32,7 @@ __getattr__ = lazy_exports(
     {
         **dict.fromkeys(("Category", "FormKind", "Item", "ItemKind", "Rubric", "Settings", "Source"), "model"),
         "load_rubric": "load",
-        "Unit": "units",
+        "Unit": "model",
         "load_units": "units",
     },
 )

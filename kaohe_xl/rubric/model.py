@@ -220,3 +220,17 @@ class Rubric:
         }
         text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+DEFAULT_GROUP = "考核组"  # the assessor group of units whose list names none
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One assessed unit (a village, a department)."""
+
+    id: str
+    name: str
+    group: str = ""  # 分组, e.g. 县直单位 / 乡镇
+    emails: tuple[str, ...] = ()
+    assessor_group: str = DEFAULT_GROUP  # 考核组 that scores this unit

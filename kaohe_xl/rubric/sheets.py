@@ -16,6 +16,7 @@ from typing import Any
 from kaohe_xl.errors import RubricError
 from kaohe_xl.problems import Problem
 from kaohe_xl.textnorm import normalize_label
+from kaohe_xl.xlsx.ooxml import column_letter
 
 ITEMS_SHEET = "条目"
 CATEGORIES_SHEET = "类别"
@@ -180,7 +181,6 @@ def rows_from_grid(
     or an accepted spelling). Returns None, with a ``missing_header`` problem, if
     there is none.
     """
-    from openpyxl.utils import get_column_letter
 
     lookup = _lookup(headers)
     key_column = next(iter(headers))
@@ -194,7 +194,7 @@ def rows_from_grid(
                 for c, label in enumerate(labels):
                     if not label:
                         continue
-                    ref = f"{get_column_letter(c + 1)}{r}"
+                    ref = f"{column_letter(c + 1)}{r}"
                     canon = lookup.get(label)
                     if canon is None:
                         canon = normalize_label(values[c])
@@ -215,7 +215,7 @@ def rows_from_grid(
                         )
                         continue
                     columns[c] = canon
-                last = get_column_letter(max(len(values), 1))
+                last = column_letter(max(len(values), 1))
                 sheet.header_ref = f"A{r}:{last}{r}"
             elif r >= HEADER_SEARCH_ROWS:
                 break
@@ -225,7 +225,7 @@ def rows_from_grid(
         row: Row = {}
         for c, canon in columns.items():
             value = values[c] if c < len(values) else None
-            row[canon] = Cell(value, f"{get_column_letter(c + 1)}{r}")
+            row[canon] = Cell(value, f"{column_letter(c + 1)}{r}")
         sheet.rows.append(row)
     if columns is None:
         aliases = "、".join(headers[key_column])

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from kaohe_xl.errors import CampaignError
 from kaohe_xl.problems import Problem
+from kaohe_xl.rubric.model import DEFAULT_GROUP, Unit
 from kaohe_xl.textnorm import clean_text, id_text, nfkc, normalize_label
+from kaohe_xl.xlsx.ooxml import column_letter
 
 UNIT_HEADERS: dict[str, tuple[str, ...]] = {
     "编号": ("编号", "单位编号", "序号"),
@@ -23,19 +22,7 @@ UNIT_HEADERS: dict[str, tuple[str, ...]] = {
 }
 _EMAIL_SPLIT = re.compile(r"[;,；，、\s]+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-DEFAULT_GROUP = "考核组"
 _ID_LABELS = {normalize_label(a).casefold() for a in UNIT_HEADERS["编号"]}
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One assessed unit (a village, a department)."""
-
-    id: str
-    name: str
-    group: str = ""  # 分组, e.g. 县直单位 / 乡镇
-    emails: tuple[str, ...] = ()
-    assessor_group: str = DEFAULT_GROUP  # 考核组 that scores this unit
 
 
 def load_units(path: str | Path) -> list[Unit]:
@@ -65,7 +52,7 @@ def load_units(path: str | Path) -> list[Unit]:
             columns[c] = canon
     if "单位名称" not in columns.values():
         raise CampaignError(f"{path.name}: 缺少“单位名称”列（表头在第{header_index + 1}行）")
-    letter = {canon: get_column_letter(c + 1) for c, canon in columns.items()}
+    letter = {canon: column_letter(c + 1) for c, canon in columns.items()}
     problems: list[Problem] = []
     units: list[Unit] = []
     seen: dict[str, str] = {}

@@ -30,8 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cached_property
 
-from kaohe_xl.rubric.model import Aggregation, FormKind, ItemKind, Rubric, Source
-from kaohe_xl.rubric.units import Unit
+from kaohe_xl.rubric.model import Aggregation, FormKind, ItemKind, Rubric, Source, Unit
 from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
 
 CENT = Decimal("0.01")

@@ -21,8 +21,7 @@ from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Protocol
 
-from kaohe_xl.rubric.model import FormKind, Rubric
-from kaohe_xl.rubric.units import Unit
+from kaohe_xl.rubric.model import FormKind, Rubric, Unit
 from kaohe_xl.store import db as store
 from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
 from kaohe_xl.textnorm import display_width

@@ -2,7 +2,7 @@
 
 ::
 
-    from kaohe_xl.printing import recalculate, to_pdf
+    from kaohe_xl.xlsx.libreoffice import recalculate, to_pdf
     recalculate("filled.xlsx", "recalculated.xlsx")   # formulas now carry cached results
     pdf = to_pdf("汇总表.xlsx", "output/")              # -> output/汇总表.pdf
 

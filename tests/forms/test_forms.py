@@ -35,8 +35,7 @@ from kaohe_xl.forms.generate import (
 )
 from kaohe_xl.forms.parts import FormContext
 from kaohe_xl.forms.styles import campaign_template, default_template
-from kaohe_xl.rubric.model import FormKind, ItemKind
-from kaohe_xl.rubric.units import Unit
+from kaohe_xl.rubric.model import FormKind, ItemKind, Unit
 from kaohe_xl.xlsx.stamp import Prototype
 
 RATER_SOURCES = [

@@ -285,7 +285,7 @@ def test_feedback_needs_the_feedback_workbooks(ready: Campaign, smtp_server: Smt
 
 
 def test_missing_units_from_states() -> None:
-    from kaohe_xl.rubric.units import Unit
+    from kaohe_xl.rubric.model import Unit
 
     units = [Unit("01", "甲"), Unit("02", "乙"), Unit("03", "丙"), Unit("04", "丁")]
     states = [

@@ -9,7 +9,8 @@ import pytest
 from conftest import SMALL_UNITS, write_units_workbook
 
 from kaohe_xl.errors import CampaignError
-from kaohe_xl.rubric.units import DEFAULT_GROUP, Unit, load_units, write_units_csv
+from kaohe_xl.rubric.model import DEFAULT_GROUP, Unit
+from kaohe_xl.rubric.units import load_units, write_units_csv
 
 EXPECTED = [
     Unit("01", "东湖村", "村", ("donghu@example.cn",), "第一考核组"),
