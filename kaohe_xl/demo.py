@@ -137,12 +137,12 @@ def run_demo(
     step(f"6. 汇总表 → {summary.path}{pdf_note}")
 
     feedback = write_feedback(campaign)
-    report.outputs["反馈表"] = feedback[0].parent if feedback else campaign.output_dir
-    step(f"7. 反馈表 {len(feedback)} 份 → {report.outputs['反馈表']}")
+    report.outputs["反馈表"] = feedback.path
+    step(f"7. 反馈表 {len(feedback.files)} 份 → {feedback.path}")
 
-    export = export_results(campaign, "csv", campaign.output_dir / "results.csv")
-    report.outputs["results.csv"] = export
-    step(f"8. 结果数据 → {export}")
+    export = export_results(campaign, campaign.output_dir / "results.csv")
+    report.outputs["results.csv"] = export.path
+    step(f"8. 结果数据 → {export.path}")
     record_action(campaign, "演示（kaohe demo）", "完成", "\n".join(missing_lines(campaign)))
     return report
 

@@ -17,11 +17,20 @@ from kaohe_xl.lazy import lazy_exports
 if TYPE_CHECKING:
     from kaohe_xl.addin.buttons import BUTTONS
     from kaohe_xl.addin.control import write_control_workbook
-    from kaohe_xl.addin.excel import on_action
+    from kaohe_xl.addin.excel import XlwingsBook, on_action
     from kaohe_xl.addin.handlers import press
+    from kaohe_xl.addin.launchers import write_launchers
 
-__all__ = ["BUTTONS", "on_action", "press", "write_control_workbook"]
+__all__ = ["BUTTONS", "XlwingsBook", "on_action", "press", "write_control_workbook", "write_launchers"]
 __getattr__ = lazy_exports(
     __name__,
-    {"BUTTONS": "buttons", "on_action": "excel", "press": "handlers", "write_control_workbook": "control"},
+    {
+        "BUTTONS": "buttons",
+        "XlwingsBook": "excel",
+        "on_action": "excel",
+        "press": "handlers",
+        "write_control_workbook": "control",
+        "write_launchers": "launchers",
+    },
+    moved_from="handlers",
 )

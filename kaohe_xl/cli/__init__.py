@@ -5,5 +5,7 @@ groups, :mod:`.common` what every command shares, :mod:`.usage` usage errors in 
 """
 
 from kaohe_xl.cli.commands import main
+from kaohe_xl.lazy import lazy_exports
 
 __all__ = ["main"]
+__getattr__ = lazy_exports(__name__, {}, moved_from="commands")

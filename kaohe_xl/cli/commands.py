@@ -165,10 +165,11 @@ def feedback(campaign: Path) -> None:
     from kaohe_xl.output.feedback import write_feedback
 
     opened = Campaign.open(campaign)
-    paths = write_feedback(opened, progress=True)
-    folder = paths[0].parent if paths else ""
-    click.echo(f"已生成 {len(paths)} 份反馈表，位于 {folder}")
-    record(opened, "反馈表（命令行 feedback）", f"已生成 {len(paths)} 份反馈表")
+    report = write_feedback(opened, progress=True)
+    if report.note:
+        click.echo(f"注意：{report.note}", err=True)
+    click.echo(f"已生成 {len(report.files)} 份反馈表，位于 {report.path}")
+    record(opened, "反馈表（命令行 feedback）", f"已生成 {len(report.files)} 份反馈表")
 
 
 @main.command()
@@ -189,8 +190,8 @@ def export(campaign: Path, fmt: str, output: Path | None) -> None:
     from kaohe_xl.campaign import Campaign
     from kaohe_xl.output.export import export_results
 
-    path = export_results(Campaign.open(campaign), fmt, output)
-    click.echo(f"已导出 {path}")
+    report = export_results(Campaign.open(campaign), output, fmt=fmt)
+    click.echo(f"已导出 {report.path}")
 
 
 @main.command()

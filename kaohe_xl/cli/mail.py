@@ -32,7 +32,7 @@ def _with_mail_options(func: F) -> F:
 def _mail_run(campaign: Path, kind: str, dry_run: bool, eml_dir: Path | None, force: bool, retry_failed: bool) -> None:
     """Shared body of ``send`` and ``remind``."""
     from kaohe_xl.campaign import Campaign
-    from kaohe_xl.mail.send import run_mail
+    from kaohe_xl.mail.run import run_mail
 
     ok = run_mail(
         Campaign.open(campaign),

@@ -15,4 +15,6 @@ if TYPE_CHECKING:
     from kaohe_xl.collect.run import collect
 
 __all__ = ["CollectReport", "FileResult", "collect"]
-__getattr__ = lazy_exports(__name__, {"collect": "run", "CollectReport": "report", "FileResult": "report"})
+__getattr__ = lazy_exports(
+    __name__, {"collect": "run", "CollectReport": "report", "FileResult": "report"}, moved_from="run"
+)

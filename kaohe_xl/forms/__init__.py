@@ -22,4 +22,5 @@ __getattr__ = lazy_exports(
         "generate_forms": "generate",
         **dict.fromkeys(("fill_assessor_form", "fill_rater_form", "fill_self_form"), "fill"),
     },
+    moved_from="generate",
 )

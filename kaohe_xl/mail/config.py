@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from kaohe_xl.errors import MailError
@@ -35,8 +36,34 @@ if TYPE_CHECKING:
     from kaohe_xl.campaign import Campaign
 
 SECURITY_MODES = ("ssl", "starttls", "none")
-# The kinds of outgoing mail; each has a subject and body template.
-MAIL_KINDS = ("self", "assessor", "rater", "feedback", "remind")
+
+
+class MailKind(StrEnum):
+    """The kinds of outgoing mail; each has a subject and body template under ``mail.templates``.
+
+    A plain string (``"self"``) is accepted wherever a kind is asked for.
+    """
+
+    SELF = "self"  # each unit its 自评表
+    ASSESSOR = "assessor"  # each assessor group its 考核组评分表
+    RATER = "rater"  # each named rater his 评分表
+    FEEDBACK = "feedback"  # each unit its 反馈表
+    REMIND = "remind"  # units whose 自评表 has not arrived
+
+    @property
+    def label(self) -> str:
+        """What the mail carries, in the office's words (the end of a draft's file name)."""
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    MailKind.SELF: "自评表",
+    MailKind.ASSESSOR: "考核组评分表",
+    MailKind.RATER: "评分表",
+    MailKind.FEEDBACK: "反馈表",
+    MailKind.REMIND: "催报",
+}
+MAIL_KINDS = tuple(MailKind)
 
 # Default templates of earlier versions, as init wrote them into campaign.yaml: such a
 # text was never the clerk's choice, so it is read as today's default.

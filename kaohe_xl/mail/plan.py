@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from kaohe_xl.collect.identify import Expected, Identity, identify, rubric_outdated
 from kaohe_xl.collect.returns import ReturnBook, ReturnReadError
 from kaohe_xl.forms.generate import rater_path
-from kaohe_xl.mail.config import MailSettings, base_placeholders, render
+from kaohe_xl.mail.config import MailKind, MailSettings, base_placeholders, render
 from kaohe_xl.problems import Problem
 from kaohe_xl.rubric.model import FormKind, Unit
 from kaohe_xl.store.records import ReturnState, UnitState
@@ -37,7 +37,7 @@ from kaohe_xl.textnorm import safe_filename
 if TYPE_CHECKING:
     from kaohe_xl.campaign import Campaign
 
-SEND_KINDS = ("self", "assessor", "rater", "feedback")
+SEND_KINDS = (MailKind.SELF, MailKind.ASSESSOR, MailKind.RATER, MailKind.FEEDBACK)
 # Error codes (the text before ":" in send_log.error) of failures that hit the whole run
 # before any message was transferred: safe to send again without --retry-failed.
 RUN_LEVEL_CODES = frozenset({"connect", "auth", "sender"})
@@ -48,7 +48,7 @@ FEEDBACK_FOLDER = "反馈表"
 class Outgoing:
     """One message to one recipient (a unit, an assessor group or a rater)."""
 
-    kind: str  # self | assessor | rater | feedback | remind
+    kind: MailKind
     subject_id: str  # unit id, assessor group or rater name (send_log.unit_id)
     recipient: str  # the name shown: unit name, group, rater
     addresses: tuple[str, ...]
@@ -109,27 +109,32 @@ class _Target:
     identity: Identity | None = None  # who the attached blank form must be signed for
 
 
-def outgoing(campaign: Campaign, kind: str, settings: MailSettings) -> list[Outgoing]:
+def outgoing(campaign: Campaign, kind: MailKind | str, settings: MailSettings) -> list[Outgoing]:
     """Every message of one kind, in units-list order, with subject and body filled in."""
+    kind = MailKind(kind)
     base = base_placeholders(campaign, settings)
     targets: list[_Target] = []
-    if kind in ("self", "feedback", "remind"):
-        units = campaign.units if kind != "remind" else missing_self_units(campaign.units, _self_states(campaign))
+    if kind in (MailKind.SELF, MailKind.FEEDBACK, MailKind.REMIND):
+        units = (
+            campaign.units
+            if kind is not MailKind.REMIND
+            else missing_self_units(campaign.units, _self_states(campaign))
+        )
         for unit in units:
             extra = {"单位编号": unit.id, "考核组": unit.assessor_group, "分组": unit.group}
             problem = "" if unit.emails else "单位名单中没有该单位的邮箱（邮箱 列）"
-            if kind == "feedback":
+            if kind is MailKind.FEEDBACK:
                 files = _feedback_files(campaign, unit)
                 if not files and not problem:
                     problem = f"找不到反馈表 output/{FEEDBACK_FOLDER}/{unit.id}_*.xlsx，请先生成反馈表"
             else:
                 files = _existing([campaign.form_path(FormKind.SELF, unit.id)])
-                if not files and kind == "self" and not problem:
+                if not files and kind is MailKind.SELF and not problem:
                     problem = f"找不到自评表 {_rel(campaign, campaign.form_path(FormKind.SELF, unit.id))}，请先生成表格"
-            identity = None if kind == "feedback" else Identity(FormKind.SELF, unit.id, "")
+            identity = None if kind is MailKind.FEEDBACK else Identity(FormKind.SELF, unit.id, "")
             label = f"{unit.id} {unit.name}"
             targets.append(_Target(unit.id, unit.name, label, unit.emails, files, problem, extra, identity))
-    elif kind == "assessor":
+    elif kind is MailKind.ASSESSOR:
         for group in campaign.assessor_groups():
             addresses = settings.assessors.get(group, ())
             path = campaign.form_path(FormKind.ASSESSOR, group, group)
@@ -139,7 +144,7 @@ def outgoing(campaign: Campaign, kind: str, settings: MailSettings) -> list[Outg
                 problem = f"找不到考核组评分表 {_rel(campaign, path)}，请先生成表格"
             identity = Identity(FormKind.ASSESSOR, group, "")
             targets.append(_Target(group, group, group, addresses, files, problem, {"考核组": group}, identity))
-    elif kind == "rater":
+    elif kind is MailKind.RATER:
         for source in campaign.rubric.sources_of(FormKind.RATER):
             for rater in source.raters:
                 addresses = settings.raters.get(rater, ())
@@ -223,7 +228,7 @@ def plan(
         if out.problem:
             planned.append(Planned(out, Action.BLOCKED, (), out.problem))
             continue
-        state = _address_states(conn, out, today if out.kind == "remind" else "")
+        state = _address_states(conn, out, today if out.kind is MailKind.REMIND else "")
         if force:
             planned.append(Planned(out, Action.SEND, out.addresses))
             continue

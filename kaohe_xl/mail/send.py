@@ -1,8 +1,8 @@
-"""Sending the planned messages over SMTP, or writing them as .eml drafts.
+"""Sending the planned messages over SMTP (drafts: :mod:`kaohe_xl.mail.drafts`).
 
 Every attempt is written to the send log at once (the store runs in autocommit mode),
 so a run stopped at any point resumes with the next ``kaohe send`` without sending
-anything twice (see :mod:`kaohe_xl.mail_plan` for what counts as sent).
+anything twice (see :mod:`kaohe_xl.mail.plan` for what counts as sent).
 """
 
 from __future__ import annotations
@@ -12,26 +12,24 @@ import smtplib
 import sqlite3
 import ssl
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from kaohe_xl.clock import now_text
 from kaohe_xl.errors import MailError
-from kaohe_xl.mail.config import MailSettings, SmtpSettings, ensure_mail_config, mail_settings, resolve_password
+from kaohe_xl.mail.config import (
+    MailKind,
+    MailSettings,
+    SmtpSettings,
+    mail_settings,
+)
 from kaohe_xl.mail.message import Attachment, build_message, message_bytes
 from kaohe_xl.mail.plan import Action, Planned, outgoing, plan
-from kaohe_xl.textnorm import safe_filename
 
 if TYPE_CHECKING:
     from kaohe_xl.campaign import Campaign
-
-
-# The last part of a draft's file name, by kind of mail.
-DRAFT_LABELS = {"self": "自评表", "assessor": "考核组评分表", "rater": "评分表", "feedback": "反馈表", "remind": "催报"}
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ class SendResult:
 class SendReport:
     """The outcome of one run: results per message, skipped ones, and a run-level error."""
 
-    kind: str
+    kind: MailKind
     results: list[SendResult] = field(default_factory=list)
     skipped: list[Planned] = field(default_factory=list)
     run_error: str = ""
@@ -164,7 +162,7 @@ class _Smtp:
 
 def send(
     campaign: Campaign,
-    kind: str,
+    kind: MailKind | str,
     password: str = "",
     *,
     force: bool = False,
@@ -185,7 +183,7 @@ def send(
             "security（465 端口为 ssl，587 为 starttls）、user 和 sender（各项已列在文件中，另见 kaohe send --help）；"
             "不设服务器也可以先用 --eml-dir 写出邮件草稿"
         )
-    report = SendReport(kind)
+    report = SendReport(MailKind(kind))
     conn = campaign.connect()
     try:
         planned = plan(conn, outgoing(campaign, kind, settings), force=force, retry_failed=retry_failed)
@@ -288,7 +286,7 @@ def _log(
 
 def preview(
     campaign: Campaign,
-    kind: str,
+    kind: MailKind | str,
     *,
     force: bool = False,
     retry_failed: bool = False,
@@ -301,110 +299,6 @@ def preview(
         return plan(conn, outgoing(campaign, kind, settings), force=force, retry_failed=retry_failed)
     finally:
         conn.close()
-
-
-def write_drafts(
-    campaign: Campaign,
-    kind: str,
-    folder: Path,
-    *,
-    force: bool = False,
-    retry_failed: bool = False,
-    settings: MailSettings | None = None,
-) -> list[Path]:
-    """Write one .eml draft per due message into ``folder`` (``--eml-dir``); send nothing.
-
-    The drafts carry ``X-Unsent: 1``: Outlook opens them ready to send, Foxmail and
-    Thunderbird open them as messages to "edit as new". They are not logged as sent.
-    """
-    settings = settings or mail_settings(campaign)
-    planned = preview(campaign, kind, force=force, retry_failed=retry_failed, settings=settings)
-    return _write_drafts(planned, kind, folder, settings)
-
-
-def _write_drafts(planned: list[Planned], kind: str, folder: Path, settings: MailSettings) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for item in planned:
-        if item.action is not Action.SEND:
-            continue
-        msg = build_message(
-            sender=settings.smtp.sender or "",
-            sender_name=settings.smtp.sender_name,
-            to=item.addresses,
-            subject=item.out.subject,
-            body=item.out.body,
-            attachments=tuple(Attachment.from_path(p) for p in item.out.attachments),
-            draft=True,
-        )
-        name = safe_filename(f"{item.out.subject_id}_{item.out.recipient}_{DRAFT_LABELS[kind]}") + ".eml"
-        target = folder / name
-        target.write_bytes(message_bytes(msg))
-        written.append(target)
-    return written
-
-
-def nothing_possible(planned: list[Planned]) -> bool:
-    """True when a run can do nothing because of its recipients' problems.
-
-    Nothing is due, at least one recipient is blocked (no address, workbook missing or
-    made for an older rubric) and none was sent before: the clerk has to fix something.
-    The same rule holds for sending and for ``--eml-dir`` drafts.
-    """
-    if any(p.action is Action.SEND for p in planned):
-        return False
-    return any(p.action is Action.BLOCKED for p in planned) and not any(p.action is Action.DONE for p in planned)
-
-
-def run_mail(
-    campaign: Campaign,
-    kind: str,
-    *,
-    dry_run: bool = False,
-    eml_dir: Path | None = None,
-    force: bool = False,
-    retry_failed: bool = False,
-    prompt: Callable[[str], str] | None = None,
-    say: Callable[[str], None] = print,
-    progress: bool = False,
-) -> bool:
-    """One ``kaohe send`` / ``kaohe remind``: preview (``dry_run``), drafts (``eml_dir``) or send.
-
-    Writes the settings template into a campaign.yaml without a ``mail:`` section first;
-    lines for people go to ``say``; ``prompt`` asks for a password not in the environment.
-    Drafts and sending print a line with the reason for every recipient skipped (as
-    ``dry_run`` does). Returns False when a message failed or the run stopped; raises
-    MailError when nothing could be sent (or written as a draft) at all.
-    """
-    if ensure_mail_config(campaign):
-        say(f"已在 {campaign.root / 'campaign.yaml'} 中写入邮件设置模板（mail:），请填写发信服务器后再发送")
-    settings = mail_settings(campaign)
-    planned = preview(campaign, kind, force=force, retry_failed=retry_failed, settings=settings)
-    for item in planned:
-        if dry_run or item.action is not Action.SEND:
-            say(item.describe())
-    if dry_run:
-        say(f"共 {len(planned)} 封：待发送 {sum(p.action is Action.SEND for p in planned)} 封（预览，未发送）")
-        return True
-    if not any(p.action is Action.SEND for p in planned):
-        verb, what = ("写出", "邮件草稿") if eml_dir is not None else ("发送", "邮件")
-        if nothing_possible(planned):
-            raise MailError(f"没有可以{verb}的{what}（原因见上）")
-        say(f"没有需要{verb}的{what}")
-        return True
-    if eml_dir is not None:
-        written = _write_drafts(planned, kind, eml_dir, settings)
-        say(f"已写出 {len(written)} 封邮件草稿（.eml，未发送）→ {eml_dir}")
-        return True
-    password = resolve_password(settings.smtp, prompt)
-    report = send(
-        campaign, kind, password, force=force, retry_failed=retry_failed, progress=progress, settings=settings
-    )
-    for result in report.results:
-        if result.error:
-            say(f"  {result.planned.out.who}：{result.reason}")
-    say(report.summary())
-    return not (report.run_error or report.count("failed") or report.count("partial"))
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:

@@ -18,11 +18,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kaohe_xl.atomic import write_atomic
 from kaohe_xl.errors import OutputError
+from kaohe_xl.output.report import OutputReport
 from kaohe_xl.scoring.engine import Results
 from kaohe_xl.scoring.results import RESULT_COLUMNS, compute, result_rows, source_column
 
@@ -74,17 +76,31 @@ def render(results: Results, fmt: str) -> str:
     return buffer.getvalue()
 
 
-def export_results(campaign: Campaign, fmt: str = "csv", out: str | Path | None = None) -> Path:
-    """Write the results to ``out`` (default ``output/results.<fmt>``); returns the path.
+def export_results(campaign: Campaign, out: str | Path | None = None, *, fmt: str | None = None) -> OutputReport:
+    """Write the results, one row per unit, to ``out`` (default ``output/results.<fmt>``).
 
-    Example::
+    ``fmt`` is ``csv`` or ``json``; left out, it follows ``out``'s extension (``.json``),
+    else CSV. Example::
 
-        export_results(Campaign.open("2023老干部考核"), "json")
+        export_results(Campaign.open("2023老干部考核"), "results.json")
     """
+    if fmt is None and isinstance(out, str) and out.lower() in FORMATS:
+        # 0.1 took (campaign, fmt, out): a bare format word is not a file name
+        warnings.warn(
+            "export_results(campaign, fmt) is now export_results(campaign, fmt=...)", DeprecationWarning, stacklevel=2
+        )
+        fmt, out = out, None
+    if fmt is None:
+        fmt = "json" if out is not None and Path(out).suffix.lower() == ".json" else "csv"
     fmt = fmt.lower()
-    text = render(compute(campaign), fmt)
+    if fmt not in FORMATS:
+        raise OutputError(f"导出格式应为 {' 或 '.join(FORMATS)}，不是“{fmt}”")
+    results = compute(campaign)
+    text = render(results, fmt)
     target = Path(out) if out else campaign.output_dir / f"results.{fmt}"
     target.parent.mkdir(parents=True, exist_ok=True)
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"  # the BOM tells Excel it is UTF-8
     write_atomic(target, text.encode(encoding), in_use_hint="文件是否在 Excel 中打开？")
-    return target
+    report = OutputReport(target, [target], units=len(results.units))
+    report.scored = sum(1 for u in results.units if u.composite is not None)
+    return report

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.forms.layout import veto_text
+from kaohe_xl.output.report import OutputReport
 from kaohe_xl.output.summary import remarks_of
 from kaohe_xl.progress import progress as progress_bar
 from kaohe_xl.rubric.model import ItemKind
@@ -46,9 +47,14 @@ _COLUMNS: tuple[tuple[str, float], ...] = (
 )
 
 
+def feedback_filename(unit_id: str, unit_name: str) -> str:
+    """``01_东湖村_反馈表.xlsx``."""
+    return safe_filename(f"{unit_id}_{unit_name}_反馈表") + ".xlsx"
+
+
 def feedback_path(campaign: Campaign, unit_id: str, unit_name: str) -> Path:
     """``output/反馈表/01_东湖村_反馈表.xlsx`` (safe on Windows)."""
-    return campaign.output_dir / FEEDBACK_DIR / (safe_filename(f"{unit_id}_{unit_name}_反馈表") + ".xlsx")
+    return campaign.output_dir / FEEDBACK_DIR / feedback_filename(unit_id, unit_name)
 
 
 def deduction(row: ItemDiff) -> tuple[str, Decimal | None] | None:
@@ -182,17 +188,23 @@ def _deductions_block(ws: Worksheet, rows: list[ItemDiff], row: int) -> int:
     return row + 1
 
 
-def write_feedback(campaign: Campaign, results: Results | None = None, *, progress: bool = False) -> list[Path]:
-    """Write one 反馈表 per unit into ``output/反馈表/``; returns the paths written.
+def write_feedback(
+    campaign: Campaign, out: str | Path | None = None, *, results: Results | None = None, progress: bool = False
+) -> OutputReport:
+    """Write one 反馈表 per unit into ``out`` (default ``output/反馈表/``).
 
-    Each file is written atomically; one open in Excel is written beside it.
-    ``progress`` draws a bar on the terminal when there are many units
-    (:mod:`kaohe_xl._progress`).
+    Each file is written atomically; one open in Excel is written beside it (the
+    report's ``note`` says so). ``results`` reuses a scoring already computed;
+    ``progress`` draws a bar on the terminal when there are many units.
     """
+    folder = Path(out) if out is not None else campaign.output_dir / FEEDBACK_DIR
     results = results or compute(campaign)
     rec = reconcile(results)
-    paths = []
+    report = OutputReport(folder, units=len(results.units))
+    report.scored = sum(1 for u in results.units if u.composite is not None)
     for unit in progress_bar(results.in_list_order(), FEEDBACK_SHEET, enabled=progress):
         wb = build_feedback(results, rec, unit.unit_id)
-        paths.append(save_atomic(wb, feedback_path(campaign, unit.unit_id, unit.unit_name)).path)
-    return paths
+        saved = save_atomic(wb, folder / feedback_filename(unit.unit_id, unit.unit_name))
+        report.files.append(saved.path)
+        report.add_note(saved.note)
+    return report

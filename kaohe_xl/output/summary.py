@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+import warnings
 from contextlib import closing
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.errors import OutputError
+from kaohe_xl.output.report import OutputReport
 from kaohe_xl.output.summary_sheets import RejectedFile, write_details, write_differences, write_returns
 from kaohe_xl.rubric.model import Aggregation, FormKind, ItemKind, Rubric
 from kaohe_xl.scoring.engine import Results, UnitResult, source_label
@@ -57,18 +58,6 @@ H_GRADE = "等次"
 H_RANK = "排名"
 H_REMARKS = "备注"
 _ROOMY_CATEGORIES = 8  # up to this many category columns print at a comfortable size
-
-
-@dataclass
-class SummaryReport:
-    """What :func:`write_summary` wrote."""
-
-    path: Path
-    pdf: Path | None = None
-    note: str = ""  # the target was open in Excel and the file went beside it
-    units: int = 0
-    scored: int = 0  # units with a composite
-    pending: list[str] = field(default_factory=list)  # "01 东湖村：考核组评分表待提交"
 
 
 def build_summary(
@@ -322,7 +311,7 @@ def summary_target(out: str | Path) -> Path:
     return target
 
 
-def write_summary(campaign: Campaign, out: str | Path | None = None, pdf: bool = False) -> SummaryReport:
+def write_summary(campaign: Campaign, out: str | Path | None = None, *, pdf: bool = False) -> OutputReport:
     """Score the campaign and write ``output/汇总表.xlsx`` (and a PDF of 汇总表 with ``pdf``).
 
     ``out`` names another .xlsx file (anything else: :class:`OutputError`, before any
@@ -337,7 +326,7 @@ def write_summary(campaign: Campaign, out: str | Path | None = None, pdf: bool =
         rejected = rejected_files(conn)
     wb = build_summary(results, reconcile(results), states, rejected)
     saved = save_atomic(wb, target)
-    report = SummaryReport(saved.path, note=saved.note, units=len(results.units))
+    report = OutputReport(saved.path, [saved.path], note=saved.note, units=len(results.units))
     report.scored = sum(1 for u in results.units if u.composite is not None)
     report.pending = [
         f"{u.unit_id} {u.unit_name}：{'、'.join(r for r in u.remarks if r.endswith(('待提交', '待核实')))}"
@@ -347,7 +336,8 @@ def write_summary(campaign: Campaign, out: str | Path | None = None, pdf: bool =
     if pdf:
         placed = _pdf(results, saved.path)
         report.pdf = placed.path
-        report.note = "；".join(n for n in (report.note, placed.note) if n)
+        report.files.append(placed.path)
+        report.add_note(placed.note)
     return report
 
 
@@ -360,3 +350,10 @@ def _pdf(results: Results, xlsx: Path) -> Saved:
         printable.save(source)
         produced = to_pdf(source, Path(tmp) / out.name)
         return move_into_place(Path(produced), out)
+
+
+def __getattr__(name: str) -> object:
+    if name == "SummaryReport":  # the name before 0.2
+        warnings.warn("SummaryReport is now kaohe_xl.output.report.OutputReport", DeprecationWarning, stacklevel=2)
+        return OutputReport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,4 +35,5 @@ __getattr__ = lazy_exports(
         "Unit": "model",
         "load_units": "units",
     },
+    moved_from="model",
 )

@@ -33,4 +33,5 @@ __getattr__ = lazy_exports(
         **dict.fromkeys(("ReturnState", "ScoreRecord", "UnitState"), "records"),
         **dict.fromkeys(("StatusReport", "collection_status", "latest_records", "status_report"), "status"),
     },
+    moved_from="db",
 )

@@ -19,8 +19,9 @@ from conftest import RATER_CATEGORIES
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.cli.commands import main
 from kaohe_xl.forms.generate import generate_forms
+from kaohe_xl.mail.drafts import write_drafts
 from kaohe_xl.mail.plan import Action, missing_self_units
-from kaohe_xl.mail.send import preview, send, write_drafts
+from kaohe_xl.mail.send import preview, send
 from kaohe_xl.rubric.model import FormKind
 from kaohe_xl.store.records import ReturnState, UnitState
 

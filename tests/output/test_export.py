@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.cli.commands import main
+from kaohe_xl.errors import OutputError
 from kaohe_xl.output.export import export_columns, export_results, render
 from kaohe_xl.scoring.engine import score
 
@@ -35,7 +36,7 @@ COLUMNS = [
 
 def test_csv_has_bom_stable_columns_and_blank_for_missing(campaign: Campaign, tmp_path: Path) -> None:
     return_forms(campaign, tmp_path / "inbox")
-    path = export_results(campaign, "csv")
+    path = export_results(campaign).path
     assert path == campaign.output_dir / "results.csv"
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel then shows the Chinese text
@@ -80,3 +81,22 @@ def test_csv_text_starting_like_a_formula_is_escaped(name: str) -> None:
     assert row["unit_name"] == "'" + name and row["composite"] == "10.00"
     assert json.loads(render(results, "json"))[0]["unit_name"] == name  # JSON keeps data as is
     assert export_columns(results) == COLUMNS
+
+
+def test_format_follows_the_file_name_or_fmt(campaign: Campaign, tmp_path: Path) -> None:
+    as_json = export_results(campaign, tmp_path / "r.JSON")
+    assert as_json.files == [tmp_path / "r.JSON"] and isinstance(json.loads(as_json.path.read_text()), list)
+    forced = export_results(campaign, tmp_path / "r.txt", fmt="json")
+    assert forced.path.read_text().lstrip().startswith("[")
+    assert export_results(campaign, tmp_path / "r.txt").path.read_bytes().startswith(b"\xef\xbb\xbf")  # CSV
+
+
+def test_the_old_positional_format_still_works_with_a_warning(campaign: Campaign) -> None:
+    with pytest.warns(DeprecationWarning, match="fmt="):
+        report = export_results(campaign, "json")  # 0.1: export_results(campaign, fmt, out)
+    assert report.path == campaign.output_dir / "results.json"
+
+
+def test_unknown_format_is_refused(campaign: Campaign, tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="csv"):
+        export_results(campaign, tmp_path / "x.csv", fmt="xml")

@@ -28,8 +28,10 @@ def _rows(path: Path) -> list[list[object]]:
 
 def test_one_feedback_per_unit_with_items_deductions_and_rank(campaign: Campaign, tmp_path: Path) -> None:
     return_forms(campaign, tmp_path / "inbox")
-    paths = write_feedback(campaign)
+    report = write_feedback(campaign)
+    paths = report.files
     folder = campaign.output_dir / "反馈表"
+    assert report.path == folder and (report.units, report.scored, report.note) == (3, 2, "")
     assert [p.name for p in paths] == ["01_东湖村_反馈表.xlsx", "02_西山村_反馈表.xlsx", "03_南岭村_反馈表.xlsx"]
     assert all(p.parent == folder for p in paths)
     rows = _rows(paths[1])  # 西山村: assessors 2 / 2 / 2.5 against self 3 / 2 / 3
@@ -51,7 +53,7 @@ def test_one_feedback_per_unit_with_items_deductions_and_rank(campaign: Campaign
 
 def test_feedback_of_a_unit_still_owing_returns(campaign: Campaign, tmp_path: Path) -> None:
     return_forms(campaign, tmp_path / "inbox")
-    rows = _rows(write_feedback(campaign)[2])
+    rows = _rows(write_feedback(campaign).files[2])
     flat = [v for row in rows for v in row if v is not None]
     assert "待提交" in flat and "不参加排名" in flat
     result = rows[4:7]  # the 考核结果 block: states, never a silent 0
@@ -70,7 +72,7 @@ def test_cli_feedback(campaign: Campaign, tmp_path: Path) -> None:
 def test_feedback_figures_are_numbers_shown_with_two_decimals(campaign: Campaign, tmp_path: Path) -> None:
     """Not '6.50' as text: Excel could not add them up and flags them."""
     return_forms(campaign, tmp_path / "inbox")
-    wb = openpyxl.load_workbook(write_feedback(campaign)[1])
+    wb = openpyxl.load_workbook(write_feedback(campaign).files[1])
     ws = wb[FEEDBACK_SHEET]
     figures = {ws.cell(r, c).value: ws.cell(r, c + 2) for r in range(5, 9) for c in (1, 5)}
     for label in ("自评得分", "考核组得分", "基础分", "加分", "扣分", "综合得分"):
@@ -91,7 +93,7 @@ def test_feedback_prints_the_figures_as_before(campaign: Campaign, tmp_path: Pat
     from kaohe_xl.xlsx.libreoffice import to_pdf
 
     return_forms(campaign, tmp_path / "inbox")
-    pdf = to_pdf(write_feedback(campaign)[1], tmp_path / "pdf")
+    pdf = to_pdf(write_feedback(campaign).files[1], tmp_path / "pdf")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "6.50" in text and "0.00" in text
     assert "扣 2.00 分" in text and "扣 1.50 分" in text
@@ -102,15 +104,16 @@ def test_feedback_files_get_the_usual_permissions(campaign: Campaign, tmp_path: 
     """Not 600 as from tempfile.mkstemp: the mode new files get (0o666 minus the umask)."""
     old = os.umask(0o022)
     try:
-        paths = write_feedback(campaign)
+        paths = write_feedback(campaign).files
         first = [stat.S_IMODE(p.stat().st_mode) for p in paths]
         os.umask(0o027)
         (paths[0].parent / f"~${paths[0].name}").write_bytes(b"lock")  # open in Excel: written beside
-        again = write_feedback(campaign)
+        report = write_feedback(campaign)
+        again = report.files
     finally:
         os.umask(old)
     assert first == [0o644] * 3
-    assert again[0].name.endswith("(1).xlsx")
+    assert again[0].name.endswith("(1).xlsx") and again[0].name in report.note
     assert [stat.S_IMODE(p.stat().st_mode) for p in again] == [0o640] * 3  # the umask is respected
 
 
