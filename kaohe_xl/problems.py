@@ -9,12 +9,10 @@ English so scripts and tests can rely on it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
-
-PROBLEM_COLUMNS = ("severity", "code", "file", "sheet", "cell", "item", "value", "message")
 
 
 @dataclass(frozen=True)
@@ -49,11 +47,6 @@ class Problem:
         tag = "错误" if self.is_error else "警告"
         item = f" [条目 {self.item}]" if self.item else ""
         return f"{tag} {self.code}: {where}{item}: {self.message}".replace(" : ", ": ")
-
-    def as_row(self) -> dict[str, str]:
-        """The flat row shared by the CLI report and the summary workbook."""
-        row = asdict(self)
-        return {key: str(row[key]) for key in PROBLEM_COLUMNS}
 
 
 def errors_in(problems: Iterable[Problem]) -> list[Problem]:

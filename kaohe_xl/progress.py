@@ -1,4 +1,6 @@
-"""Progress bars for the commands that handle many files (forms, 反馈表, collect).
+"""Progress bars for the commands that handle many files (forms, 反馈表, collect, mail).
+
+Every bar of kaohe-xl is drawn here.
 
 A bar is drawn only when it helps: the caller asked for one (the CLI does, the library
 does not by default), there are more than :data:`PROGRESS_FROM` files (the threshold
@@ -30,13 +32,14 @@ def wants_bar(count: int, enabled: bool) -> bool:
         return False
 
 
-def progress(items: Sequence[T], label: str, *, enabled: bool) -> Iterable[T]:
-    """``items``, wrapped in a bar labelled ``label`` (e.g. 自评表) when :func:`wants_bar`."""
+def progress(items: Sequence[T], label: str, *, enabled: bool, unit: str = "份") -> Iterable[T]:
+    """``items``, wrapped in a bar labelled ``label`` (e.g. 自评表) when :func:`wants_bar`;
+    ``unit`` counts them (份 forms, 封 messages)."""
     if not wants_bar(len(items), enabled):
         return items
     from tqdm import tqdm  # only when a bar is drawn
 
-    return tqdm(items, desc=label, unit="份", leave=False, file=sys.stderr)
+    return tqdm(items, desc=label, unit=unit, leave=False, file=sys.stderr)
 
 
 def counter(total: int, label: str, *, enabled: bool) -> Any:

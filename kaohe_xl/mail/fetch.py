@@ -26,13 +26,12 @@ from email.message import Message
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
 from kaohe_xl.clock import now_text
 from kaohe_xl.collect.run import collect as collect_files
 from kaohe_xl.errors import MailError
 from kaohe_xl.mail.config import ImapSettings, MailSettings, mail_settings
 from kaohe_xl.mail.message import CONTENT_TYPES, attachment_name, header_text
+from kaohe_xl.progress import progress as progress_bar
 from kaohe_xl.textnorm import safe_filename
 
 if TYPE_CHECKING:
@@ -100,7 +99,7 @@ def fetch(
             report.examined = len(uids)
             todo = _new_uids(client, conn, uids, report)
             inbox_hashes = _known_hashes(campaign, conn)
-            for uid, key in tqdm(todo, desc="下载邮件", unit="封", disable=not progress):
+            for uid, key in progress_bar(todo, "下载邮件", enabled=progress, unit="封"):
                 raw = _fetch_body(client, uid)
                 if key.startswith("sha256:?"):
                     key = "sha256:" + hashlib.sha256(raw).hexdigest()

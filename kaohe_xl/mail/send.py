@@ -15,8 +15,6 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
 from kaohe_xl.clock import now_text
 from kaohe_xl.errors import MailError
 from kaohe_xl.mail.config import (
@@ -27,6 +25,7 @@ from kaohe_xl.mail.config import (
 )
 from kaohe_xl.mail.message import Attachment, build_message, message_bytes
 from kaohe_xl.mail.plan import Action, Planned, outgoing, plan
+from kaohe_xl.progress import progress as progress_bar
 
 if TYPE_CHECKING:
     from kaohe_xl.campaign import Campaign
@@ -191,7 +190,7 @@ def send(
         due = [p for p in planned if p.action is Action.SEND]
         smtp = _Smtp(settings.smtp, password)
         try:
-            for index, item in enumerate(tqdm(due, desc="发送邮件", unit="封", disable=not progress)):
+            for index, item in enumerate(progress_bar(due, "发送邮件", enabled=progress, unit="封")):
                 if index and settings.smtp.pause_seconds:
                     time.sleep(settings.smtp.pause_seconds)  # many government servers rate-limit
                 try:
