@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import random
 import re
 import shutil
@@ -198,6 +199,7 @@ def main() -> None:
     parser.add_argument("--returns", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", type=int, default=200, help="files read by the openpyxl baseline")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file (bench/speed_table.py)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kaohe-bench-collect-") as tmp:
         work = Path(tmp)
@@ -226,6 +228,17 @@ def main() -> None:
         )
         verdict = "OK" if per <= 5 and peak_all <= 150 else "ABOVE TARGET"
         print(f"target ≤ 5 ms/return and ≤ 150 MB: {verdict}")
+        if args.json:
+            figures = {
+                "returns": len(paths),
+                "collect_ms": per,
+                "reader_ms": ours,
+                "openpyxl_ms": base,
+                "peak_small_mb": peak_small,
+                "peak_mb": peak_all,
+                "small": small,
+            }
+            args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ Measured in the same run (median of ``--runs``):
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import tempfile
@@ -27,13 +28,15 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
+
 from kaohe_xl.output.feedback import build_feedback
 from kaohe_xl.output.summary import build_summary
 from kaohe_xl.rubric.load import load_rubric
 from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Unit
 from kaohe_xl.scoring.engine import score
-from kaohe_xl.scoring.frames import results_frame
 from kaohe_xl.scoring.reconcile import reconcile
+from kaohe_xl.scoring.results import result_rows
 from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
 from kaohe_xl.xlsx.styled import save_atomic
 
@@ -76,8 +79,10 @@ def main() -> None:
     parser.add_argument("--units", type=int, nargs="+", default=[200, 1000])
     parser.add_argument("--assessors", type=int, default=3)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file (bench/speed_table.py)")
     args = parser.parse_args()
     rubric = load_rubric(RUBRIC)
+    figures: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         for n in args.units:
@@ -95,7 +100,7 @@ def main() -> None:
                 lambda: [build_feedback(results, rec, i).save(out / f"fb{i}.xlsx") for i in sample_ids],  # noqa: B023
                 1,
             ) / len(sample_ids)
-            frame = results_frame(results)
+            frame = pd.DataFrame(result_rows(results))
             t_base = median_seconds(lambda: frame.to_excel(out / f"plain{n}.xlsx", index=False), args.runs)  # noqa: B023
             print(f"{n} units x {len(rubric.items)} items, {len(records)} score records:")
             print(f"  score      {t_score * 1000:8.0f} ms")
@@ -104,6 +109,15 @@ def main() -> None:
             print(f"  feedback   {t_feedback * 1000:8.0f} ms per unit")
             print(f"  baseline   {t_base * 1000:8.0f} ms  (pandas to_excel of the results table only)")
             print(f"  ratio summary / baseline: {t_summary / t_base:.1f}x")
+            figures[str(n)] = {
+                "score_s": t_score,
+                "reconcile_s": t_rec,
+                "summary_s": t_summary,
+                "feedback_ms": t_feedback * 1000,
+                "baseline_s": t_base,
+            }
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -206,7 +206,7 @@ def export(campaign: Path, fmt: str, output: Path | None) -> None:
 )
 @friendly_errors
 def generate(campaign: Path, form: str) -> None:
-    """Generate the scoring workbooks into DIR/forms/ (existing forms are replaced).
+    """Generate the scoring workbooks into CAMPAIGN/forms/ (existing forms are replaced).
 
     Run ``--form assessor`` again after collecting self returns: the 考核组评分表 then
     show each unit's 自评得分.

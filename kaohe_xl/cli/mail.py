@@ -105,10 +105,10 @@ def remind(campaign: Path, dry_run: bool, eml_dir: Path | None, force: bool, ret
 
 @click.command(cls=ChineseCommand)
 @campaign_dir
-@click.option("--no-collect", is_flag=True, help="only download the attachments into DIR/inbox/")
+@click.option("--no-collect", is_flag=True, help="only download the attachments into CAMPAIGN/inbox/")
 @friendly_errors
 def fetch(campaign: Path, no_collect: bool) -> None:
-    """Download returned workbooks from the mailbox (IMAP) into DIR/inbox/, then collect them.
+    """Download returned workbooks from the mailbox (IMAP) into CAMPAIGN/inbox/, then collect them.
 
     Reads messages since the campaign was created whose subject carries the campaign
     tag or that carry .xlsx/.xlsm/.xls/.zip attachments; a message is downloaded only

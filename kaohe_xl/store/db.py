@@ -5,9 +5,13 @@ the units each revision covers (with that unit's own error state), every value r
 its cell, every validation issue, the send log and the fetched mail. Writes happen in
 transactions so an interrupted run leaves no half records.
 
-Schema history: 1 — first release; 2 — ``submissions.rubric_hash`` and the
-``submission_units`` table (an error on one unit's sheet of a 考核组评分表 no longer holds
-back the other units). :func:`connect` upgrades an older store in place.
+Schema history (``meta.schema_version``); :func:`connect` upgrades an older store in
+place, one step at a time:
+
+1. the first release;
+2. ``submissions.rubric_hash`` and the ``submission_units`` table: an error on one unit's
+   sheet of a 考核组评分表 no longer holds back the other units;
+3. assessor names as collect keys them (``李 明`` → ``李明``), their revisions renumbered.
 """
 
 from __future__ import annotations

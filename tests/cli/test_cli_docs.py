@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -42,3 +44,15 @@ def test_command_has_help_with_an_example(name: str, command: click.Command) -> 
 @pytest.mark.parametrize("name", [n for n, _ in COMMANDS])
 def test_command_is_in_the_readme(name: str) -> None:
     assert f"kaohe {name}" in README, f"README does not show `kaohe {name}`"
+
+
+# Words a help text uses for a command's arguments (click shows them in upper case).
+ARGUMENT_WORDS = {"DIR", "CAMPAIGN", "FOLDER", "PATHS", "BUTTON", "WHERE"}
+
+
+@pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[n for n, _ in COMMANDS])
+def test_help_names_only_the_arguments_the_command_has(name: str, command: click.Command) -> None:
+    result = CliRunner().invoke(main, [*name.split(), "--help"])
+    arguments = {p.human_readable_name.upper() for p in command.params if isinstance(p, click.Argument)}
+    named = set(re.findall(r"\b[A-Z]{3,}\b", result.output)) & ARGUMENT_WORDS
+    assert named <= arguments, f"kaohe {name} --help names {sorted(named - arguments)}; its arguments are {arguments}"
