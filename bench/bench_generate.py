@@ -33,6 +33,7 @@ from kaohe_xl.forms.generate import build_self_workbook, form_context, self_prot
 from kaohe_xl.rubric.model import FormKind, Unit
 from kaohe_xl.rubric.units import write_units_csv
 from kaohe_xl.xlsx.stamp import Prototype, xml_text
+from kaohe_xl.xlsx.zipwrite import Deflated
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_RUBRIC = REPO / "samples" / "南昌老干部" / "细则.xlsx"
@@ -102,8 +103,10 @@ def _raw_parts(prototype: Prototype) -> list[tuple[str, bytes | tuple[str | tupl
     """The prototype's members uncompressed (static) or as text segments (templated)."""
     parts: list[tuple[str, bytes | tuple[str | tuple[str], ...]]] = []
     for part in prototype._parts:
-        name = part.name.decode("utf-8")
-        parts.append((name, part.segments if part.segments else zlib.decompressobj(-15).decompress(part.data)))
+        if isinstance(part, Deflated):
+            parts.append((part.name, zlib.decompressobj(-15).decompress(part.data)))
+        else:
+            parts.append((part.name, part.segments))
     return parts
 
 

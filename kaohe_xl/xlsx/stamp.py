@@ -24,16 +24,16 @@ from __future__ import annotations
 import io
 import re
 import secrets
-import struct
 import time
 import zipfile
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.workbook.workbook import Workbook
+
+from kaohe_xl.xlsx.zipwrite import LEVEL, Deflated, ZipWriter, deflated
 
 _NONCE = secrets.token_hex(4).upper()
 _TOKEN = re.compile(rf"KHPH([A-Z]+){_NONCE}Z")
@@ -52,29 +52,25 @@ def xml_text(value: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Part:
-    name: bytes
-    crc: int
-    size: int
-    data: bytes  # raw deflate stream (static parts) or b"" (templated parts)
-    segments: tuple[str | tuple[str], ...] = ()  # text pieces and (field,) slots
+class _Templated:
+    name: str
+    segments: tuple[str | tuple[str], ...]  # text pieces and (field,) slots
 
 
 class Prototype:
     """A saved workbook whose token slots are filled per copy by :meth:`stamp`."""
 
-    def __init__(self, wb: Workbook, level: int = 6) -> None:
+    def __init__(self, wb: Workbook, level: int = LEVEL) -> None:
         buffer = io.BytesIO()
         wb.save(buffer)
         self.level = level
         self.fields: set[str] = set()
-        self._parts: list[_Part] = []
-        # The DOS time stamp of every member: openpyxl's own save time, fixed per prototype.
-        self._dos_time, self._dos_date = _dos_datetime(time.localtime())
+        self._parts: list[Deflated | _Templated] = []
+        # The time stamp of every member: openpyxl's own save time, fixed per prototype.
+        self._when = time.localtime()
         with zipfile.ZipFile(buffer) as archive:
             for info in archive.infolist():
                 raw = archive.read(info)
-                name = info.filename.encode("utf-8")
                 text = raw.decode("utf-8") if info.filename.endswith((".xml", ".rels")) else ""
                 if text and _TOKEN.search(text):
                     segments: list[str | tuple[str]] = []
@@ -85,9 +81,9 @@ class Prototype:
                         self.fields.add(match.group(1))
                         last = match.end()
                     segments.append(text[last:])
-                    self._parts.append(_Part(name, 0, 0, b"", tuple(segments)))
+                    self._parts.append(_Templated(info.filename, tuple(segments)))
                 else:
-                    self._parts.append(_Part(name, zlib.crc32(raw), len(raw), _deflate(raw, level)))
+                    self._parts.append(deflated(info.filename, raw, level))
 
     def stamp(self, values: Mapping[str, str]) -> bytes:
         """The xlsx bytes with every token replaced by ``values[field]`` (XML-escaped)."""
@@ -96,72 +92,12 @@ class Prototype:
             raise KeyError(f"no value for placeholder(s) {sorted(missing)}")
         escaped = {key: xml_text(value) for key, value in values.items()}
         out = io.BytesIO()
-        central = io.BytesIO()
-        count = 0
+        writer = ZipWriter(out, self._when)
         for part in self._parts:
-            if part.segments:
-                raw = "".join(s if isinstance(s, str) else escaped[s[0]] for s in part.segments).encode("utf-8")
-                crc, size, data = zlib.crc32(raw), len(raw), _deflate(raw, self.level)
+            if isinstance(part, _Templated):
+                raw = "".join(s if isinstance(s, str) else escaped[s[0]] for s in part.segments)
+                writer.add(part.name, raw.encode("utf-8"), self.level)
             else:
-                crc, size, data = part.crc, part.size, part.data
-            offset = out.tell()
-            # local file header; bit 11 = names are UTF-8; method 8 = deflate
-            out.write(
-                struct.pack(
-                    "<IHHHHHIIIHH",
-                    0x04034B50,
-                    20,
-                    0x0800,
-                    8,
-                    self._dos_time,
-                    self._dos_date,
-                    crc,
-                    len(data),
-                    size,
-                    len(part.name),
-                    0,
-                )
-            )
-            out.write(part.name)
-            out.write(data)
-            central.write(
-                struct.pack(
-                    "<IHHHHHHIIIHHHHHII",
-                    0x02014B50,
-                    20,
-                    20,
-                    0x0800,
-                    8,
-                    self._dos_time,
-                    self._dos_date,
-                    crc,
-                    len(data),
-                    size,
-                    len(part.name),
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    offset,
-                )
-            )
-            central.write(part.name)
-            count += 1
-        directory = central.getvalue()
-        start = out.tell()
-        out.write(directory)
-        out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory), start, 0))
+                writer.add_deflated(part)
+        writer.close()
         return out.getvalue()
-
-
-def _deflate(raw: bytes, level: int) -> bytes:
-    # zip members carry a raw deflate stream: no zlib header or trailer (wbits = -15)
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(raw) + compressor.flush()
-
-
-def _dos_datetime(t: time.struct_time) -> tuple[int, int]:
-    dos_time = (t.tm_hour << 11) | (t.tm_min << 5) | (t.tm_sec // 2)
-    dos_date = ((max(t.tm_year, 1980) - 1980) << 9) | (t.tm_mon << 5) | t.tm_mday
-    return dos_time, dos_date
