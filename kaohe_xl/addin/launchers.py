@@ -23,9 +23,11 @@ from kaohe_xl.addin.buttons import BUTTONS
 from kaohe_xl.addin.handlers import find_campaign
 
 RUNNER = "kaohe_run"  # the add-in's launcher: kaohe_run.cmd / kaohe_run.sh
-# What the add-in's launcher writes itself when Python never got to write a result:
-# ASCII, so that main.js reads it whatever encoding WPS assumes.
-FALLBACK_RESULT = '{"ok": false, "exit_code": %s}'
+# The add-in's launcher writes RESULT.done as its very last act, when Python has ended:
+# main.js waits for it, then reads RESULT (if Python got to write it). ASCII, so that
+# main.js reads it whatever encoding WPS assumes.
+DONE_SUFFIX = ".done"
+DONE_MARK = '{"exit_code": %s}'
 NO_PYTHON = "找不到 Python 3：请安装 Python 3 和 kaohe-xl（pip install kaohe-xl）"
 
 
@@ -101,8 +103,9 @@ def addin_runner_cmd(exe: str) -> bytes:
     """``kaohe_run.cmd BUTTON CAMPAIGN RESULT``: the WPS add-in's launcher on Windows.
 
     Runs ``kaohe addin run BUTTON CAMPAIGN --result RESULT`` with Python's errors in
-    ``RESULT.log``; when no result was written (no Python, kaohe-xl not installed in it)
-    it writes :data:`FALLBACK_RESULT` with the exit code, so main.js never waits in vain.
+    ``RESULT.log``, then writes ``RESULT.done`` (:data:`DONE_MARK`, the exit code): main.js
+    waits for that, so it also learns when Python never ran (not found, kaohe-xl not
+    installed in it) and never reads RESULT before it is complete.
     """
     run = "-m kaohe_xl addin run %1 %2 --result %3"
     lines = [
@@ -111,11 +114,8 @@ def addin_runner_cmd(exe: str) -> bytes:
         "set PYTHONIOENCODING=utf-8",
         *_cmd_run(exe, run, redirect=' 2>"%~3.log"'),
         "set code=%errorlevel%",
-        # %code% in the block is expanded when the block is read, after the line above ran.
-        'if not exist "%~3" (',
-        f'    >"%~3.tmp" echo {FALLBACK_RESULT % "%code%"}',
-        '    move /y "%~3.tmp" "%~3" >nul',
-        ")",
+        f'>"%~3.tmp" echo {DONE_MARK % "%code%"}',
+        f'move /y "%~3.tmp" "%~3{DONE_SUFFIX}" >nul',
         "exit /b %code%",
         "",
     ]
@@ -135,9 +135,7 @@ def addin_runner_sh(exe: str) -> bytes:
         '    PYTHONIOENCODING=utf-8 "$py" -m kaohe_xl addin run "$1" "$2" --result "$3" 2>"$3.log"',
         "    code=$?",
         "fi",
-        'if [ ! -f "$3" ]; then',
-        f'    printf \'{FALLBACK_RESULT % "%d"}\\n\' "$code" >"$3.tmp" && mv -f "$3.tmp" "$3"',
-        "fi",
+        f'printf \'{DONE_MARK % "%d"}\\n\' "$code" >"$3.tmp" && mv -f "$3.tmp" "$3{DONE_SUFFIX}"',
         'exit "$code"',
         "",
     ]

@@ -30,7 +30,7 @@ from kaohe_xl.addin import control
 from kaohe_xl.addin.build import NS_CUSTOMUI_2006, ribbon_xml
 from kaohe_xl.addin.buttons import BUTTONS, TITLE
 from kaohe_xl.addin.handlers import NOT_IN_CAMPAIGN
-from kaohe_xl.addin.launchers import RUNNER, addin_runner_cmd, addin_runner_sh
+from kaohe_xl.addin.launchers import DONE_SUFFIX, RUNNER, addin_runner_cmd, addin_runner_sh
 from kaohe_xl.atomic import write_atomic
 from kaohe_xl.campaign import CONFIG_NAME, OUTPUT_DIR
 from kaohe_xl.errors import OutputError
@@ -97,6 +97,7 @@ def buttons_js() -> str:
         "title": TITLE,
         "folder": folder_name(),
         "runner": RUNNER,
+        "doneSuffix": DONE_SUFFIX,
         "config": CONFIG_NAME,
         "output": OUTPUT_DIR,
         "summary": SUMMARY_NAME,

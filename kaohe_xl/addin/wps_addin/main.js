@@ -14,7 +14,8 @@
  *  3. the add-in's launcher kaohe_run.cmd (Windows) / kaohe_run.sh (Linux) in this
  *     folder is started with  BUTTON CAMPAIGN RESULT ; it runs
  *     `kaohe addin run BUTTON CAMPAIGN --result RESULT`;
- *  4. RESULT (ASCII JSON in the temporary folder) is awaited, then carried out: the
+ *  4. the launcher's last act is RESULT.done (its exit code); once it is there, RESULT
+ *     (ASCII JSON in the temporary folder, written by Python) is carried out: the
  *     status goes into the open 控制台.xlsx, the 汇总表 or a folder is opened, a sheet
  *     printed, and a message box tells the status line.
  */
@@ -97,9 +98,9 @@ function kaoheWait(job) {
 /** @param {KaoheJob} job */
 function kaohePoll(job) {
     job.ticks += 1;
-    var data = kaoheReadJson(job.result);
-    if (data) {
-        kaoheFinish(job, data);
+    var done = kaoheReadJson(job.result + KAOHE.doneSuffix);
+    if (done) {
+        kaoheFinish(job, done);
     } else if (job.ticks * KAOHE_POLL_MS >= KAOHE.timeoutMinutes * 60000) {
         kaoheAlert(job.button.label, kaoheFill(KAOHE.messages.timeout, { minutes: String(KAOHE.timeoutMinutes), path: job.result }));
     } else {
@@ -108,7 +109,7 @@ function kaohePoll(job) {
 }
 
 /**
- * The result file's content, or null while it is not (completely) there.
+ * A JSON file's content, or null while it is not (completely) there.
  * @param {string} path
  * @returns {any}
  */
@@ -124,18 +125,22 @@ function kaoheReadJson(path) {
 }
 
 /**
- * Carry out what `kaohe addin run --result` asked for, then show its status.
+ * The launcher has ended (`done` holds its exit code): carry out what
+ * `kaohe addin run --result` asked for, then show its status.
  * @param {KaoheJob} job
- * @param {any} data
+ * @param {{exit_code: number}} done
  */
-function kaoheFinish(job, data) {
+function kaoheFinish(job, done) {
+    var data = kaoheReadJson(job.result);
     var log = job.result + ".log";
     var logText = wps.FileSystem.Exists(log) ? String(wps.FileSystem.ReadFile(log)) : "";
     kaoheRemove(job.result);
+    kaoheRemove(job.result + KAOHE.doneSuffix);
     kaoheRemove(log);
-    if (typeof data.status !== "string") {
-        // written by the launcher itself: Python never got to write a result
-        var message = data.exit_code === 127 ? KAOHE.messages.noPython : kaoheFill(KAOHE.messages.failed, { code: String(data.exit_code) });
+    if (!data || typeof data.status !== "string") {
+        // Python never got to write a result: not found, or kaohe-xl not installed in it
+        var code = done.exit_code;
+        var message = code === 127 ? KAOHE.messages.noPython : kaoheFill(KAOHE.messages.failed, { code: String(code) });
         kaoheAlert(job.button.label, message + (logText ? "\n\n" + kaoheLastLines(logText, 8) : ""));
         return;
     }
