@@ -25,7 +25,8 @@ from kaohe_xl.addin.handlers import find_campaign
 RUNNER = "kaohe_run"  # the add-in's launcher: kaohe_run.cmd / kaohe_run.sh
 # The add-in's launcher writes RESULT.done as its very last act, when Python has ended:
 # main.js waits for it, then reads RESULT (if Python got to write it). ASCII, so that
-# main.js reads it whatever encoding WPS assumes.
+# main.js reads it whatever encoding WPS assumes; main.js reads a file it cannot parse
+# yet (caught half written) again on its next look.
 DONE_SUFFIX = ".done"
 DONE_MARK = '{"exit_code": %s}'
 NO_PYTHON = "找不到 Python 3：请安装 Python 3 和 kaohe-xl（pip install kaohe-xl）"
@@ -114,8 +115,7 @@ def addin_runner_cmd(exe: str) -> bytes:
         "set PYTHONIOENCODING=utf-8",
         *_cmd_run(exe, run, redirect=' 2>"%~3.log"'),
         "set code=%errorlevel%",
-        f'>"%~3.tmp" echo {DONE_MARK % "%code%"}',
-        f'move /y "%~3.tmp" "%~3{DONE_SUFFIX}" >nul',
+        f'>"%~3{DONE_SUFFIX}" echo {DONE_MARK % "%code%"}',
         "exit /b %code%",
         "",
     ]
@@ -135,7 +135,7 @@ def addin_runner_sh(exe: str) -> bytes:
         '    PYTHONIOENCODING=utf-8 "$py" -m kaohe_xl addin run "$1" "$2" --result "$3" 2>"$3.log"',
         "    code=$?",
         "fi",
-        f'printf \'{DONE_MARK % "%d"}\\n\' "$code" >"$3.tmp" && mv -f "$3.tmp" "$3{DONE_SUFFIX}"',
+        f'printf \'{DONE_MARK % "%d"}\\n\' "$code" >"$3{DONE_SUFFIX}"',
         'exit "$code"',
         "",
     ]

@@ -71,18 +71,26 @@ def entries(folder: Path) -> dict[str, str]:
 
 
 def install_wps_addin(jsaddons: str | Path | None = None, *, python: str | None = None) -> WpsInstall:
-    """Copy the add-in into ``jsaddons`` (default: :func:`jsaddons_dir`) and register it."""
+    """Copy the add-in into ``jsaddons`` (default: :func:`jsaddons_dir`) and register it.
+
+    Both lists are read and checked before anything is written: a list that cannot be
+    edited stops the install with nothing changed.
+    """
     root = Path(jsaddons) if jsaddons else jsaddons_dir()
     target = root / folder_name()
     done = WpsInstall(root, target)
+    edits = [
+        _plan_list(root / name, partial(add_entry, element=element), create=new_list(element))
+        for name, element in entries(target).items()
+    ]
     root.mkdir(parents=True, exist_ok=True)
     for old in _our_folders(root):
         if old != target:  # an earlier version
             shutil.rmtree(old)
             done.changed.append(old)
     done.changed += sync_folder(target, addin_files(python))
-    for name, element in entries(target).items():
-        _edit_list(root / name, partial(add_entry, element=element), done, create=new_list(element))
+    for edit in edits:
+        _apply(edit, done)
     return done
 
 
@@ -90,11 +98,12 @@ def uninstall_wps_addin(jsaddons: str | Path | None = None) -> WpsInstall:
     """Remove the add-in's folder and its entries from ``jsaddons`` (default: :func:`jsaddons_dir`)."""
     root = Path(jsaddons) if jsaddons else jsaddons_dir()
     done = WpsInstall(root, root / folder_name())
+    edits = [_plan_list(root / name, remove_entry) for name in (PUBLISH, JSPLUGINS)]
     for old in _our_folders(root):
         shutil.rmtree(old)
         done.changed.append(old)
-    for name in (PUBLISH, JSPLUGINS):
-        _edit_list(root / name, remove_entry, done)
+    for edit in edits:
+        _apply(edit, done)
     return done
 
 
@@ -150,33 +159,47 @@ def remove_entry(text: str) -> str:
     return text
 
 
-def _edit_list(path: Path, edit: Callable[[str], str], done: WpsInstall, create: str | None = None) -> None:
-    """Apply ``edit`` to the list ``path`` (or write ``create`` where there is none); back up and write only on change."""
+@dataclass(frozen=True)
+class _ListEdit:
+    path: Path
+    old: bytes | None  # None: the list does not exist yet
+    new: bytes
+
+
+def _plan_list(path: Path, edit: Callable[[str], str], create: str | None = None) -> _ListEdit | None:
+    """The list ``path`` after ``edit`` (``create`` where there is none); None when nothing changes.
+
+    Raises :class:`OutputError`, before anything is written, for a file that is not a list.
+    """
     old = path.read_bytes() if path.is_file() else None
     if old is None:
         if create is None:
-            return
+            return None
         new_text = create
     else:
-        text = _read_list(path, old)
         try:
-            new_text = edit(text)
+            new_text = edit(_read_list(path, old))
         except ValueError as exc:
             raise _not_a_list(path, str(exc)) from exc
-    new = new_text.encode("utf-8")
-    if new == old:
-        return
     _check_list(path, new_text)
-    if old is not None:
-        backup = path.with_name(f"{path.name}.kaohe-{file_stamp()}.bak")
+    new = new_text.encode("utf-8")
+    return None if new == old else _ListEdit(path, old, new)
+
+
+def _apply(edit: _ListEdit | None, done: WpsInstall) -> None:
+    """Write a planned list, after keeping its old content as ``<list>.kaohe-<time>.bak``."""
+    if edit is None:
+        return
+    if edit.old is not None:
+        backup = edit.path.with_name(f"{edit.path.name}.kaohe-{file_stamp()}.bak")
         n = 1
         while backup.exists():
             n += 1
-            backup = path.with_name(f"{path.name}.kaohe-{file_stamp()}-{n}.bak")
-        backup.write_bytes(old)
+            backup = edit.path.with_name(f"{edit.path.name}.kaohe-{file_stamp()}-{n}.bak")
+        backup.write_bytes(edit.old)
         done.backups.append(backup)
-    write_atomic(path, new, in_use_hint="请先退出 WPS")
-    done.changed.append(path)
+    write_atomic(edit.path, edit.new, in_use_hint="请先退出 WPS")
+    done.changed.append(edit.path)
 
 
 def _read_list(path: Path, data: bytes) -> str:

@@ -50,7 +50,9 @@ def validate(xml: bytes, namespace: str = NS_2006) -> list[str]:
 
 @pytest.fixture(scope="module")
 def addin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_wps_addin(tmp_path_factory.mktemp("wps") / "加载 项" / folder_name(), python="/opt/python 3/bin/python3")
+    return build_wps_addin(
+        tmp_path_factory.mktemp("wps") / "加载 项" / folder_name(), python="/opt/python 3/bin/python3"
+    )
 
 
 # ---- ribbon.xml --------------------------------------------------------------------------
@@ -195,7 +197,7 @@ def test_add_in_launchers_run_the_python_that_built_them(addin: Path) -> None:
     assert stat.S_IMODE((addin / "kaohe_run.sh").stat().st_mode) == 0o755
     cmd = (addin / "kaohe_run.cmd").read_bytes().decode("gbk")
     assert '"/opt/python 3/bin/python3" -m kaohe_xl addin run %1 %2 --result %3 2>"%~3.log"' in cmd
-    assert "\r\n" in cmd and 'move /y "%~3.tmp" "%~3.done" >nul' in cmd
+    assert "\r\n" in cmd and '>"%~3.done" echo {"exit_code": %code%}' in cmd
 
 
 # ---- building ----------------------------------------------------------------------------

@@ -86,7 +86,8 @@ def test_every_button_starts_its_command_for_the_campaign_of_the_control_workboo
     ]
     # the stand-in's ShellExecute ran nothing: every press ends with the timeout message
     assert alerts(record) == [
-        heading(b.id) + MESSAGES["timeout"].replace("{minutes}", "0.01").replace("{path}", f"{temp}/kaohe_wps_{b.id}_{NOW}.json")
+        heading(b.id)
+        + MESSAGES["timeout"].replace("{minutes}", "0.01").replace("{path}", f"{temp}/kaohe_wps_{b.id}_{NOW}.json")
         for b in BUTTONS
     ]
 
@@ -226,7 +227,13 @@ def test_the_result_is_carried_out_in_wps(addin: Path, folder: Path, tmp_path: P
             }
         },
         "kh_open_folder": {
-            "result": {"ok": True, "status": f"已打开考核目录 {folder}", "detail": "", "open": [str(folder)], "print": []}
+            "result": {
+                "ok": True,
+                "status": f"已打开考核目录 {folder}",
+                "detail": "",
+                "open": [str(folder)],
+                "print": [],
+            }
         },
     }
     scenario = linux(addin, tmp_path / "t", control, presses=list(answers), run=answers)
