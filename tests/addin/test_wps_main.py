@@ -324,3 +324,10 @@ def test_buttons_do_the_real_work_through_the_linux_launcher(
     assert started[0]["params"] == expected_params("kh_collect", campaign.root, temp)
     assert re.search(r"kaohe_wps_kh_print_\d+\.json", started[1]["params"])
     assert json.dumps(started, ensure_ascii=False).count(str(campaign.root)) == 2
+
+
+def test_a_button_main_js_does_not_know_is_reported(addin: Path, folder: Path, tmp_path: Path) -> None:
+    """Every id of ribbon.xml is in buttons.js (test above); an id that is not gets a message."""
+    record = run_standin(linux(addin, tmp_path / "t", folder / CONTROL_FILE, presses=["kh_nope"]), tmp_path)
+    assert calls(record, "ShellExecute") == []
+    assert alerts(record) == [f"{TITLE}\n\n" + MESSAGES["unknownButton"].format(id="kh_nope")]

@@ -258,7 +258,8 @@ function kaoheActivate(path) {
     var book = kaoheOpenWorkbook(path);
     if (!book) {
         kaoheApp().Workbooks.Open(path);
-        book = kaoheOpenWorkbook(path);
+        // found by its name; else the one just opened, which WPS makes active
+        book = kaoheOpenWorkbook(path) || kaoheApp().ActiveWorkbook;
     }
     book.Activate();
     return book;
