@@ -158,13 +158,17 @@ def test_main_js_type_checks_against_the_wps_jsapi_typings(addin: Path, tmp_path
     broken.mkdir()
     shutil.copy(addin / BUTTONS_JS, broken / BUTTONS_JS)
     text = (addin / "main.js").read_text(encoding="utf-8")
-    text = text.replace("KAOHE.messages.noPython", "KAOHE.messages.noPyton").replace(
-        "wps.FileSystem.Remove(path)", "wps.FileSystem.Delete(path)"
-    )
+    for right, wrong in [
+        ("KAOHE.messages.noPython", "KAOHE.messages.noPyton"),  # buttons.js has no such message
+        ("wps.FileSystem.Remove(path)", "wps.FileSystem.Delete(path)"),  # the wps namespace
+        ("book.Save()", "book.Sav()"),  # the 表格 object model (Et.EtWorkbook)
+    ]:
+        assert right in text
+        text = text.replace(right, wrong)
     (broken / "main.js").write_text(text, encoding="utf-8")
     done = _tsc(broken, [broken / BUTTONS_JS, broken / "main.js"])
     assert done.returncode != 0
-    assert "noPyton" in done.stdout and "Delete" in done.stdout
+    assert "noPyton" in done.stdout and "Delete" in done.stdout and "Sav" in done.stdout
 
 
 @pytest.mark.node

@@ -189,7 +189,8 @@ function kaoheWriteStatus(path, values) {
     for (var name in values) {
         if (Object.prototype.hasOwnProperty.call(values, name)) {
             try {
-                book.Names.Item(name).RefersToRange.Value2 = values[name];
+                var defined = /** @type {Et.EtName} */ (/** @type {unknown} */ (book.Names.Item(name)));
+                defined.RefersToRange.Value2 = values[name];
             } catch (e) {
                 // a name the user deleted from the control workbook: the others still count
             }
@@ -220,12 +221,13 @@ function kaoheShowPath(path) {
  */
 function kaohePrintSheet(workbook, sheet) {
     return function () {
-        kaoheActivate(workbook).Worksheets.Item(sheet).PrintOut();
+        var sheets = kaoheActivate(workbook).Worksheets;
+        /** @type {Et.EtWorksheet} */ (/** @type {unknown} */ (sheets.Item(sheet))).PrintOut();
     };
 }
 
 // ---- WPS workbooks ---------------------------------------------------------------------
-/** @returns {any} */
+/** @returns {Et.EtApplication} */
 function kaoheApp() {
     if (typeof window !== "undefined" && window.Application) {
         return window.Application;
@@ -233,15 +235,18 @@ function kaoheApp() {
     return wps.EtApplication();
 }
 
+// The wps-jsapi typings declare the Item methods (Workbooks, Names, Worksheets) as
+// returning nothing: their results are cast to the interfaces the typings declare.
+
 /**
  * The open workbook at `path`, or null.
  * @param {string} path
- * @returns {any}
+ * @returns {Et.EtWorkbook | null}
  */
 function kaoheOpenWorkbook(path) {
     var books = kaoheApp().Workbooks;
     for (var i = 1; i <= books.Count; i++) {
-        var book = books.Item(i);
+        var book = /** @type {Et.EtWorkbook} */ (/** @type {unknown} */ (books.Item(i)));
         if (kaoheSamePath(String(book.FullName), path)) {
             return book;
         }
@@ -252,7 +257,7 @@ function kaoheOpenWorkbook(path) {
 /**
  * Open `path` in WPS (or bring it to the front when it is open already).
  * @param {string} path
- * @returns {any}
+ * @returns {Et.EtWorkbook}
  */
 function kaoheActivate(path) {
     var book = kaoheOpenWorkbook(path);
