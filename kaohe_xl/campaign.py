@@ -238,7 +238,7 @@ class Campaign:
             return False
         if len(relative.parts) == 1:
             name = relative.name
-            return name in (CONFIG_NAME, CONTROL_WORKBOOK) or name.startswith(DB_NAME) or name.endswith(".cmd")
+            return name in (CONFIG_NAME, CONTROL_WORKBOOK) or name.startswith(DB_NAME) or name.endswith((".cmd", ".sh"))
         return relative.parts[0] in _OWN_FOLDERS
 
     def form_path(self, kind: FormKind, subject_id: str, subject_name: str = "") -> Path:

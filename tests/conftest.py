@@ -196,9 +196,9 @@ def sample_campaign(tmp_path: Path) -> Callable[[str], Campaign]:
 
 
 # -- external programs --------------------------------------------------------------------
-# Tests marked `libreoffice` / `imap` need soffice / dovecot. Locally they are skipped when
+# Tests marked `libreoffice` / `imap` / `node` need soffice / dovecot / node. Locally they are skipped when
 # the program is missing; in CI (CI=true) a missing program is a failure, never a skip.
-_TOOLS = {"libreoffice": ("soffice", "libreoffice"), "imap": ("dovecot",)}
+_TOOLS = {"libreoffice": ("soffice", "libreoffice"), "imap": ("dovecot",), "node": ("node",)}
 
 
 def _have(names: tuple[str, ...]) -> bool:

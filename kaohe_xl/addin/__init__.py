@@ -5,9 +5,13 @@
 - :mod:`.excel`: the calling workbook in Excel (the only xlwings import);
 - :mod:`.control`: 控制台.xlsx in every campaign folder;
 - :mod:`.build` and :mod:`.ovba`: the .xlam, built without Excel;
-- :mod:`.launchers`: double-click launchers for WPS.
+- :mod:`.wps_build`, :mod:`.wps_install`: the WPS add-in (a JS 加载项, files in
+  ``wps_addin/``), built and registered in WPS's jsaddons folder;
+- :mod:`.wps`: the calling workbook in WPS, answered through a result file;
+- :mod:`.launchers`: the WPS add-in's launcher and double-click launchers (.cmd, .sh).
 
-The Excel ribbon calls ``kaohe_xl.addin.on_action('<button id>')``.
+The Excel ribbon calls ``kaohe_xl.addin.on_action('<button id>')``; the WPS ribbon calls
+main.js, which runs ``kaohe addin run <button id> <campaign> --result <file>``.
 """
 
 from typing import TYPE_CHECKING

@@ -89,23 +89,28 @@ def xlwings_version() -> str:
         raise ToolMissingError("未安装 xlwings：请运行 pip install kaohe-xl[excel]") from exc
 
 
-def ribbon_xml(namespace: str = NS_CUSTOMUI_2009) -> str:
-    """The ribbon: one tab 考核, one group per button group, in table order."""
+def ribbon_xml(namespace: str = NS_CUSTOMUI_2009, on_action: str = ON_ACTION, on_load: str | None = None) -> str:
+    """The ribbon: one tab 考核, one group per button group, in table order.
+
+    Every button calls ``on_action`` (a VBA macro in Excel, a JS function in WPS);
+    ``on_load`` names the callback that receives the ribbon when it is loaded.
+    """
     groups: dict[str, list[str]] = {}
     for b in BUTTONS:
         if not _ID.match(b.id):
             raise ValueError(f"ribbon ids must be ASCII names: {b.id!r}")
         groups.setdefault(b.group, []).append(
             f'<button id={quoteattr(b.id)} label={quoteattr(b.label)} size="large" imageMso={quoteattr(b.image)}'
-            f" onAction={quoteattr(ON_ACTION)} screentip={quoteattr(b.label)} supertip={quoteattr(b.help)}/>"
+            f" onAction={quoteattr(on_action)} screentip={quoteattr(b.label)} supertip={quoteattr(b.help)}/>"
         )
     body = "".join(
         f'<group id="kaoheGroup{n}" label={quoteattr(label)}>{"".join(buttons)}</group>'
         for n, (label, buttons) in enumerate(groups.items(), start=1)
     )
+    load = f" onLoad={quoteattr(on_load)}" if on_load else ""
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<customUI xmlns="{namespace}"><ribbon><tabs>'
+        f'<customUI xmlns="{namespace}"{load}><ribbon><tabs>'
         f'<tab id="{TAB_ID}" label={quoteattr(TITLE)} insertAfterMso="TabHome">{body}</tab>'
         "</tabs></ribbon></customUI>"
     )

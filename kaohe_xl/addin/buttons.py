@@ -1,7 +1,8 @@
 """The 考核 ribbon's buttons as plain data: one table for every front end.
 
-The Excel add-in's ribbon XML (:mod:`kaohe_xl.addin.build`), the control workbook's
-button list (:mod:`kaohe_xl.addin.control`) and the WPS launchers all read this table;
+The Excel add-in's ribbon XML (:mod:`kaohe_xl.addin.build`), the WPS add-in's ribbon.xml
+and buttons.js (:mod:`kaohe_xl.addin.wps_build`), the control workbook's button list
+(:mod:`kaohe_xl.addin.control`) and the double-click launchers all read this table;
 :mod:`kaohe_xl.addin.handlers` says what each button does.
 """
 
@@ -54,7 +55,7 @@ BUTTONS: tuple[Button, ...] = (
         "打印汇总表",
         "输出",
         "FilePrint",
-        "用 Excel 打印 output 文件夹中汇总表.xlsx 的“汇总表”工作表（还没有汇总表时先生成）。",
+        "用 Excel 或 WPS 打印 output 文件夹中汇总表.xlsx 的“汇总表”工作表（还没有汇总表时先生成）。",
         "kaohe summary 考核目录 --pdf，再打印 PDF",
     ),
     Button(
@@ -62,7 +63,7 @@ BUTTONS: tuple[Button, ...] = (
         "打开考核文件夹",
         "输出",
         "FileOpen",
-        "在资源管理器（访达）中打开考核目录：forms 是发出的表格，inbox 放回收的表格，output 是汇总结果。",
+        "在资源管理器（访达、文件管理器）中打开考核目录：forms 是发出的表格，inbox 放回收的表格，output 是汇总结果。",
         "直接在资源管理器中打开考核目录",
     ),
 )

@@ -151,6 +151,13 @@ HANDLERS: dict[str, Handler] = {
 
 
 # ---- dispatch ---------------------------------------------------------------------------
+# One message for every front end (the WPS add-in's main.js fills in {name} itself).
+NOT_IN_CAMPAIGN = (
+    f"“{{name}}”不在考核目录中：请打开考核目录里的 {control.CONTROL_FILE}，再点“{TITLE}”选项卡上的按钮"
+    "（工作簿需保存在本机磁盘上，而不是 OneDrive/SharePoint 网址）"
+)
+
+
 def find_campaign(fullname: str | Path) -> Campaign:
     """The campaign folder holding a workbook: its folder or the nearest parent with campaign.yaml."""
     path = Path(fullname)
@@ -159,10 +166,7 @@ def find_campaign(fullname: str | Path) -> Campaign:
         for folder in (path.parent, *path.parent.parents):
             if (folder / CONFIG_NAME).is_file():
                 return Campaign.open(folder)
-    raise CampaignError(
-        f"“{path.name}”不在考核目录中：请打开考核目录里的 {control.CONTROL_FILE}，再点“{TITLE}”选项卡上的按钮"
-        "（工作簿需保存在本机磁盘上，而不是 OneDrive/SharePoint 网址）"
-    )
+    raise CampaignError(NOT_IN_CAMPAIGN.format(name=path.name))
 
 
 def press(control_id: str, book: CallingBook) -> ActionResult:

@@ -153,7 +153,8 @@ def test_cli_run_presses_a_button(campaign: Campaign) -> None:
 
 def test_launchers_for_wps(campaign: Campaign) -> None:
     paths = write_launchers(campaign.root, python=r"C:\Python311\python.exe")
-    assert [p.name for p in paths] == [f"按钮_{b.label}.cmd" for b in BUTTONS]
+    # a .cmd per button for Windows, then a .sh per button for Linux (tests/addin/test_launchers.py)
+    assert [p.name for p in paths] == [f"按钮_{b.label}.cmd" for b in BUTTONS] + [f"按钮_{b.label}.sh" for b in BUTTONS]
     text = paths[1].read_bytes().decode("gbk")
     assert '"C:\\Python311\\python.exe" -m kaohe_xl addin run kh_collect "%~dp0."' in text
     assert "\r\n" in text
