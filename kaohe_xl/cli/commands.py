@@ -198,27 +198,28 @@ def export(campaign: Path, fmt: str, output: Path | None) -> None:
 @click.option(
     "--form",
     "form",
-    type=click.Choice(["self", "assessor", "rater", "all"]),
+    type=click.Choice(["self", "assessor", "rater", "ballot", "all"]),
     default="all",
     show_default=True,
-    help="which forms: self 自评表, assessor 考核组评分表, rater 评分表",
+    help="which forms: self 自评表, assessor 考核组评分表, rater 评分表, ballot 民主测评票 and 民主测评表",
 )
+@click.option("--source", "source", default=None, help="only this 考核组评分表 round (a 来源 name, e.g. 专项督查)")
 @friendly_errors
-def generate(campaign: Path, form: str) -> None:
+def generate(campaign: Path, form: str, source: str | None) -> None:
     """Generate the scoring workbooks into DIR/forms/ (existing forms are replaced).
 
     Run ``--form assessor`` again after collecting self returns: the 考核组评分表 then
-    show each unit's 自评得分.
+    show each unit's 自评得分. With several assessment rounds, ``--source`` writes one.
 
-    Example: kaohe generate 2023老干部考核 --form self
+    Example: kaohe generate 2023老干部考核 --form assessor --source 专项督查
     """
     from kaohe_xl.campaign import Campaign
     from kaohe_xl.forms.generate import generate_forms
     from kaohe_xl.rubric.model import FormKind
 
     opened = Campaign.open(campaign)
-    kinds = list(FormKind) if form == "all" else [FormKind(form)]
-    report = generate_forms(opened, kinds, progress=True)
+    kinds = None if form == "all" else [FormKind(form)]
+    report = generate_forms(opened, kinds, progress=True, source=source)
     click.echo(f"{report.summary()} → {opened.forms_dir}")
     record(opened, "生成评分表（命令行 generate）", report.summary())
 

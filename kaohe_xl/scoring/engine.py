@@ -247,8 +247,8 @@ def _score_unit(
     if status is ReturnState.OK:
         weighted = [s for s in rubric.sources if s.weight != 0]
         composite = exact_decimal(sum((Fraction(s.weight) * sources[s.name].converted for s in weighted), Fraction(0)))
-    for result in sources.values():
-        remarks.extend(result.notes)
+    for counted_result in sources.values():
+        remarks.extend(counted_result.notes)
     settings = rubric.settings
     veto = bool(veto_reasons)
     grade = ""

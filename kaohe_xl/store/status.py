@@ -184,9 +184,9 @@ def collection_status(campaign: Campaign) -> list[UnitState]:
     with closing(campaign.connect()) as conn:
         latest = _latest_by_unit(conn, rubric)
     by_unit: dict[tuple[str, str, str], list[tuple[str, _Latest]]] = {}  # (group, source, unit) → assessors
-    for (form, subject, source, rater, unit_id), facts in latest.items():
+    for (form, subject, round_name, rater, unit_id), facts in latest.items():
         if form == FormKind.ASSESSOR.value:
-            by_unit.setdefault((subject, source, unit_id), []).append((rater, facts))
+            by_unit.setdefault((subject, round_name, unit_id), []).append((rater, facts))
     roster = campaign.roster
     states: list[UnitState] = []
     for unit in campaign.units:
