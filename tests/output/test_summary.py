@@ -77,7 +77,18 @@ def test_summary_sheet_contents_and_print_setup(tmp_path: Path) -> None:
     ws = wb[SUMMARY_SHEET]
     headers = [c.value for c in ws[3]]
     assert headers[:3] == ["编号", "单位", "领导重视\n(20)"]
-    assert headers[-9:] == ["基础分", "加分", "扣分", "自评得分", "考核组得分", "综合得分", "等次", "排名", "备注"]
+    assert headers[-10:] == [
+        "基础分",
+        "加分",
+        "扣分",
+        "自评得分",
+        "考核组得分",
+        "综合得分",
+        "等次",
+        "是否合格",  # 合格线 60
+        "排名",
+        "备注",
+    ]
     names = [ws.cell(r, 2).value for r in range(4, 9)]
     ranks = [ws.cell(r, _column(ws, "排名")).value for r in range(4, 9)]
     # 东湖区 91.5 + 2 = 93.5; 西湖区 and 青云谱区 tie on 88.5; 青山湖区 vetoed → after them
