@@ -227,15 +227,22 @@ def generate(campaign: Path, form: str, source: str | None) -> None:
 @main.command()
 @click.argument("folder", required=False, default="kaohe-demo", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--pdf/--no-pdf", default=None, help="render the summary to PDF (default: when LibreOffice is installed)")
+@click.option(
+    "--sample",
+    type=click.Choice(["南昌老干部", "动力厂党建", "新庄镇综合考核"]),
+    default="南昌老干部",
+    show_default=True,
+    help="which bundled sample to run",
+)
 @friendly_errors
-def demo(folder: Path, pdf: bool | None) -> None:
-    """Run the whole cycle on the bundled 南昌 sample, in FOLDER (default ./kaohe-demo).
+def demo(folder: Path, pdf: bool | None, sample: str) -> None:
+    """Run the whole cycle on a bundled sample (default 南昌), in FOLDER (default ./kaohe-demo).
 
-    Example: kaohe demo
+    Example: kaohe demo --sample 动力厂党建 demo-dongli
     """
     from kaohe_xl.demo import run_demo
 
-    report = run_demo(folder, pdf=pdf, say=click.echo)
+    report = run_demo(folder, pdf=pdf, say=click.echo, sample=sample)
     click.echo(f"完成。全部文件在 {report.root.resolve()}")
 
 

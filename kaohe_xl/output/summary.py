@@ -171,7 +171,7 @@ def _unit_row(ws: Worksheet, results: Results, grid: _Layout, unit: UnitResult, 
     cat_first = 3
     for n, category in enumerate(categories):
         put_number(ws, row, cat_first + n, scored.categories.get(category.name) if scored else None)
-    refs = {h: f"{column_letter(col[h])}{row}" for h in ("基础分", "加分", "扣分") if h in col}
+    refs: dict[str, str] = {h: f"{column_letter(col[h])}{row}" for h in ("基础分", "加分", "扣分") if h in col}
     if scored is not None:
         if categories:
             cats = f"{column_letter(cat_first)}{row}:{column_letter(cat_first + len(categories) - 1)}{row}"
