@@ -235,7 +235,7 @@ def _score_unit(
         if state is ReturnState.OK:
             sources[source.name] = source_result(rubric, source, scores[source.name])
         else:
-            remarks.append(f"{form_title(source)}{state.label}")
+            remarks.append(f"{_round_title(rubric, source)}{state.label}")
     counted = [s for s in rubric.sources if rubric.counted(s)]
     status = ReturnState.OK
     for bad in (ReturnState.INVALID, ReturnState.MISSING):
@@ -317,6 +317,13 @@ def rank(results: Sequence[UnitResult]) -> list[UnitResult]:
             ordered.append(replace(result, rank=offset + better + 1))
     ordered.extend(r for r in results if r.composite is None)
     return ordered
+
+
+def _round_title(rubric: Rubric, source: Source) -> str:
+    """``考核组评分表（专项督查）`` when the form has several sources, else :func:`form_title`."""
+    if source.form is not FormKind.RATER and len(rubric.sources_of(source.form)) > 1:
+        return f"{source.form.label}（{source.name}）"
+    return form_title(source)
 
 
 def form_title(source: Source) -> str:
