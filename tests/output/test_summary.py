@@ -411,3 +411,37 @@ def test_cli_summary_pdf_goes_beside_the_named_workbook(campaign: Campaign, tmp_
     assert f"已生成汇总表 {xlsx}：" in result.output and f"已生成 PDF {pdf}" in result.output
     if os.name == "posix":
         assert mode(xlsx) == mode(pdf) == 0o666 & ~current_umask()
+
+
+@pytest.mark.libreoffice
+def test_rounds_summary_formulas_equal_the_engine_after_libreoffice(tmp_path: Path) -> None:
+    """动力厂 with its two rounds, each converted to 千分制: every 得分, 千分制 figure and the
+    composite in the 汇总表, recalculated by LibreOffice, equal the Python engine."""
+    from dataclasses import replace
+
+    from _scoring_helpers import filled_scores
+
+    dongli = load_rubric(SAMPLES / "动力厂党建" / "细则.xlsx")
+    rubric = replace(dongli, sources=tuple(replace(s, scale=D(1000)) if s.weight else s for s in dongli.sources))
+    branches = units(("D01", "运行车间党支部"), ("D02", "检修车间党支部"), ("D03", "供电车间党支部"))
+    records = []
+    for n, unit in enumerate(branches):
+        for source, others in (("专项督查", 55 + 7 * n), ("年终考核", D("61.5") + 3 * n)):
+            scores = filled_scores(rubric, others, cuts={"1": 5 * n}, extra={"24": 5, "25": 3, "23": 2 * n})
+            records += form_records(unit.id, scores, source=source)
+    results = score(rubric, branches, records)
+    ws = _recalculated(_build(results, tmp_path), tmp_path)[SUMMARY_SHEET]
+    for row in range(4, 4 + len(branches)):
+        unit = results.unit(str(ws.cell(row, 1).value))
+        assert unit.shown is not None
+        for name in ("专项督查", "年终考核"):
+            result = unit.sources[name]
+            assert Decimal(str(ws.cell(row, _column(ws, f"{name}得分")).value)) == result.total
+            thousand = Decimal(str(ws.cell(row, _column(ws, f"{name}（千分制）")).value))
+            assert thousand.quantize(D("0.0001")) == (result.total * 10).quantize(D("0.0001"))
+        assert Decimal(str(ws.cell(row, _column(ws, "综合得分")).value)).quantize(D("0.01")) == unit.shown
+        assert ws.cell(row, _column(ws, "是否合格")).value == ("合格" if unit.passed else "不合格")
+    # the primary round (年终考核, weight 0.7) shows its categories and 基础分 − 扣分 as formulas
+    first = results.unit(str(ws.cell(4, 1).value))
+    assert first.main is not None and first.main.source == "年终考核"
+    assert Decimal(str(ws.cell(4, _column(ws, "基础分")).value)) == first.main.base
