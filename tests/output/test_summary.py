@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from _scoring_helpers import (
     D,
+    ballot_records,
     base_scores_summing_to,
     form_records,
     return_forms,
@@ -170,6 +171,7 @@ def test_formulas_equal_the_python_engine_after_libreoffice(tmp_path: Path) -> N
     records = []
     for n, (unit, base) in enumerate(zip(villages, ("1200", "1111.5", "1333.3", "999.9"), strict=True)):
         records += form_records(unit.id, base_scores_summing_to(rubric, D(base)), remarks={"1": INJECTIONS[1]})
+        records += ballot_records(unit.id, 20 + n, 7, 2, 1)  # 民主测评 fills item 17
         for k, rater in enumerate(source.raters):
             marks = {c.name: c.rater_max["班子评分"] - (k + n) % 3 for c in rubric.categories}
             records += form_records(unit.id, marks, source="班子评分", form=FormKind.RATER, rater=rater)

@@ -42,7 +42,7 @@ def test_a_round_not_returned_is_pending_not_zero() -> None:
     only_first = form_records("D01", filled_scores(DONGLI, 60), source="专项督查")
     result = score(DONGLI, BRANCH, only_first).unit("D01")
     assert result.status is ReturnState.MISSING and result.composite is None
-    assert result.total("专项督查") == 80 and "考核组评分表待提交" in result.remarks
+    assert result.total("专项督查") == 80 and "考核组评分表（年终考核）待提交" in result.remarks
 
 
 def test_best_of_counts_one_award_per_achievement() -> None:
