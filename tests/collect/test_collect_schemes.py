@@ -18,7 +18,7 @@ from conftest import write_rubric_workbook, write_units_workbook
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.collect.run import collect
 from kaohe_xl.forms import layout
-from kaohe_xl.forms.fill import fill_assessor_form, fill_rater_form, fill_tally_form
+from kaohe_xl.forms.fill import fill_assessor_form, fill_rater_form
 from kaohe_xl.forms.generate import generate_forms, rater_path
 from kaohe_xl.output.export import export_rows
 from kaohe_xl.output.summary import SUMMARY_SHEET, write_summary
@@ -62,13 +62,15 @@ def test_rounds_are_collected_apart_and_combined_by_weight(
     make_campaign: Callable[..., Campaign], tmp_path: Path
 ) -> None:
     campaign = make_campaign(categories=CATEGORIES, sources=ROUNDS)
-    generate_forms(campaign)
+    forms = generate_forms(campaign).paths(FormKind.ASSESSOR)
+    assert len(forms) == 4  # two groups × two rounds (it used to be the first round only)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    for source, scores in (("专项督查", FULL), ("年终考核", LESS)):
-        for group, ids in GROUPS.items():
-            form = campaign.assessor_form_path(group, source)
-            fill_assessor_form(form, "张三", dict.fromkeys(ids, scores), out=inbox / f"{source}{group}.xlsx")
+    for form in forms:
+        meta = {str(k): str(v) for k, v in openpyxl.load_workbook(form)[layout.META_SHEET].iter_rows(values_only=True)}
+        scores = FULL if meta[layout.META_SOURCE] == "专项督查" else LESS
+        ids = GROUPS[meta[layout.META_SUBJECT]]
+        fill_assessor_form(form, "张三", dict.fromkeys(ids, scores), out=inbox / form.name)
     report = collect(campaign, [inbox])
     assert report.accepted == 4 and report.clean
     # 0.3 × 10 + 0.7 × 8 = 3 + 5.6 = 8.60 → 良好
@@ -119,6 +121,8 @@ def ballot(make_campaign: Callable[..., Campaign], tmp_path: Path) -> Campaign:
 
 
 def _tally(campaign: Campaign, group: str, counts: dict[str, dict[str, Any]], out: Path) -> Path:
+    from kaohe_xl.forms.fill import fill_tally_form
+
     return fill_tally_form(campaign.form_path(FormKind.BALLOT, group, group), counts, out=out)
 
 

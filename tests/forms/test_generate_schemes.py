@@ -19,11 +19,11 @@ from conftest import SMALL_ITEMS, SMALL_SETTINGS
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.cli.commands import main
 from kaohe_xl.forms import layout
-from kaohe_xl.forms.ballot import ballot_path
 from kaohe_xl.forms.generate import generate_forms
-from kaohe_xl.rubric.model import BALLOT_GRADES, FormKind
-from kaohe_xl.scoring.engine import source_result
-from kaohe_xl.scoring.rules import ItemScore
+from kaohe_xl.rubric.model import FormKind
+from kaohe_xl.scoring.engine import ItemScore, source_result
+
+BALLOT_GRADES = ("好", "较好", "一般", "较差")
 
 CATEGORIES = [
     {"类别": "组织领导", "分值": 6},
@@ -140,6 +140,8 @@ def test_ballot_item_is_read_only_on_the_assessor_form(ballot: Campaign) -> None
 
 
 def test_cli_generate_ballot_writes_a_ballot_per_unit_and_a_tally_per_group(ballot: Campaign) -> None:
+    from kaohe_xl.forms.ballot import ballot_path
+
     result = CliRunner().invoke(main, ["generate", str(ballot.root), "--form", "ballot"])
     assert result.exit_code == 0, result.output
     assert "民主测评表 2 份" in result.output and "民主测评票 3 份" in result.output
@@ -165,6 +167,7 @@ def test_cli_generate_ballot_writes_a_ballot_per_unit_and_a_tally_per_group(ball
 
 @pytest.mark.libreoffice
 def test_ballot_prints_on_one_a4_page(ballot: Campaign, tmp_path: Path) -> None:
+    from kaohe_xl.forms.ballot import ballot_path
     from kaohe_xl.xlsx.libreoffice import to_pdf
 
     generate_forms(ballot, [FormKind.BALLOT])

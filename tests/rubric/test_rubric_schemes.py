@@ -16,9 +16,10 @@ from conftest import SMALL_ITEMS, SMALL_SETTINGS, write_rubric_workbook, write_u
 
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.errors import RubricError
+from kaohe_xl.rubric import model
 from kaohe_xl.rubric.load import load_rubric
-from kaohe_xl.rubric.model import DEFAULT_BALLOT_WEIGHTS, BonusBasis, FormKind, Rubric
-from kaohe_xl.rubric.units import load_roster, load_units
+from kaohe_xl.rubric.model import FormKind, Rubric
+from kaohe_xl.rubric.units import load_units
 
 CATEGORIES = [
     {"类别": "组织领导", "分值": 6},
@@ -74,7 +75,7 @@ def test_rounds_best_of_deduction_basis_and_ballot_are_read(tmp_path: Path) -> N
     ]
     assert [(i.id, i.best_of) for i in rubric.items if i.best_of] == [("4", "表彰"), ("7", "表彰")]
     assert [c.deduction for c in rubric.categories] == [True, False, False, False]
-    assert rubric.settings.bonus_basis is BonusBasis.AFTER_PENALTY
+    assert rubric.settings.bonus_basis is model.BonusBasis.AFTER_PENALTY
     assert dict(rubric.settings.ballot_weights) == {"好": 1, "较好": Decimal("0.7"), "一般": Decimal("0.5"), "较差": 0}
     assert rubric.computed_items == {"3"} and rubric.source_full_marks(rubric.source("民主测评")) == 4
     assert rubric.warnings == ()
@@ -82,9 +83,9 @@ def test_rounds_best_of_deduction_basis_and_ballot_are_read(tmp_path: Path) -> N
 
 def test_defaults_are_the_documented_ones(rubric_path: Path) -> None:
     rubric = load_rubric(rubric_path)
-    assert rubric.settings.bonus_basis is BonusBasis.BASE
-    assert rubric.settings.ballot_weights == DEFAULT_BALLOT_WEIGHTS
-    assert dict(DEFAULT_BALLOT_WEIGHTS) == {"好": 1, "较好": Decimal("0.8"), "一般": Decimal("0.6"), "较差": 0}
+    assert rubric.settings.bonus_basis is model.BonusBasis.BASE
+    assert rubric.settings.ballot_weights == model.DEFAULT_BALLOT_WEIGHTS
+    assert dict(model.DEFAULT_BALLOT_WEIGHTS) == {"好": 1, "较好": Decimal("0.8"), "一般": Decimal("0.6"), "较差": 0}
 
 
 def test_a_sources_sheet_without_self_means_no_self(tmp_path: Path) -> None:
@@ -246,6 +247,8 @@ def test_a_lone_best_of_label_and_an_unused_ballot_warn(tmp_path: Path) -> None:
 
 # ---- the roster of named assessors ----------------------------------------------------------
 def test_roster_sheet_of_the_units_workbook(tmp_path: Path) -> None:
+    from kaohe_xl.rubric.units import load_roster
+
     path = write_units_workbook(tmp_path / "u.xlsx", roster={"第一考核组": ["李明", "赵芳"], "第二考核组": ["陈刚"]})
     assert load_roster(path, load_units(path)) == {"第一考核组": ("李明", "赵芳"), "第二考核组": ("陈刚",)}
     assert load_roster(write_units_workbook(tmp_path / "plain.xlsx"), load_units(path)) == {}
@@ -260,6 +263,7 @@ def test_roster_sheet_of_the_units_workbook(tmp_path: Path) -> None:
 )
 def test_roster_problems_are_located(tmp_path: Path, roster: dict[str, list[str]], says: str) -> None:
     from kaohe_xl.errors import CampaignError
+    from kaohe_xl.rubric.units import load_roster
 
     path = write_units_workbook(tmp_path / "u.xlsx", roster=roster)
     with pytest.raises(CampaignError, match=says) as caught:
