@@ -279,7 +279,7 @@ def test_xinzhuang_demo_has_no_self_and_its_figures_add_up(xinzhuang_root: Path)
     weights = {"好": Decimal(1), "较好": Decimal("0.8"), "一般": Decimal("0.6"), "较差": Decimal(0)}
     for unit in campaign.units:
         cast = votes[unit.id]
-        ratio = sum(cast[g] * w for g, w in weights.items()) / sum(cast[g] for g in weights)
+        ratio = sum((cast[g] * w for g, w in weights.items()), Decimal(0)) / sum((cast[g] for g in weights), Decimal(0))
         item17 = (ratio * 5).quantize(Decimal("0.01"), ROUND_HALF_UP)
         assert assessors[unit.id]["17"] == item17  # filled from the votes, not by an assessor
         got = {**assessors[unit.id], "17": item17}

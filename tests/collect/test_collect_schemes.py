@@ -18,7 +18,7 @@ from conftest import write_rubric_workbook, write_units_workbook
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.collect.run import collect
 from kaohe_xl.forms import layout
-from kaohe_xl.forms.fill import fill_assessor_form, fill_rater_form
+from kaohe_xl.forms.fill import CellValue, fill_assessor_form, fill_rater_form
 from kaohe_xl.forms.generate import generate_forms, rater_path
 from kaohe_xl.output.export import export_rows
 from kaohe_xl.output.summary import SUMMARY_SHEET, write_summary
@@ -39,8 +39,8 @@ ROUNDS = [
     {"来源": "专项督查", "表单": "考核组评分表", "权重": 0.3},
     {"来源": "年终考核", "表单": "考核组评分表", "权重": 0.7},
 ]
-FULL = {"1": 4, "2": 2, "3": 4, "4": 0, "5": 0, "6": "否"}  # 10
-LESS = {"1": 3, "2": 2, "3": 3, "4": 0, "5": 0, "6": "否"}  # 8
+FULL: dict[str, CellValue] = {"1": 4, "2": 2, "3": 4, "4": 0, "5": 0, "6": "否"}  # 10
+LESS: dict[str, CellValue] = {"1": 3, "2": 2, "3": 3, "4": 0, "5": 0, "6": "否"}  # 8
 GROUPS = {"第一考核组": ("01", "02"), "第二考核组": ("03",)}
 
 
@@ -104,7 +104,7 @@ BALLOT = [
     {"来源": "考核组", "表单": "考核组评分表", "权重": 1},
     {"来源": "民主测评", "表单": "民主测评表", "计入条目": "3"},
 ]
-OTHERS = {"1": 4, "2": 2, "4": 0, "5": 0, "6": "否"}  # 6 without item 3
+OTHERS: dict[str, CellValue] = {"1": 4, "2": 2, "4": 0, "5": 0, "6": "否"}  # 6 without item 3
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_tally_fills_the_item_and_a_blank_row_waits(ballot: Campaign, tmp_path: 
 
 
 def test_tally_counts_are_checked(ballot: Campaign, tmp_path: Path) -> None:
-    bad = {
+    bad: dict[str, dict[str, Any]] = {
         "01": {"实到人数": 10, "好": 8, "较好": 3, "一般": 0, "较差": 0},  # 11 votes, 10 present
         "02": {"好": "2.5", "较好": -1, "一般": 0, "较差": 0},
     }
@@ -220,7 +220,7 @@ def test_roster_unit_complete_only_when_every_named_assessor_returned(
     campaign = make_campaign(roster={"第一考核组": ["李明", "赵芳"]})
     generate_forms(campaign)
 
-    def send(name: str, scores: dict[str, Any], out: str, typed: str | None = None) -> Any:
+    def send(name: str, scores: dict[str, CellValue], out: str, typed: str | None = None) -> Any:
         form = campaign.assessor_form_path("第一考核组", assessor=name)
         return collect_one(
             campaign, fill_assessor_form(form, typed or name, {"01": scores, "02": scores}, out=tmp_path / out)

@@ -25,7 +25,7 @@ from kaohe_xl.scoring.engine import ItemScore, source_result
 
 BALLOT_GRADES = ("好", "较好", "一般", "较差")
 
-CATEGORIES = [
+CATEGORIES: list[dict[str, Any]] = [
     {"类别": "组织领导", "分值": 6},
     {"类别": "工作落实", "分值": 4},
     {"类别": "加分项目"},
@@ -188,7 +188,7 @@ RULE_ITEMS: list[dict[str, Any]] = [
     {"编号": "8", "类别": "加分项目", "考核内容": "经验推广", "分值": 1, "类型": "加分"},
     *SMALL_ITEMS[4:],
 ]
-RULE_FILLS = {
+RULE_FILLS: dict[str, dict[str, Any]] = {
     # 组织领导 扣分制 6: deductions 1 + 2 = 3 → 3; 工作落实 3.5 → base 6.5; 扣分 1 → 5.5 < 6: no bonus → 5.5
     "after_penalty_below": {"1": 1, "2": 2, "3": 3.5, "4": 3, "7": 2, "8": 1, "5": 1},
     # deductions 0 → 6; 4 → base 10; 扣分 0 → 10 ≥ 6: bonus max(3, 2) + 1 = 4 → cap 2 → 12
@@ -205,7 +205,7 @@ def test_form_formulas_follow_the_seeds_rules(
 ) -> None:
     from kaohe_xl.xlsx.libreoffice import recalculate
 
-    categories = [{**CATEGORIES[0], "计分方式": "扣分制"}, *CATEGORIES[1:]]
+    categories: list[dict[str, Any]] = [{**CATEGORIES[0], "计分方式": "扣分制"}, *CATEGORIES[1:]]
     campaign = make_campaign(
         items=RULE_ITEMS, categories=categories, settings={**SMALL_SETTINGS, "加分门槛依据": "扣分后"}
     )

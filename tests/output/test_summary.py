@@ -427,10 +427,10 @@ def test_rounds_summary_formulas_equal_the_engine_after_libreoffice(tmp_path: Pa
     rubric = replace(dongli, sources=tuple(replace(s, scale=D(1000)) if s.weight else s for s in dongli.sources))
     branches = units(("D01", "运行车间党支部"), ("D02", "检修车间党支部"), ("D03", "供电车间党支部"))
     records = []
-    for n, unit in enumerate(branches):
+    for n, branch in enumerate(branches):
         for source, others in (("专项督查", 55 + 7 * n), ("年终考核", D("61.5") + 3 * n)):
             scores = filled_scores(rubric, others, cuts={"1": 5 * n}, extra={"24": 5, "25": 3, "23": 2 * n})
-            records += form_records(unit.id, scores, source=source)
+            records += form_records(branch.id, scores, source=source)
     results = score(rubric, branches, records)
     ws = _recalculated(_build(results, tmp_path), tmp_path)[SUMMARY_SHEET]
     for row in range(4, 4 + len(branches)):

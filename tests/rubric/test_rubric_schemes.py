@@ -21,18 +21,18 @@ from kaohe_xl.rubric.load import load_rubric
 from kaohe_xl.rubric.model import FormKind, Rubric
 from kaohe_xl.rubric.units import load_units
 
-CATEGORIES = [
+CATEGORIES: list[dict[str, Any]] = [
     {"类别": "组织领导", "分值": 6},
     {"类别": "工作落实", "分值": 4},
     {"类别": "加分项目"},
     {"类别": "扣分项目"},
 ]
-ROUNDS = [
+ROUNDS: list[dict[str, Any]] = [
     {"来源": "自评", "表单": "自评表", "权重": 0},
     {"来源": "专项督查", "表单": "考核组评分表", "权重": 0.3},
     {"来源": "年终考核", "表单": "考核组评分表", "权重": 0.7},
 ]
-BALLOT = [
+BALLOT: list[dict[str, Any]] = [
     {"来源": "考核组", "表单": "考核组评分表", "权重": 1},
     {"来源": "民主测评", "表单": "民主测评表", "计入条目": "3"},
 ]

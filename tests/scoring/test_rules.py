@@ -8,9 +8,10 @@ seed 004), so the examples are the rules as the seeds write them.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from fractions import Fraction
 
-from _scoring_helpers import D, ballot_records, base_scores_summing_to, filled_scores, form_records, units
+from _scoring_helpers import D, Score, ballot_records, base_scores_summing_to, filled_scores, form_records, units
 from conftest import SAMPLES
 
 from kaohe_xl.rubric.load import load_rubric
@@ -36,7 +37,7 @@ class _Samples:
 _SAMPLES = _Samples()
 
 
-def _rounds(unit_id: str, first: dict[str, object], second: dict[str, object] | None = None) -> list[ScoreRecord]:
+def _rounds(unit_id: str, first: Mapping[str, Score], second: Mapping[str, Score] | None = None) -> list[ScoreRecord]:
     """专项督查 scores ``first``, 年终考核 ``second`` (default the same)."""
     return form_records(unit_id, first, source="专项督查") + form_records(unit_id, second or first, source="年终考核")
 

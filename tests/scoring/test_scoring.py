@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from decimal import Decimal
 
 import pytest
 from _scoring_helpers import (
     THREE,
     D,
+    Score,
     ballot_records,
     base_scores_summing_to,
     filled_scores,
@@ -295,7 +297,7 @@ def test_dongli_bonus_only_from_60_after_deductions() -> None:
     claimed = {"24": 5, "27": 5}  # 表彰 5 + 推广 5 = 10 claimed
     three = units(("D01", "运行车间党支部"), ("D02", "检修车间党支部"), ("D03", "供电车间党支部"))
 
-    def both_rounds(unit_id: str, scores: dict[str, object]) -> list[ScoreRecord]:
+    def both_rounds(unit_id: str, scores: Mapping[str, Score]) -> list[ScoreRecord]:
         return form_records(unit_id, scores, source="专项督查") + form_records(unit_id, scores, source="年终考核")
 
     records = (
