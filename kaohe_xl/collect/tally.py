@@ -1,6 +1,6 @@
 """A returned 民主测评表 (vote tally) → vote counts per unit, and every problem found.
 
-The tally has one row per unit of the assessor group: ``编号``, ``单位名称``, ``实到人数``
+The tally has one row per unit of the assessor group: ``编号``, ``单位``, ``实到人数``
 (optional), the votes for ``好`` ``较好`` ``一般`` ``较差``. Each count must be a whole
 number ≥ 0; the four together must be at least one vote and, when 实到人数 is given, no
 more than it. A row whose four counts are all blank is that unit not yet tallied: it is
@@ -26,7 +26,7 @@ def check_tally_sheet(raw: RawReturn, expected: Expected, checked: Checked) -> b
     """Check every unit row of a 民主测评表; True when not one row was filled (a blank form)."""
     units = [u for u in expected.units if u.assessor_group == checked.subject_id]
     sheet = raw.sheets[0]
-    wanted = (layout.H_ID, layout.H_UNIT_NAME, *BALLOT_GRADES)
+    wanted = (layout.H_ID, layout.H_UNIT, *BALLOT_GRADES)
     missing = [label for label in wanted if normalize_label(label) not in sheet.labels]
     if not sheet.found or not sheet.header_row or missing:
         what = f"找不到“{'、'.join(missing)}”列" if sheet.found and sheet.header_row else "找不到民主测评表的表头行"
@@ -61,7 +61,7 @@ def _row(cells: Mapping[str, RawCell], unit: Unit, checked: Checked) -> bool:
     grades = [cells[normalize_label(g)] for g in BALLOT_GRADES]
     if all(_blank(c) for c in grades):
         return False
-    name = cells.get(normalize_label(layout.H_UNIT_NAME))
+    name = cells.get(normalize_label(layout.H_UNIT))
     if name is not None and normalize_label(name.value) != normalize_label(unit.name):
         message = f"单位名称被改动，应为“{unit.name}”"
         checked.problems.append(problem_at(checked, "locked_changed", message, name, item=unit.id))

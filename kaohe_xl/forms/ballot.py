@@ -3,7 +3,7 @@
 The assessor group hands out ballots at the unit's meeting; each voter marks one of
 好 / 较好 / 一般 / 较差. The ballot is paper: one A4 page per unit, printed as many
 times as there are voters, never returned as a file. The group counts the votes and
-enters them in its 民主测评表: one row per unit (``编号``, ``单位名称``, ``实到人数``,
+enters them in its 民主测评表: one row per unit (``编号``, ``单位``, ``实到人数``,
 ``好`` ``较好`` ``一般`` ``较差``, ``合计``), signed metadata like every other form, collected
 and checked by :mod:`kaohe_xl.collect.tally`.
 """
@@ -41,7 +41,7 @@ from kaohe_xl.textnorm import format_decimal, safe_filename
 from kaohe_xl.xlsx.ooxml import column_letter
 
 BALLOT_FOLDER = "民主测评票"
-_TALLY_COLUMNS = (layout.H_ID, layout.H_UNIT_NAME, layout.H_ATTENDED, *BALLOT_GRADES, layout.H_TOTAL)
+_TALLY_COLUMNS = (layout.H_ID, layout.H_UNIT, layout.H_ATTENDED, *BALLOT_GRADES, layout.H_TOTAL)
 _BOX_SIDE = Side(style="medium", color="000000")
 _BOX = Border(left=_BOX_SIDE, right=_BOX_SIDE, top=_BOX_SIDE, bottom=_BOX_SIDE)
 
@@ -106,7 +106,7 @@ def build_tally_workbook(ctx: FormContext, source: Source, group: str, units: li
     ws = wb.create_sheet(layout.TALLY_SHEET)
     last_col = len(_TALLY_COLUMNS)
     for n, label in enumerate(_TALLY_COLUMNS, start=1):
-        ws.column_dimensions[column_letter(n)].width = 22 if label == layout.H_UNIT_NAME else 10
+        ws.column_dimensions[column_letter(n)].width = 22 if label == layout.H_UNIT else 10
     info = f"考核组：{group}    测评内容：{ctx.rubric.settings.ballot_subject}    折算系数：{weights_text(ctx)}"
     header = banner_rows(ws, ctx, last_col, [("title", ctx.title), ("subtitle", "民主测评汇总表"), ("info", info)])
     for n, label in enumerate(_TALLY_COLUMNS, start=1):

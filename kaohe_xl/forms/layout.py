@@ -45,8 +45,9 @@ H_ASSESSOR_SCORE = "考核得分"
 H_REASON = "扣分原因"
 H_UNIT_NAME = "单位名称"
 H_TOTAL = "合计"
+H_UNIT = "单位"  # tally sheets: the unit's name (locked)
 H_ATTENDED = "实到人数"  # tally sheets: optional; the votes may not exceed it
-# Tally sheet: H_ID (unit id), H_UNIT_NAME, H_ATTENDED, one column per grade of
+# Tally sheet: H_ID (unit id), H_UNIT, H_ATTENDED, one column per grade of
 # kaohe_xl.rubric.model.BALLOT_GRADES (好 较好 一般 较差), then H_TOTAL.
 # An item filled by 民主测评 (计入条目) shows this in its score cell on every item sheet.
 COMPUTED_TEXT = "由民主测评计算"

@@ -155,7 +155,7 @@ def test_cli_generate_ballot_writes_a_ballot_per_unit_and_a_tally_per_group(ball
     )
     ws = openpyxl.load_workbook(tally)[layout.TALLY_SHEET]
     top, cols = header(ws)
-    assert [ws.cell(top, c).value for c in range(1, 9)] == ["编号", "单位名称", "实到人数", *BALLOT_GRADES, "合计"]
+    assert [ws.cell(top, c).value for c in range(1, 9)] == ["编号", "单位", "实到人数", *BALLOT_GRADES, "合计"]
     assert list(id_rows(ws)) == ["01", "02"]  # the units of this group only
     assert all(not ws.cell(id_rows(ws)["01"], cols[g]).protection.locked for g in BALLOT_GRADES)
     paper = openpyxl.load_workbook(ballot_path(ballot, ballot.unit("02")))[layout.BALLOT_SHEET]
