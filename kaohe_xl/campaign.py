@@ -31,8 +31,8 @@ from kaohe_xl.clock import file_stamp, now_text
 from kaohe_xl.errors import CampaignError, RubricError
 from kaohe_xl.resources import mail_defaults
 from kaohe_xl.rubric.load import load_rubric
-from kaohe_xl.rubric.model import FormKind, Rubric, Unit
-from kaohe_xl.rubric.units import load_units
+from kaohe_xl.rubric.model import FormKind, Roster, Rubric, Unit
+from kaohe_xl.rubric.units import load_roster, load_units
 from kaohe_xl.store.db import DB_NAME, connect, explain, get_meta, set_meta
 from kaohe_xl.textnorm import safe_filename
 
@@ -81,8 +81,9 @@ class Campaign:
         root = Path(root)
         rubric = load_rubric(rubric_path)
         units = load_units(units_path)
-        _check_form_names(rubric, units, Path(units_path).name)
-        del rubric, units  # validated; the copies below are what the campaign reads
+        roster = load_roster(units_path, units)
+        _check_form_names(rubric, units, roster, Path(units_path).name)
+        del rubric, units, roster  # validated; the copies below are what the campaign reads
         config_path = root / CONFIG_NAME
         if root.exists() and not root.is_dir():
             raise CampaignError(f"{root} 是一个文件，不能作为考核目录，请换一个目录名")
@@ -172,6 +173,14 @@ class Campaign:
         except KeyError as exc:
             raise CampaignError(f"{CONFIG_NAME} 缺少 units 一项") from exc
 
+    @cached_property
+    def roster(self) -> Roster:
+        """The named assessors of each group (sheet 考核组 of the units workbook); {} without."""
+        try:
+            return load_roster(self.root / self.config["units"], self.units)
+        except KeyError as exc:
+            raise CampaignError(f"{CONFIG_NAME} 缺少 units 一项") from exc
+
     def unit(self, unit_id: str) -> Unit:
         for unit in self.units:
             if unit.id == unit_id:
@@ -247,6 +256,13 @@ class Campaign:
             subject_name = self.unit(subject_id).name
         return self.forms_dir / kind.label / fitted_form_filename(kind, subject_id, subject_name)
 
+    def assessor_form_path(self, group: str, source: str = "", assessor: str = "") -> Path:
+        """The 考核组评分表 of a group: ``第一考核组_考核组评分表.xlsx``; with several rounds the
+        source comes first (``专项督查_第一考核组_…``), a named assessor's copy ends with the
+        name (``第一考核组_李明_考核组评分表.xlsx``)."""
+        rounds = len(self.rubric.sources_of(FormKind.ASSESSOR)) > 1
+        return self.form_path(FormKind.ASSESSOR, group, assessor_subject(group, source if rounds else "", assessor))
+
     def connect(self) -> sqlite3.Connection:
         """A connection to the campaign store (close it, or use it in a ``with`` block).
 
@@ -286,7 +302,12 @@ def fitted_form_filename(kind: FormKind, subject_id: str, subject_name: str) -> 
     return name
 
 
-def _check_form_names(rubric: Rubric, units: list[Unit], units_name: str) -> None:
+def assessor_subject(group: str, source: str = "", assessor: str = "") -> str:
+    """The file-name part of a 考核组评分表: [round_]group[_assessor]."""
+    return "_".join(part for part in (source, group, assessor) if part)
+
+
+def _check_form_names(rubric: Rubric, units: list[Unit], roster: Roster, units_name: str) -> None:
     """Refuse units/groups/raters whose forms would get the same file name.
 
     Two names that differ only in characters Windows forbids in file names (``A/1`` and
@@ -295,7 +316,14 @@ def _check_form_names(rubric: Rubric, units: list[Unit], units_name: str) -> Non
     """
     wanted: list[tuple[FormKind, str, str, str]] = [(FormKind.SELF, u.id, u.name, f"单位 {u.id}") for u in units]
     groups = dict.fromkeys(u.assessor_group for u in units)
-    wanted += [(FormKind.ASSESSOR, g, g, f"考核组“{g}”") for g in groups]
+    rounds = rubric.sources_of(FormKind.ASSESSOR)
+    for group in groups:
+        for source in rounds:
+            for assessor in roster.get(group, ("",)):
+                subject = assessor_subject(group, source.name if len(rounds) > 1 else "", assessor)
+                wanted.append((FormKind.ASSESSOR, group, subject, f"考核组“{subject}”"))
+        if rubric.sources_of(FormKind.BALLOT):
+            wanted.append((FormKind.BALLOT, group, group, f"考核组“{group}”的民主测评表"))
     for source in rubric.sources_of(FormKind.RATER):
         wanted += [(FormKind.RATER, r, f"{source.name}_{r}", f"评分人“{r}”") for r in source.raters]
     seen: dict[str, str] = {}

@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 
 Row = dict[str, Any]
 
-ITEM_COLUMNS = ["编号", "类别", "考核内容", "分值", "类型", "评分标准", "考核办法", "步长", "评分要点"]
+ITEM_COLUMNS = ["编号", "类别", "考核内容", "分值", "类型", "评分标准", "考核办法", "步长", "评分要点", "取高组"]
 WIDTHS = {
     "编号": 6,
     "类别": 14,
@@ -38,6 +38,7 @@ WIDTHS = {
     "考核办法": 28,
     "步长": 7,
     "评分要点": 24,
+    "取高组": 8,
 }
 BY_SUBPOINTS = "按括号内分值逐项计分，未做到的项目不得分"
 
@@ -52,10 +53,19 @@ def item(
     kind: str = "",
     step: float | None = None,
     hints: str = "",
+    best_of: str = "",
 ) -> Row:
     """One 条目 row; empty fields are left out (blank cell / no YAML key)."""
     row: Row = {"编号": str(item_id), "类别": category, "考核内容": content, "分值": points}
-    for key, value in (("类型", kind), ("评分标准", rule), ("考核办法", method), ("步长", step), ("评分要点", hints)):
+    fields = (
+        ("类型", kind),
+        ("评分标准", rule),
+        ("考核办法", method),
+        ("步长", step),
+        ("评分要点", hints),
+        ("取高组", best_of),
+    )
+    for key, value in fields:
         if value not in ("", None):
             row[key] = value
     return row
@@ -337,8 +347,10 @@ NANCHANG_UNITS: list[Row] = [
 
 # =============================================================================== 动力厂
 # Seed 003, first document: 动力厂党委2023年度党建工作目标责任制考评细则 (栏目/分值/考核内容/
-# 评分标准/考核办法). The bonus rules (only at 60 and above, cap 10, 就高不就低, below 60
-# fails) come from the second document of the same seed.
+# 评分标准/考核办法). From the second document of the same seed: two assessment rounds
+# (阶段性专项督查 30 % + 年终综合检查 70 %), bonus only when the total after deductions
+# is 60 or more, at most 10, 就高不就低 (one achievement counts once, at its highest
+# award; different achievements add up), below 60 fails.
 D0, D1, D2, D3, D4, D5, D6 = (
     "重点指标",
     "领导班子及干部队伍建设",
@@ -348,39 +360,41 @@ D0, D1, D2, D3, D4, D5, D6 = (
     "其他工作",
     "特色工作",
 )
-DP, DB = "重点指标扣分", "奖励加分"
+DP, DB = "督查扣分", "奖励加分"
 
 DONGLI_ITEMS: list[Row] = [
+    # 重点指标 20 分 is 扣分制: each indicator's deductions come off the shared 20 points,
+    # 扣完为止 (the 分值 of each row is the most it can cost: all 20).
     item(
         1,
         D0,
         "保证本单位生产经营承包任务完成，确保厂“三超一保”工作目标实现。",
-        5,
-        "完成任务，但成本费用未达要求扣5分（未完成生产经营任务扣20分，记入第23项）。",
+        20,
+        "未完成生产经营任务扣20分；完成任务，但成本费用未达要求扣5分。",
         "以厂经济承包考核通报结果为依据。",
     ),
     item(
         2,
         D0,
         "认真开展党风廉政建设，班子成员没有因廉洁问题受到刑事处理。",
-        5,
-        "受到党纪政纪处分扣5分；有群众举报、经查证属实为一般性问题，每起扣2分；未召开班子党风廉政建设专题民主生活会扣3分；未开展党风廉政教育扣2分；党员、干部每发生一起违纪违法问题扣1分；保证书未达100%扣1分；未向职工述廉扣5分；本项扣完为止（班子成员受到刑事处理扣20分，记入第24项）。",
+        20,
+        "班子成员受到刑事处理扣20分；受到党纪政纪处分扣5分；群众举报、经查证属实为一般性问题，每起扣2分；未召开班子党风廉政建设专题民主生活会扣3分；未开展党风廉政教育扣2分；党员、干部每发生一起违纪违法问题扣1分；保证书未达100%扣1分；未向职工述廉扣5分。",
         "以厂纪委查处结果为依据；查有关会议记录。",
     ),
     item(
         3,
         D0,
         "不出现计划外生育。",
-        5,
-        "“三率”未达标，分别扣3分；本项扣完为止（出现计划外生育扣20分，记入第25项）。",
+        20,
+        "出现计划外生育扣20分；“三率”未达标，分别扣3分。",
         "以厂计生办考核结果为依据。",
     ),
     item(
         4,
         D0,
         "安全生产达标。",
-        5,
-        "发生一般性安全事故扣5分；未开展经常性安全生产教育扣3分；本项扣完为止（发生重大人身伤亡、设备事故扣20分，重复发生一般性安全事故累进加扣，记入第26项）。",
+        20,
+        "发生重大人身伤亡、设备事故扣20分；发生一般性安全事故扣5分；每重复发生一起一般性安全事故累进加扣5分，直至20分扣完；未开展经常性安全生产教育扣3分。",
         "事故发生情况以厂安全通报结果为依据。开展经常性安全生产教育情况，查车间或班组记录。",
     ),
     item(
@@ -514,44 +528,65 @@ DONGLI_ITEMS: list[Row] = [
     item(21, D5, "按时保质保量完成上级交办的任务。", 5, "酌情评分。"),
     item(22, D6, "党建工作有创新，党内活动及群团工作有特色。", 5, "酌情评分。"),
     item(
-        23, DP, "未完成生产经营任务", 20, "未完成生产经营任务扣20分。", "以厂经济承包考核通报结果为依据。", kind="扣分"
+        23,
+        DP,
+        "专项督查、年终检查发现的问题逾期未整改",
+        10,
+        "每项扣2分，最多扣10分；每次开展专项督查所扣的分值和年终所扣的分值皆计入年度考评总分。",
+        "查督查通报及整改台账。",
+        kind="扣分",
     ),
+    # 就高不就低: the awards of one achievement share a 取高组 and count once, at the
+    # highest; different achievements (表彰 / 推广) add up; then the cap of 10.
     item(
         24,
-        DP,
-        "班子成员因廉洁问题受到刑事处理",
-        20,
-        "班子成员受到刑事处理扣20分。",
-        "以厂纪委查处结果为依据。",
-        kind="扣分",
+        DB,
+        "受中央、省级表彰或被评为全国、省级先进基层党组织",
+        5,
+        "按表彰级别加分。",
+        "查表彰文件。",
+        kind="加分",
+        best_of="表彰",
     ),
-    item(25, DP, "出现计划外生育", 20, "出现计划外生育扣20分。", "以厂计生办考核结果为依据。", kind="扣分"),
+    item(
+        25,
+        DB,
+        "受市级（公司）表彰或被评为市级（公司）先进基层党组织",
+        3,
+        "按表彰级别加分。",
+        "查表彰文件。",
+        kind="加分",
+        best_of="表彰",
+    ),
     item(
         26,
-        DP,
-        "发生重大人身伤亡、设备事故，或重复发生一般性安全事故",
-        20,
-        "发生重大人身伤亡、设备事故扣20分；每重复发生一起一般性安全事故累进加扣5分，直至20分扣完。",
-        "以厂安全通报结果为依据。",
-        kind="扣分",
+        DB,
+        "受厂、镇表彰或被评为厂级先进基层党组织",
+        1,
+        "按表彰级别加分。",
+        "查表彰文件。",
+        kind="加分",
+        best_of="表彰",
     ),
     item(
         27,
         DB,
-        "党建工作受到中央、省、市（公司）表彰，或被评为先进基层党组织",
+        "党建工作经验做法在国家、省级发文推广或媒体刊发",
         5,
-        "按表彰级别加分，最高5分；奖励加分就高不就低，同一事项获多次奖励的只按最高一次加分；不同事项获多项奖励的，按每项的最高分累计相加。",
-        "查表彰文件。",
+        "按发文或刊发层级加分。",
+        "查推广文件、刊发稿件。",
         kind="加分",
+        best_of="推广",
     ),
     item(
         28,
         DB,
-        "党建工作经验做法被上级发文推广或有关媒体刊发",
-        5,
-        "按发文或刊发层级加分，最高5分；就高不就低，同一事项只按最高一次加分。",
+        "党建工作经验做法在市级（公司）发文推广或媒体刊发",
+        3,
+        "按发文或刊发层级加分。",
         "查推广文件、刊发稿件。",
         kind="加分",
+        best_of="推广",
     ),
 ]
 
@@ -562,6 +597,7 @@ DONGLI: dict[str, Any] = {
         "满分": 100,
         "加分上限": 10,
         "加分门槛": 60,
+        "加分门槛依据": "扣分后",
         "合格线": 60,
         "等次": "优秀>=90;良好>=80;合格>=60;不合格",
         "否决等次": "不合格",
@@ -572,7 +608,7 @@ DONGLI: dict[str, Any] = {
         "联系电话": "0714-8800000",
     },
     "categories": [
-        {"栏目": D0, "分值": 20},
+        {"栏目": D0, "分值": 20, "计分方式": "扣分制"},
         {"栏目": D1, "分值": 15},
         {"栏目": D2, "分值": 20},
         {"栏目": D3, "分值": 20},
@@ -582,7 +618,11 @@ DONGLI: dict[str, Any] = {
         {"栏目": DP, "分值": None},
         {"栏目": DB, "分值": None},
     ],
-    "sources": None,
+    "sources": [
+        {"来源": "自评", "表单": "自评表", "权重": 0},
+        {"来源": "专项督查", "表单": "考核组评分表", "权重": 0.3},
+        {"来源": "年终考核", "表单": "考核组评分表", "权重": 0.7},
+    ],
     "items": DONGLI_ITEMS,
 }
 
@@ -632,7 +672,7 @@ XZ_CATEGORIES: list[tuple[str, int, list[tuple[str, float]]]] = [
             ("发展党员情况", 2),
             ("集体经济", 8),
             ("阵地建设", 3),
-            ("民主测评（好、较好、一般、较差）", 5),
+            ("民主测评（好、较好、一般、较差）", 5),  # item 17: filled by the 民主测评 source
         ],
     ),
     (
@@ -791,6 +831,7 @@ XZ_CATEGORIES: list[tuple[str, int, list[tuple[str, float]]]] = [
 # 104) while each category counts 100: kept as written and marked 封顶 (the 100 is a ceiling).
 XZ_OVER_CAP = {"党建工作", "社会治安综合治理"}
 XZ_RATERS = ["张晓岩", "苏虎林", "郑亚娜", "李建平", "杨志强", "张学红", "赵秉鸿"]
+XZ_BALLOT_ITEM = "17"  # 党建工作: 民主测评（好、较好、一般、较差）5 分
 
 
 def _xinzhuang_items() -> list[Row]:
@@ -814,6 +855,8 @@ XINZHUANG: dict[str, Any] = {
         "否决等次": "不合格",
         "差异阈值": 2,
         "步长": 0.5,
+        "测评折算": "好=1;较好=0.8;一般=0.6;较差=0",
+        "测评内容": "村“三委”班子整体工作",
         "截止日期": "2018年1月15日",
         "联系人": "镇考核办公室 郑亚娜",
         "联系电话": "0934-5500000",
@@ -822,10 +865,11 @@ XINZHUANG: dict[str, Any] = {
         {"类别": name, "分值": 100, "封顶": "是" if name in XZ_OVER_CAP else None, "班子评分": rater_max}
         for name, rater_max, _ in XZ_CATEGORIES
     ],
+    # No 自评 in this scheme: the 考核组 scores on site, the leaders rate, the meeting votes.
     "sources": [
-        {"来源": "自评", "表单": "自评表", "权重": 0, "折算分制": None, "评分人": None},
-        {"来源": "考核组", "表单": "考核组评分表", "权重": 0.9, "折算分制": 1000, "评分人": None},
+        {"来源": "考核组", "表单": "考核组评分表", "权重": 0.9, "折算分制": 1000},
         {"来源": "班子评分", "表单": "评分表", "权重": 0.1, "折算分制": 1000, "评分人": "、".join(XZ_RATERS)},
+        {"来源": "民主测评", "表单": "民主测评表", "计入条目": XZ_BALLOT_ITEM},
     ],
     "items": _xinzhuang_items(),
 }
@@ -877,7 +921,8 @@ def write_rubric_xlsx(path: Path, sample: dict[str, Any], category_header: str =
     ws = wb.active
     assert ws is not None
     ws.title = "条目"
-    headers = [category_header if h == "类别" else h for h in ITEM_COLUMNS]
+    used = {k for r in sample["items"] for k in r}
+    headers = [category_header if h == "类别" else h for h in ITEM_COLUMNS if h != "取高组" or h in used]
     rows = [{(category_header if k == "类别" else k): v for k, v in r.items()} for r in sample["items"]]
     widths = {**WIDTHS, category_header: WIDTHS["类别"]}
     _table(ws, headers, rows, widths)
@@ -898,7 +943,9 @@ def write_rubric_xlsx(path: Path, sample: dict[str, Any], category_header: str =
     _table(st, ["项目", "值"], [{"项目": k, "值": v} for k, v in sample["settings"].items()], {"项目": 14, "值": 48})
     if sample["sources"]:
         ss = wb.create_sheet("来源")
-        _table(ss, ["来源", "表单", "权重", "折算分制", "评分人"], sample["sources"], {"评分人": 60})
+        used = {k for r in sample["sources"] for k in r}
+        headers = [h for h in ("来源", "表单", "权重", "折算分制", "评分人", "计入条目") if h in used]
+        _table(ss, headers, sample["sources"], {"评分人": 60})
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
 

@@ -110,6 +110,7 @@ def write_rubric_workbook(
     assert ws is not None
     ws.title = "条目"
     headers = ["编号", "类别", "考核内容", "分值", "类型", "评分标准", "考核办法", "步长", "评分要点"]
+    headers += [k for k in dict.fromkeys(k for item in items for k in item) if k not in headers]  # e.g. 取高组
     ws.append(headers)
     for item in items:
         ws.append([item.get(h) for h in headers])
@@ -133,7 +134,10 @@ def write_rubric_workbook(
     return path
 
 
-def write_units_workbook(path: Path, units: list[dict[str, Any]] | None = None) -> Path:
+def write_units_workbook(
+    path: Path, units: list[dict[str, Any]] | None = None, roster: dict[str, list[str]] | None = None
+) -> Path:
+    """The units list; ``roster`` adds a 考核组 sheet naming each group's assessors."""
     units = SMALL_UNITS if units is None else units
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -143,6 +147,12 @@ def write_units_workbook(path: Path, units: list[dict[str, Any]] | None = None) 
     ws.append(headers)
     for unit in units:
         ws.append([unit.get(h) for h in headers])
+    if roster is not None:
+        rs = wb.create_sheet("考核组")
+        rs.append(["考核组", "评分人"])
+        for group, names in roster.items():
+            for name in names:
+                rs.append([group, name])
     wb.save(path)
     return path
 
@@ -167,7 +177,7 @@ def campaign(tmp_path: Path, rubric_path: Path, units_path: Path) -> Campaign:
 
 @pytest.fixture
 def make_campaign(tmp_path: Path) -> Callable[..., Campaign]:
-    """Factory: ``make_campaign(items=..., settings=..., sources=..., units=...)``."""
+    """Factory: ``make_campaign(items=..., settings=..., sources=..., units=..., roster=...)``."""
     counter = {"n": 0}
 
     def make(**kwargs: Any) -> Campaign:
@@ -175,8 +185,9 @@ def make_campaign(tmp_path: Path) -> Callable[..., Campaign]:
         folder = tmp_path / f"made{counter['n']}"
         folder.mkdir()
         units = kwargs.pop("units", None)
+        roster = kwargs.pop("roster", None)
         rubric = write_rubric_workbook(folder / "细则.xlsx", **kwargs)
-        unit_file = write_units_workbook(folder / "单位.xlsx", units)
+        unit_file = write_units_workbook(folder / "单位.xlsx", units, roster)
         return Campaign.init(folder / "campaign", rubric, unit_file)
 
     return make

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import shutil
 import subprocess
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import openpyxl
@@ -206,3 +206,103 @@ def test_summary_and_feedback_agree_with_the_exported_results(demo_root: Path) -
         assert isinstance(composite, (int, float)) and f"{composite:.2f}" == row["composite"]
         assert rank.startswith(f"第 {row['rank']} 名")
         assert cells[cells.index("等次") + 2] == row["grade"]
+
+
+# ---- the other samples: their own rules, recomputed by hand -----------------------------------
+def _run_sample(tmp_path_factory: pytest.TempPathFactory, sample: str) -> Path:
+    root = tmp_path_factory.mktemp("demo") / "d"
+    report = run_demo(root, pdf=False, say=lambda _text: None, sample=sample)
+    assert report.steps[-1].endswith("results.csv")
+    return root
+
+
+@pytest.fixture(scope="module")
+def dongli_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _run_sample(tmp_path_factory, "动力厂党建")
+
+
+@pytest.fixture(scope="module")
+def xinzhuang_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _run_sample(tmp_path_factory, "新庄镇综合考核")
+
+
+def _scores(campaign: Campaign, source: str) -> dict[str, dict[str, Decimal]]:
+    """unit → key → combined score, as the 分项明细 shows them (mean of the assessors)."""
+    items = item_scores_frame(campaign)
+    mine = items[items["source"] == source]
+    out: dict[str, dict[str, Decimal]] = {}
+    for unit_id, key, value in mine[["unit_id", "key", "value"]].values:
+        if value == value:  # not NaN
+            out.setdefault(str(unit_id), {})[str(key)] = Decimal(str(value))
+    return out
+
+
+def _dongli_total(campaign: Campaign, scores: dict[str, Decimal]) -> Decimal:
+    """One round of seed 003: 重点指标 扣完为止, 就高不就低, bonus only from 60 after deductions."""
+    rubric = campaign.rubric
+    got = {i.id: scores.get(i.id, Decimal(0)) for i in rubric.items}
+    base = Decimal(0)
+    for category in rubric.scored_categories:
+        assert category.cap is not None
+        spent = sum((got[i.id] for i in rubric.items_in(category.name)), Decimal(0))
+        base += max(category.cap - spent, Decimal(0)) if category.name == "重点指标" else min(spent, category.cap)
+    penalty = got["23"]
+    awards = max(got["24"], got["25"], got["26"]) + max(got["27"], got["28"])
+    bonus = min(awards, Decimal(10)) if base - penalty >= 60 else Decimal(0)
+    return max(base + bonus - penalty, Decimal(0))
+
+
+def test_dongli_demo_runs_two_rounds_and_its_figures_add_up(dongli_root: Path) -> None:
+    campaign = Campaign.open(dongli_root)
+    rows = {r["unit_id"]: r for r in _results_csv(dongli_root)}
+    rounds = {name: _scores(campaign, name) for name in ("专项督查", "年终考核")}
+    assert len(list((dongli_root / "forms" / "考核组评分表").glob("*.xlsx"))) == 2
+    for unit in campaign.units:
+        first, second = (_dongli_total(campaign, rounds[name][unit.id]) for name in ("专项督查", "年终考核"))
+        row = rows[unit.id]
+        assert Decimal(row["source_专项督查"]) == first.quantize(Decimal("0.01")), unit.name
+        assert Decimal(row["source_年终考核"]) == Decimal(row["assessor_total"]) == second.quantize(Decimal("0.01"))
+        # half up, as the summary shows it: 0.3 × 87.25 + 0.7 × 87.5 = 87.425 → 87.43
+        composite = (Decimal("0.3") * first + Decimal("0.7") * second).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert Decimal(row["composite"]) == composite, unit.name
+        assert row["grade"] == campaign.rubric.settings.grade_for(composite)
+        assert row["passed"] == ("true" if composite >= 60 else "false")
+
+
+def test_xinzhuang_demo_has_no_self_and_its_figures_add_up(xinzhuang_root: Path) -> None:
+    campaign = Campaign.open(xinzhuang_root)
+    rubric = campaign.rubric
+    assert not (xinzhuang_root / "forms" / "自评表").exists()
+    assert len(list((xinzhuang_root / "forms" / "民主测评票").glob("*.xlsx"))) == len(campaign.units)
+    rows = {r["unit_id"]: r for r in _results_csv(xinzhuang_root)}
+    assessors, leaders, votes = (_scores(campaign, s) for s in ("考核组", "班子评分", "民主测评"))
+    weights = {"好": Decimal(1), "较好": Decimal("0.8"), "一般": Decimal("0.6"), "较差": Decimal(0)}
+    for unit in campaign.units:
+        cast = votes[unit.id]
+        ratio = sum((cast[g] * w for g, w in weights.items()), Decimal(0)) / sum((cast[g] for g in weights), Decimal(0))
+        item17 = (ratio * 5).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert assessors[unit.id]["17"] == item17  # filled from the votes, not by an assessor
+        got = {**assessors[unit.id], "17": item17}
+        total = sum(
+            (
+                min(sum((got.get(i.id, Decimal(0)) for i in rubric.items_in(c.name)), Decimal(0)), Decimal(100))
+                for c in rubric.scored_categories
+            ),
+            Decimal(0),
+        )
+        rated = sum(leaders[unit.id].values(), Decimal(0))  # each category already the mean of 7 raters
+        row = rows[unit.id]
+        assert Decimal(row["source_考核组"]) == total and Decimal(row["source_民主测评"]) == item17, unit.name
+        assert Decimal(row["source_班子评分"]) == rated
+        converted = Decimal("0.9") * total * 1000 / 1500 + Decimal("0.1") * rated * 10
+        composite = converted.quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert Decimal(row["composite"]) == composite, unit.name
+        assert row["self_total"] == "" and row["grade"] == rubric.settings.grade_for(composite)
+
+
+def test_cli_demo_sample_option(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", str(tmp_path / "x"), "--no-pdf", "--sample", "新庄镇综合考核"])
+    assert result.exit_code == 0, result.output
+    assert "本方案不设自评" in result.output and "民主测评票 8 份" in result.output
+    wrong = CliRunner().invoke(main, ["demo", str(tmp_path / "y"), "--sample", "别的"])
+    assert wrong.exit_code == 2

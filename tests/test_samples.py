@@ -14,7 +14,7 @@ from conftest import SAMPLES
 
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.rubric.load import load_rubric
-from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric
+from kaohe_xl.rubric.model import BonusBasis, FormKind, ItemKind, Rubric
 from kaohe_xl.rubric.units import load_units
 
 SAMPLE_NAMES = ["南昌老干部", "动力厂党建", "新庄镇综合考核"]
@@ -35,7 +35,12 @@ def test_sample_loads_without_warnings(name: str) -> None:
     rubric = load_rubric(SAMPLES / name / "细则.xlsx")
     assert rubric.warnings == ()
     sums = _base_sums(rubric)
-    over = {c.name: sums[c.name] for c in rubric.scored_categories if c.cap is not None and sums[c.name] > c.cap}
+    # a 扣分制 category's items are deductions (each up to the whole category), not parts
+    over = {
+        c.name: sums[c.name]
+        for c in rubric.scored_categories
+        if c.cap is not None and sums[c.name] > c.cap and not c.deduction
+    }
     assert over == OVER_CAP.get(name, {})
     units = load_units(SAMPLES / name / "单位.xlsx")
     assert all(u.emails and all(e.endswith("example.cn") for e in u.emails) for u in units)
@@ -106,10 +111,19 @@ def test_dongli_sums_to_100_with_seed_columns() -> None:
     ]
     assert all(i.method for i in rubric.items_in("党支部建设目标"))
     s = rubric.settings
-    assert (s.bonus_cap, s.bonus_threshold, s.pass_line) == (10, 60, 60)
-    assert len(rubric.items_of(ItemKind.BONUS)) == 2 and all(
-        "就高不就低" in i.rule for i in rubric.items_of(ItemKind.BONUS)
-    )
+    assert (s.bonus_cap, s.bonus_threshold, s.pass_line, s.bonus_basis) == (10, 60, 60, BonusBasis.AFTER_PENALTY)
+    # 就高不就低: the awards of one achievement share a 取高组
+    groups = {i.id: i.best_of for i in rubric.items_of(ItemKind.BONUS)}
+    assert groups == {"24": "表彰", "25": "表彰", "26": "表彰", "27": "推广", "28": "推广"}
+    # 重点指标: 20 points shared by four indicators, each able to cost all 20 (扣完为止)
+    (key,) = [c for c in rubric.categories if c.name == "重点指标"]
+    assert key.deduction and key.cap == 20 and [i.points for i in rubric.items_in("重点指标")] == [20] * 4
+    # 阶段性专项督查 30 % + 年终综合检查 70 %
+    assert [(x.name, x.form, x.weight) for x in rubric.sources] == [
+        ("自评", FormKind.SELF, 0),
+        ("专项督查", FormKind.ASSESSOR, Decimal("0.3")),
+        ("年终考核", FormKind.ASSESSOR, Decimal("0.7")),
+    ]
     # the workbook keeps the seed's 栏目 header and merged 栏目 cells (category written once)
     ws = openpyxl.load_workbook(path)["条目"]
     assert ws["B1"].value == "栏目" and any(str(r).startswith("B") for r in ws.merged_cells.ranges)
@@ -133,7 +147,10 @@ def test_xinzhuang_scheme() -> None:
     group = rubric.source("考核组")
     assert (group.form, group.weight, group.scale) == (FormKind.ASSESSOR, Decimal("0.9"), 1000)
     assert rubric.source_full_marks(group) == 1500
-    assert rubric.source("自评").weight == 0
+    assert rubric.self_source is None  # the seed has no self-assessment
+    ballot = rubric.source("民主测评")
+    assert (ballot.form, ballot.weight, ballot.target) == (FormKind.BALLOT, 0, "17")
+    assert rubric.item("17").content.startswith("民主测评") and rubric.item("17").points == 5
     assert sum(s.weight for s in rubric.sources) == 1
     assert (
         rubric.settings.grade_for(Decimal("900")) == "优秀" and rubric.settings.grade_for(Decimal("599.99")) == "不合格"

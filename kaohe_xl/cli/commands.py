@@ -199,27 +199,28 @@ def export(campaign: Path, fmt: str, output: Path | None) -> None:
 @click.option(
     "--form",
     "form",
-    type=click.Choice(["self", "assessor", "rater", "all"]),
+    type=click.Choice(["self", "assessor", "rater", "ballot", "all"]),
     default="all",
     show_default=True,
-    help="which forms: self 自评表, assessor 考核组评分表, rater 评分表",
+    help="which forms: self 自评表, assessor 考核组评分表, rater 评分表, ballot 民主测评票 and 民主测评表",
 )
+@click.option("--source", "source", default=None, help="only this 考核组评分表 round (a 来源 name, e.g. 专项督查)")
 @friendly_errors
-def generate(campaign: Path, form: str) -> None:
+def generate(campaign: Path, form: str, source: str | None) -> None:
     """Generate the scoring workbooks into CAMPAIGN/forms/ (existing forms are replaced).
 
     Run ``--form assessor`` again after collecting self returns: the 考核组评分表 then
-    show each unit's 自评得分.
+    show each unit's 自评得分. With several assessment rounds, ``--source`` writes one.
 
-    Example: kaohe generate 2023老干部考核 --form self
+    Example: kaohe generate 2023老干部考核 --form assessor --source 专项督查
     """
     from kaohe_xl.campaign import Campaign
     from kaohe_xl.forms.generate import generate_forms
     from kaohe_xl.rubric.model import FormKind
 
     opened = Campaign.open(campaign)
-    kinds = list(FormKind) if form == "all" else [FormKind(form)]
-    report = generate_forms(opened, kinds, progress=True)
+    kinds = None if form == "all" else [FormKind(form)]
+    report = generate_forms(opened, kinds, progress=True, source=source)
     click.echo(f"{report.summary()} → {opened.forms_dir}")
     record(opened, "生成评分表（命令行 generate）", report.summary())
 
@@ -227,15 +228,22 @@ def generate(campaign: Path, form: str) -> None:
 @main.command()
 @click.argument("folder", required=False, default="kaohe-demo", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--pdf/--no-pdf", default=None, help="render the summary to PDF (default: when LibreOffice is installed)")
+@click.option(
+    "--sample",
+    type=click.Choice(["南昌老干部", "动力厂党建", "新庄镇综合考核"]),
+    default="南昌老干部",
+    show_default=True,
+    help="which bundled sample to run",
+)
 @friendly_errors
-def demo(folder: Path, pdf: bool | None) -> None:
-    """Run the whole cycle on the bundled 南昌 sample, in FOLDER (default ./kaohe-demo).
+def demo(folder: Path, pdf: bool | None, sample: str) -> None:
+    """Run the whole cycle on a bundled sample (default 南昌), in FOLDER (default ./kaohe-demo).
 
-    Example: kaohe demo
+    Example: kaohe demo --sample 动力厂党建 demo-dongli
     """
     from kaohe_xl.demo import run_demo
 
-    report = run_demo(folder, pdf=pdf, say=click.echo)
+    report = run_demo(folder, pdf=pdf, say=click.echo, sample=sample)
     click.echo(f"完成。全部文件在 {report.root.resolve()}")
 
 

@@ -42,6 +42,7 @@ class Checked:
     kind: FormKind | None = None
     subject_id: str = ""  # unit id (self), assessor group (assessor), source name (rater)
     rater: str = ""  # assessor's name (assessor), rater's name (rater), '' (self)
+    source: str = ""  # the rubric source (round) the return feeds: 自评, 专项督查, 班子评分, 民主测评
     values: list[Value] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rubric_hash: str = ""  # the rubric the form was generated from (its metadata)

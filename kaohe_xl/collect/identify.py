@@ -9,12 +9,12 @@ usable form of this campaign, so none of its values are stored as a return.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from kaohe_xl.forms import layout
 from kaohe_xl.problems import Problem
-from kaohe_xl.rubric.model import FormKind, Rubric, Unit
+from kaohe_xl.rubric.model import FormKind, Roster, Rubric, Unit
 
 # Problems that mean "this is not a usable form of this campaign": the file is rejected.
 REJECT_CODES = frozenset(
@@ -30,13 +30,14 @@ class Expected:
     secret: str
     rubric: Rubric
     units: tuple[Unit, ...]
+    roster: Roster = field(default_factory=dict)  # named assessors by group (may be empty)
 
     def unit_ids(self) -> set[str]:
         return {unit.id for unit in self.units}
 
     def keys_for(self, kind: FormKind | None) -> set[str]:
-        """The ids the 编号 column must hold: item ids, or unit ids on rater sheets."""
-        if kind is FormKind.RATER:
+        """The ids the 编号 column must hold: item ids, or unit ids on rater and tally sheets."""
+        if kind in (FormKind.RATER, FormKind.BALLOT):
             return self.unit_ids()
         return {item.id for item in self.rubric.items}
 
@@ -44,8 +45,10 @@ class Expected:
 class Identity(NamedTuple):
     """The revision key of a return: (form kind, subject, rater).
 
-    subject: unit id (self), assessor group (assessor), source name (rater);
-    rater: '' (self; assessor forms get the 评分人 typed in later), rater name (rater).
+    subject: unit id (self), assessor group (assessor, 民主测评表), source name (rater);
+    rater: '' (self, 民主测评表; an assessor form gets the 评分人 typed in later, unless
+    it is a named assessor's copy: then the signed name), rater name (rater). Which
+    source (round) a self/assessor/民主测评 form feeds is :func:`form_source`.
     """
 
     kind: FormKind
@@ -97,6 +100,7 @@ def identify(meta: Mapping[str, str], expected: Expected, file: str = "") -> Ide
         FormKind.SELF: expected.unit_ids(),
         FormKind.ASSESSOR: {unit.assessor_group for unit in expected.units},
         FormKind.RATER: {r for s in rubric.sources_of(FormKind.RATER) for r in s.raters},
+        FormKind.BALLOT: {unit.assessor_group for unit in expected.units},
     }[kind]
     if subject not in known:
         return Problem(
@@ -110,7 +114,34 @@ def identify(meta: Mapping[str, str], expected: Expected, file: str = "") -> Ide
         if source not in {s.name for s in rubric.sources_of(FormKind.RATER)}:
             return Problem("unknown_subject", f"评分来源“{source}”不在考核细则中", file=file, value=source)
         return Identity(kind, source, subject)
+    if kind is FormKind.ASSESSOR:
+        return Identity(kind, subject, meta.get(layout.META_ASSESSOR, ""))
     return Identity(kind, subject, "")
+
+
+def form_source(meta: Mapping[str, str], rubric: Rubric, kind: FormKind, file: str = "") -> str | Problem:
+    """The rubric source (round) a return feeds, from its signed metadata.
+
+    A form made before forms named their source, or naming none, feeds the first source
+    of its form kind. A source the rubric no longer has (a round removed with
+    ``kaohe init --force``) rejects the file.
+    """
+    sources = rubric.sources_of(kind)
+    named = meta.get(layout.META_SOURCE, "")
+    if not sources:
+        message = f"本次考核细则没有{kind.label}来源（细则可能已修改），这份{kind.label}不计入：请核对考核细则"
+        return Problem("unknown_subject", message, file=file, value=named)
+    if not named:
+        return sources[0].name
+    if any(s.name == named for s in sources):
+        return named
+    known = "、".join(s.name for s in sources) or "无"
+    return Problem(
+        "unknown_subject",
+        f"表格所属的来源“{named}”不是本次考核细则中的{kind.label}来源（现有：{known}；细则可能已修改）：请重新生成表格",
+        file=file,
+        value=named,
+    )
 
 
 def rubric_outdated(meta: Mapping[str, str], rubric: Rubric) -> bool:

@@ -363,6 +363,8 @@ def declared_sheets(meta: dict[str, str]) -> list[tuple[str, str]]:
         return layout.decode_sheet_map(meta.get(layout.META_SHEETS, ""))
     if kind == FormKind.RATER.value:
         return [(layout.RATER_SHEET, "")]
+    if kind == FormKind.BALLOT.value:
+        return [(layout.TALLY_SHEET, "")]
     return []
 
 

@@ -79,7 +79,7 @@ def collect(
     files: list[Path] = []
     for path in discover(paths, report.unreadable_folders):
         (report.skipped if campaign.is_own_file(path) else files).append(path)
-    expected = Expected(campaign.id, campaign.secret, campaign.rubric, tuple(campaign.units))
+    expected = Expected(campaign.id, campaign.secret, campaign.rubric, tuple(campaign.units), campaign.roster)
     campaign.archive_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(campaign.archive_dir)
     bar = counter(len(files), "回收", enabled=progress)
@@ -291,7 +291,7 @@ def _store(
         ).fetchone()[0]
         submission_id = conn.execute(
             "INSERT INTO submissions (file_id, form_kind, subject_id, rater, revision, received_at, has_errors,"
-            " rubric_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " rubric_hash, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 file_id,
                 kind,
@@ -301,6 +301,7 @@ def _store(
                 received,
                 int(bool(errors)),
                 checked.rubric_hash,
+                checked.source,
             ),
         ).lastrowid
         # Each unit's own state: an error on one unit's sheet holds back only that unit.

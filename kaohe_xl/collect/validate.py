@@ -7,12 +7,16 @@ sheet protection by anyone with a search engine. Each value is checked again:
   step (``rubric.step_of``); rater sheets: 0..the category's maximum for the source;
 - ``是`` or ``否`` for 否决 items — exactly these after removing spaces and full-width
   forms; ``Y``/``N``, ``√``, ``对`` are errors, not guesses;
-- every score cell is required, in every form kind: a blank is an error (未填写);
+- every score cell is required, in every form kind: a blank is an error (未填写) — but a
+  unit sheet of a 考核组评分表 left entirely blank is that unit not yet scored (待提交),
+  while the filled sheets of the same file count;
 - what a person clearly meant is accepted and normalised (``５``, ``3分``, `` 3.0 ``,
   numbers stored as text); anything ambiguous (``三``, ``3-4``, ``约2``) is an error;
 - a formula typed into a score cell is an error (the value it shows is not a score);
 - tamper evidence: the locked columns (``编号``, ``考核内容``, ``分值``; on rater sheets
-  the unit name) must equal the rubric, every item row must be present once.
+  the unit name) must equal the rubric, every item row must be present once;
+- an item 民主测评 fills (计入条目) is not read: its score is computed;
+- 民主测评表 (vote counts) are checked in :mod:`kaohe_xl.collect.tally`.
 
 Identification (:mod:`kaohe_xl.identify`) comes first: not our form, another campaign or
 forged metadata make the file *rejected*; all other problems are stored with the return
@@ -22,10 +26,12 @@ forged metadata make the file *rejected*; all other problems are stored with the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from kaohe_xl.collect.cells import Checked, Value, as_decimal, check_score, problem_at
-from kaohe_xl.collect.identify import REJECT_CODES, Expected, identify, rubric_outdated
+from kaohe_xl.collect.identify import REJECT_CODES, Expected, form_source, identify, rubric_outdated
 from kaohe_xl.collect.returns import RawCell, RawReturn, RawSheet
+from kaohe_xl.collect.tally import check_tally_sheet
 from kaohe_xl.forms import layout
 from kaohe_xl.problems import Problem
 from kaohe_xl.rubric.model import Category, FormKind, Item, Rubric, Unit
@@ -42,6 +48,14 @@ def check_return(raw: RawReturn, expected: Expected) -> Checked:
         checked.problems.append(found)
         return checked
     checked.kind, checked.subject_id, checked.rater = found
+    if checked.kind is not FormKind.RATER:
+        source = form_source(raw.meta, expected.rubric, checked.kind, raw.name)
+        if isinstance(source, Problem):
+            checked.problems.append(source)
+            return checked
+        checked.source = source
+    else:
+        checked.source = checked.subject_id
     checked.rubric_hash = raw.meta.get(layout.META_RUBRIC_HASH, "")
     outdated = rubric_outdated(raw.meta, expected.rubric)
     if outdated:
@@ -54,18 +68,53 @@ def check_return(raw: RawReturn, expected: Expected) -> Checked:
         )
     if checked.kind is FormKind.RATER:
         _check_rater_sheet(raw, expected, checked)
+    elif checked.kind is FormKind.BALLOT:
+        if check_tally_sheet(raw, expected, checked):
+            _reject_as_blank(checked)
+        return checked
     else:
         if checked.kind is FormKind.ASSESSOR:
-            _check_assessor_name(raw, checked)
-        # One sheet per unit (a 自评表 has one): a problem on a sheet holds back only its unit.
-        for sheet in raw.sheets:
-            start = len(checked.problems)
-            _check_item_sheet(sheet, raw, expected.rubric, checked, compare_locked=not outdated)
-            checked.claim_since(start, sheet.unit_id)
-            checked.units.append(sheet.unit_id)
+            _check_assessor_name(raw, checked, expected)
+        if _check_item_sheets(raw, expected, checked, compare_locked=not outdated):
+            _reject_as_blank(checked)
+            return checked
     if _untouched(checked):
         _reject_as_blank(checked)
     return checked
+
+
+def _check_item_sheets(raw: RawReturn, expected: Expected, checked: Checked, *, compare_locked: bool) -> bool:
+    """Check each unit sheet; True when every sheet of a 考核组评分表 was left blank.
+
+    One sheet per unit (a 自评表 has one): a problem on a sheet holds back only its unit.
+    A 考核组评分表 sheet with not one input filled is that unit not yet scored: it is left
+    out of the revision (the unit stays 待提交, or at its earlier return).
+    """
+    skipped = 0
+    for sheet in raw.sheets:
+        start, first = len(checked.problems), len(checked.values)
+        _check_item_sheet(sheet, raw, expected.rubric, checked, compare_locked=compare_locked)
+        if checked.kind is FormKind.ASSESSOR and _blank_sheet(checked, start, first):
+            del checked.problems[start:]
+            del checked.values[first:]
+            skipped += 1
+            message = f"工作表“{sheet.title}”没有填写任何分数：该单位按未评分（待提交）处理，评分后再发送即可"
+            checked.problems.append(Problem("sheet_not_scored", message, checked.file, sheet.title, severity="warning"))
+            continue
+        checked.claim_since(start, sheet.unit_id)
+        checked.units.append(sheet.unit_id)
+    return bool(skipped) and not checked.units
+
+
+def _blank_sheet(checked: Checked, start: int, first: int) -> bool:
+    """True when the values read since ``first`` are all empty and every problem since
+    ``start`` only says so (anything else — a changed locked cell — still counts)."""
+    values = checked.values[first:]
+    return (
+        bool(values)
+        and all(not v.raw and not v.remark for v in values)
+        and all(p.code == "blank" for p in checked.problems[start:])
+    )
 
 
 def _untouched(checked: Checked) -> bool:
@@ -89,7 +138,26 @@ def _reject_as_blank(checked: Checked) -> None:
     checked.values = []
 
 
-def _check_assessor_name(raw: RawReturn, checked: Checked) -> None:
+def _check_assessor_name(raw: RawReturn, checked: Checked, expected: Expected) -> None:
+    """The assessor: the signed name of a named copy, else the name typed into 评分人."""
+    named = expected.roster.get(checked.subject_id, ())
+    if checked.rater:  # a named assessor's copy: the name was filled in and signed
+        typed = person_name(raw.assessor.value) if raw.assessor is not None else ""
+        if typed and typed != checked.rater:
+            message = f"评分人单元格被改为“{typed}”，这份表是发给“{checked.rater}”的，按“{checked.rater}”计"
+            checked.problems.append(problem_at(checked, "assessor_changed", message, raw.assessor))
+            checked.problems[-1] = replace(checked.problems[-1], severity="warning")
+    else:
+        _typed_assessor_name(raw, checked)
+    if named and checked.rater and checked.rater not in named:
+        message = (
+            f"评分人“{checked.rater}”不在考核组“{checked.subject_id}”的名单（{'、'.join(named)}）中，"
+            "其评分暂不计入：请核对单位名单的“考核组”表，或请名单中的评分人用各自的表格评分"
+        )
+        checked.problems.append(Problem("assessor_not_in_roster", message, checked.file, severity="warning"))
+
+
+def _typed_assessor_name(raw: RawReturn, checked: Checked) -> None:
     cell = raw.assessor
     if cell is None:
         checked.problems.append(
@@ -160,12 +228,15 @@ def _check_item_sheet(
     score_key, remark_key = normalize_label(score_label), normalize_label(remark_label)
     expected_rows = [(item.id, f"条目 {item.id}（{item.content}）", "请删除复制出来的行") for item in rubric.items]
     found_rows = _rows_for(sheet, checked, expected_rows)
+    computed = rubric.computed_items
     for item in rubric.items:
         cells = found_rows.get(item.id)
         if cells is None:
             continue
         if compare_locked:
             _compare_locked(cells, item, checked)
+        if item.id in computed:
+            continue  # filled by 民主测评: nothing to read
         score = cells[score_key]
         value, veto = check_score(score, item, rubric.step_of(item), checked, item.id)
         remark = cells.get(remark_key)
@@ -239,8 +310,9 @@ def _compare_locked(cells: Mapping[str, RawCell], item: Item, checked: Checked) 
 
 
 def _check_rater_sheet(raw: RawReturn, expected: Expected, checked: Checked) -> None:
-    rubric, source = expected.rubric, checked.subject_id
-    categories = [c for c in rubric.categories if source in c.rater_max]
+    rubric = expected.rubric
+    # the columns the 评分表 was generated with: categories whose maximum is above 0
+    categories = [c for c, _ in rubric.rater_categories(rubric.source(checked.subject_id))]
     sheet = raw.sheets[0]
     checked.units.extend(unit.id for unit in expected.units)
     if not _sheet_found(sheet, raw, checked, (layout.H_ID, layout.H_UNIT_NAME, *(c.name for c in categories))):

@@ -1,4 +1,4 @@
-"""Filling generated forms programmatically, the way a unit or an assessor would.
+"""Filling generated forms programmatically, the way a unit, an assessor or a vote counter would.
 
 Used by ``kaohe demo`` to simulate returns and by the tests. Cells are found through
 the layout contract (header labels, the 编号 column, defined names), exactly as the
@@ -146,6 +146,27 @@ def fill_rater_form(
             if category not in columns or unit_id not in rows:
                 raise FormError(f"评分表中找不到 {unit_id} / {category}")
             _put(ws, rows[unit_id], columns[category], value)
+    target = out or path
+    wb.save(target)
+    return target
+
+
+def fill_tally_form(
+    path: Path,
+    counts: Mapping[str, Mapping[str, CellValue]],
+    out: Path | None = None,
+) -> Path:
+    """Write vote counts (unit id → {好/较好/一般/较差/实到人数: count}) into a 民主测评表."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[layout.TALLY_SHEET]
+    labels = sorted({label for unit in counts.values() for label in unit})
+    header_row, columns = find_columns(ws, (layout.H_ID, *labels))
+    rows = item_rows(ws, header_row, columns[layout.H_ID])
+    for unit_id, by_label in counts.items():
+        for label, value in by_label.items():
+            if label not in columns or unit_id not in rows:
+                raise FormError(f"民主测评表中找不到 {unit_id} / {label}")
+            _put(ws, rows[unit_id], columns[label], value)
     target = out or path
     wb.save(target)
     return target

@@ -1,4 +1,4 @@
-"""Rubric + units → the scoring workbooks: 自评表, 考核组评分表, 评分表.
+"""Rubric + units → the scoring workbooks: 自评表, 考核组评分表, 评分表, 民主测评表.
 
 ::
 
@@ -12,8 +12,12 @@ the style template (:mod:`kaohe_xl._styles`).
 Speed: a self form is built with openpyxl once per run, with placeholder tokens where
 the unit's id, name and signature go; each unit's file is then stamped from it
 (:mod:`kaohe_xl._stamp`), about 1 ms per form instead of a full openpyxl build. Rater
-forms are stamped the same way per rater. Assessor workbooks (one per group, each with
-different sheets and pre-filled self-scores) are built directly.
+forms are stamped the same way per rater. Assessor workbooks (one per group and round,
+and per named assessor of a group with a roster, each with different sheets and
+pre-filled self-scores) are built directly, as are the 民主测评 workbooks
+(:mod:`kaohe_xl.forms.ballot`).
+
+A scheme without a 自评表 source gets no 自评表 and no 自评得分 column.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ from openpyxl.workbook.workbook import Workbook
 from kaohe_xl.atomic import save_workbook, write_atomic
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.clock import now_text
+from kaohe_xl.errors import CampaignError
 from kaohe_xl.forms import layout
+from kaohe_xl.forms.ballot import generate_ballots
 from kaohe_xl.forms.items import TableSpec, write_item_sheet
 from kaohe_xl.forms.parts import (
     FormContext,
@@ -43,7 +49,7 @@ from kaohe_xl.forms.parts import (
 from kaohe_xl.forms.rater import build_rater_workbook
 from kaohe_xl.forms.styles import load_styles
 from kaohe_xl.progress import progress as progress_bar
-from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Unit
+from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Source, Unit
 from kaohe_xl.store.status import latest_records
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.stamp import Prototype, token
@@ -109,6 +115,9 @@ class GenerateReport:
     written: dict[FormKind, list[Path]] = field(default_factory=dict)
     elapsed: float = 0.0
     prefilled_units: int = 0  # assessor sheets that show collected self-scores
+    ballots: list[Path] = field(default_factory=list)  # printable 民主测评票, one per unit
+    notes: list[str] = field(default_factory=list)  # kinds asked for that the scheme does not use
+    self_assessment: bool = True  # False: the scheme has no 自评, nothing to pre-fill
 
     def paths(self, kind: FormKind) -> list[Path]:
         return self.written.get(kind, [])
@@ -120,10 +129,12 @@ class GenerateReport:
     def summary(self) -> str:
         """One line for the CLI, e.g. ``已生成 3 份表格：自评表 3 份，用时 0.1 秒``."""
         parts = [f"{kind.label} {len(paths)} 份" for kind, paths in self.written.items()]
+        if self.ballots:
+            parts.append(f"民主测评票 {len(self.ballots)} 份（打印用）")
         text = f"已生成 {self.total} 份表格：{'，'.join(parts) or '无'}，用时 {self.elapsed:.1f} 秒"
-        if FormKind.ASSESSOR in self.written:
+        if FormKind.ASSESSOR in self.written and self.self_assessment:
             text += f"（考核组评分表中已填入 {self.prefilled_units} 个单位的自评得分）"
-        return text
+        return "；".join([text, *self.notes])
 
 
 def form_context(campaign: Campaign, generated_at: str | None = None) -> FormContext:
@@ -138,27 +149,54 @@ def form_context(campaign: Campaign, generated_at: str | None = None) -> FormCon
 
 
 def generate_forms(
-    campaign: Campaign, kinds: Iterable[FormKind] | None = None, *, progress: bool = False
+    campaign: Campaign,
+    kinds: Iterable[FormKind] | None = None,
+    *,
+    progress: bool = False,
+    source: str | None = None,
 ) -> GenerateReport:
     """Write the forms of the given kinds (default: all) into ``campaign.forms_dir``.
 
     Existing forms are replaced (atomically: a file is either the old or the new one).
-    Rater forms are written only when the rubric has rater-form sources. ``progress``
-    draws a bar per form kind on the terminal when there are many files
-    (:mod:`kaohe_xl._progress`).
+    Rater forms are written only when the rubric has rater-form sources, 民主测评 forms
+    (the tally per group and a printable ballot per unit) only with a 民主测评表 source,
+    自评表 only with a 自评表 source. ``source`` limits the 考核组评分表 to one round
+    (e.g. ``专项督查``); without it every round is written. ``progress`` draws a bar per
+    form kind on the terminal when there are many files (:mod:`kaohe_xl.progress`).
     """
     started = time.perf_counter()
     wanted = list(kinds) if kinds is not None else list(FormKind)
+    rounds = _rounds(campaign.rubric, source)
     ctx = form_context(campaign)
     report = GenerateReport()
-    if FormKind.SELF in wanted:
-        report.written[FormKind.SELF] = _generate_self(campaign, ctx, campaign.units, progress)
-    if FormKind.ASSESSOR in wanted:
-        report.written[FormKind.ASSESSOR], report.prefilled_units = _generate_assessor(campaign, ctx, progress)
-    if FormKind.RATER in wanted:
-        report.written[FormKind.RATER] = _generate_rater(campaign, ctx, progress)
+    for kind in wanted:
+        if kind in (FormKind.SELF, FormKind.BALLOT) and not campaign.rubric.sources_of(kind):
+            if kinds is not None:  # asked for by name: say why there are none
+                report.notes.append(f"考核细则没有{kind.label}来源，未生成{kind.label}")
+            continue
+        if kind is FormKind.SELF:
+            report.written[kind] = _generate_self(campaign, ctx, campaign.units, progress)
+        elif kind is FormKind.ASSESSOR:
+            report.written[kind], report.prefilled_units = _generate_assessor(campaign, ctx, progress, rounds)
+        elif kind is FormKind.RATER:
+            report.written[kind] = _generate_rater(campaign, ctx, progress)
+        else:
+            report.written[kind], report.ballots = generate_ballots(campaign, ctx)
+    report.self_assessment = campaign.rubric.self_source is not None
     report.elapsed = time.perf_counter() - started
     return report
+
+
+def _rounds(rubric: Rubric, source: str | None) -> tuple[Source, ...]:
+    """The 考核组评分表 sources to write: all, or the one named (CampaignError otherwise)."""
+    rounds = rubric.sources_of(FormKind.ASSESSOR)
+    if source is None:
+        return rounds
+    chosen = tuple(s for s in rounds if s.name == source)
+    if not chosen:
+        names = "、".join(s.name for s in rounds)
+        raise CampaignError(f"考核细则中没有考核组评分表来源“{source}”（现有：{names}）：请用“来源”表中的名称")
+    return chosen
 
 
 def generate_self_form(campaign: Campaign, unit: Unit) -> Path:
@@ -168,9 +206,10 @@ def generate_self_form(campaign: Campaign, unit: Unit) -> Path:
     return path
 
 
-def generate_assessor_forms(campaign: Campaign) -> list[Path]:
-    """Write one 考核组评分表 per assessor group; self-scores collected so far are shown."""
-    return _generate_assessor(campaign, form_context(campaign), False)[0]
+def generate_assessor_forms(campaign: Campaign, source: str | None = None) -> list[Path]:
+    """Write the 考核组评分表 of every group (and round, and named assessor); self-scores
+    collected so far are shown. ``source`` limits them to one round."""
+    return _generate_assessor(campaign, form_context(campaign), False, _rounds(campaign.rubric, source))[0]
 
 
 def generate_rater_forms(campaign: Campaign) -> list[Path]:
@@ -233,10 +272,31 @@ def _generate_self(campaign: Campaign, ctx: FormContext, units: list[Unit], prog
 
 
 # ---- assessor forms ------------------------------------------------------------------------
+def assessor_spec(rubric: Rubric) -> TableSpec:
+    """The 考核组评分表 columns: without a 自评 source there is no 自评得分 column."""
+    return ASSESSOR_SPEC if rubric.self_source is not None else ASSESSOR_SPEC.without(layout.H_SELF_SCORE)
+
+
+def assessor_title(rubric: Rubric, source: Source | None) -> str:
+    """``考核组评分表``, or ``考核组评分表（专项督查）`` when the scheme has several rounds."""
+    if source is None or len(rubric.sources_of(FormKind.ASSESSOR)) < 2:
+        return FormKind.ASSESSOR.label
+    return f"{FormKind.ASSESSOR.label}（{source.name}）"
+
+
 def build_assessor_workbook(
-    ctx: FormContext, group: str, units: list[Unit], prefill: Mapping[str, Mapping[str, Value]] | None = None
+    ctx: FormContext,
+    group: str,
+    units: list[Unit],
+    prefill: Mapping[str, Mapping[str, Value]] | None = None,
+    source: Source | None = None,
+    assessor: str = "",
 ) -> Workbook:
-    """The 考核组评分表 of one group: a 说明 sheet with the 评分人 cell, one sheet per unit."""
+    """The 考核组评分表 of one group and round (default: the first): a 说明 sheet with the
+    评分人 cell (filled in and locked on a named ``assessor``'s copy), one sheet per unit."""
+    rubric = ctx.rubric
+    source = source or rubric.sources_of(FormKind.ASSESSOR)[0]
+    title = assessor_title(rubric, source)
     prefill = prefill or {}
     wb = Workbook()
     notes = wb.active
@@ -244,27 +304,26 @@ def build_assessor_workbook(
     notes.title = layout.INSTRUCTIONS_SHEET
     names = "、".join(u.name for u in units)
     facts = [("考核组", group), ("被考核单位", names), *fact_lines(ctx)]
-    write_instructions(
-        notes, ctx, f"{FormKind.ASSESSOR.label}填表说明", facts, assessor_steps(ctx.rubric), assessor_input=True
-    )
+    if title != FormKind.ASSESSOR.label:
+        facts.insert(1, ("考核轮次", source.name))
+    steps = assessor_steps(rubric)
+    write_instructions(notes, ctx, f"{title}填表说明", facts, steps, assessor_input=True, assessor_name=assessor)
     taken = {layout.INSTRUCTIONS_SHEET, layout.LISTS_SHEET, layout.META_SHEET}
     pairs: list[tuple[str, str]] = []
-    full = format_decimal(ctx.rubric.settings.full_marks)
+    full = format_decimal(rubric.settings.full_marks)
+    spec = assessor_spec(rubric)
     for unit in units:
-        title = layout.assessor_sheet_title(unit.id, unit.name, taken)
-        taken.add(title)
-        pairs.append((title, unit.id))
-        ws = wb.create_sheet(title)
+        sheet_title = layout.assessor_sheet_title(unit.id, unit.name, taken)
+        taken.add(sheet_title)
+        pairs.append((sheet_title, unit.id))
+        ws = wb.create_sheet(sheet_title)
         info = f"被考核单位：{unit.name}（编号：{unit.id}）    考核组：{group}    满分：{full} 分"
-        lines = [("title", ctx.title), ("subtitle", FormKind.ASSESSOR.label), ("info", info)]
-        write_item_sheet(ws, ctx, ASSESSOR_SPEC, lines, prefill.get(unit.id))
-    meta = ctx.meta(
-        FormKind.ASSESSOR,
-        group,
-        group,
-        sheets=layout.encode_sheet_map(pairs),
-        source=_self_source(ctx, FormKind.ASSESSOR),
-    )
+        if assessor:
+            info += f"    评分人：{assessor}"
+        lines = [("title", ctx.title), ("subtitle", title), ("info", info)]
+        write_item_sheet(ws, ctx, spec, lines, prefill.get(unit.id))
+    sheets = layout.encode_sheet_map(pairs)
+    meta = ctx.meta(FormKind.ASSESSOR, group, group, sheets=sheets, source=source.name, assessor=assessor)
     _finish(wb, ctx, meta, None)
     return wb
 
@@ -287,17 +346,31 @@ def self_scores(campaign: Campaign) -> dict[str, dict[str, Value]]:
     return out
 
 
-def _generate_assessor(campaign: Campaign, ctx: FormContext, progress: bool) -> tuple[list[Path], int]:
-    prefill = self_scores(campaign)
+def assessor_paths(campaign: Campaign, group: str, rounds: tuple[Source, ...] | None = None) -> list[Path]:
+    """Every 考核组评分表 of a group: one per round and, with a roster, per named assessor."""
+    rounds = campaign.rubric.sources_of(FormKind.ASSESSOR) if rounds is None else rounds
+    names = campaign.roster.get(group, ("",))
+    return [campaign.assessor_form_path(group, source.name, name) for source in rounds for name in names]
+
+
+def _generate_assessor(
+    campaign: Campaign, ctx: FormContext, progress: bool, rounds: tuple[Source, ...]
+) -> tuple[list[Path], int]:
+    prefill = self_scores(campaign) if campaign.rubric.self_source is not None else {}
     groups = campaign.assessor_groups()
+    jobs = [
+        (group, units, source, name)
+        for source in rounds
+        for group, units in groups.items()
+        for name in campaign.roster.get(group, ("",))
+    ]
     paths = []
-    shown = 0
-    for group, units in progress_bar(list(groups.items()), FormKind.ASSESSOR.label, enabled=progress):
-        path = campaign.form_path(FormKind.ASSESSOR, group, group)
-        save_workbook(build_assessor_workbook(ctx, group, units, prefill), path)
+    for group, units, source, name in progress_bar(jobs, FormKind.ASSESSOR.label, enabled=progress):
+        path = campaign.assessor_form_path(group, source.name, name)
+        save_workbook(build_assessor_workbook(ctx, group, units, prefill, source, name), path)
         paths.append(path)
-        shown += sum(1 for unit in units if unit.id in prefill)
-    return paths, shown
+    # several copies (rounds, named assessors) show the same units: count each unit once
+    return paths, sum(1 for unit in campaign.units if unit.id in prefill) if paths else 0
 
 
 # ---- rater forms ---------------------------------------------------------------------------

@@ -5,6 +5,11 @@ Rows, top to bottom: optional banner, title, form name, info line, the header ro
 小计 row after each scored category), the 基础分/加分/扣分/总分 rows, the signature
 block. Only item rows carry a value in the 编号 column, so a reader that finds items
 by id never mistakes a subtotal or the signature block for an item.
+
+The formulas follow the rubric's rules: a 扣分制 category's 小计 is MAX(cap − Σ, 0); the
+items of one 取高组 count once, by MAX; the bonus threshold is checked on the 基础分 or
+on 基础分 − 扣分 (设置 加分门槛依据). An item filled by 民主测评 shows “由民主测评计算”
+in its locked score cell.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from kaohe_xl.forms.parts import (
     setup_print,
     style_row,
 )
-from kaohe_xl.rubric.model import Item, ItemKind
+from kaohe_xl.rubric.model import BonusBasis, Item, ItemKind
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.ooxml import column_letter
 
@@ -58,6 +63,29 @@ class TableSpec:
     readonly: str = ""  # a pre-filled, locked score column ("" for none)
     signatures: tuple[str, str] = ("单位负责人签字：", "填报日期：        年    月    日")
 
+    def without(self, header: str) -> TableSpec:
+        """The same table without one column (a scheme without 自评: no 自评得分)."""
+        return TableSpec(
+            tuple(c for c in self.columns if c != header),
+            self.score,
+            self.remark,
+            tuple(c for c in self.totals if c != header),
+            "" if self.readonly == header else self.readonly,
+            self.signatures,
+        )
+
+
+def sum_expression(column: str, rows: Mapping[int, Item]) -> str:
+    """``SUM(G5:G7)+MAX(G8,G9)``: Σ of the rows, the items of one 取高组 counted once (MAX)."""
+    plain = sorted(row for row, item in rows.items() if not item.best_of)
+    groups: dict[str, list[int]] = {}
+    for row, item in sorted(rows.items()):
+        if item.best_of:
+            groups.setdefault(item.best_of, []).append(row)
+    parts = [f"SUM({','.join(ranges(column, plain))})"] if plain else []
+    parts += [f"MAX({','.join(f'{column}{r}' for r in members)})" for members in groups.values()]
+    return "+".join(parts) or "0"
+
 
 def write_item_sheet(
     ws: Worksheet,
@@ -80,7 +108,7 @@ def write_item_sheet(
         [(label, styles.width(label)) for label in spec.columns], float(styles["header"].font.sz or 11), 28
     )
     row = header + 1
-    kind_rows: dict[ItemKind, list[int]] = {kind: [] for kind in ItemKind}
+    kind_rows: dict[ItemKind, dict[int, Item]] = {kind: {} for kind in ItemKind}
     item_at: dict[int, Item] = {}
     subtotal_rows: list[int] = []
     for category in rubric.categories:
@@ -88,13 +116,14 @@ def write_item_sheet(
         if not items:
             continue
         first = row
-        base_rows: list[int] = []
+        base_rows: dict[int, Item] = {}
         for item in items:
-            _item_row(ws, ctx, spec, col, row, item, (prefill or {}).get(item.id))
-            kind_rows[item.kind].append(row)
-            item_at[row] = item
+            _item_row(ws, ctx, spec, col, row, item, (prefill or {}).get(item.id), category.deduction)
+            kind_rows[item.kind][row] = item
+            if item.id not in rubric.computed_items:
+                item_at[row] = item
             if item.kind is ItemKind.BASE:
-                base_rows.append(row)
+                base_rows[row] = item
             row += 1
         put(ws, first, col[layout.H_CATEGORY], category.name, styles["category"])
         if row - 1 > first:
@@ -103,24 +132,19 @@ def write_item_sheet(
             )
         if category.cap is not None and base_rows:
             cap = format_decimal(category.cap)
-            formulas = {h: f"=MIN(SUM({','.join(ranges(letter[h], base_rows))}),{cap})" for h in spec.totals}
-            _sum_row(
-                ws,
-                ctx,
-                spec,
-                col,
-                row,
-                "subtotal",
-                f"{category.name} 小计",
-                category.cap,
-                f"本类别得分不超过 {cap} 分",
-                formulas,
-            )
+            if category.deduction:
+                formulas = {h: f"=MAX({cap}-({sum_expression(letter[h], base_rows)}),0)" for h in spec.totals}
+                note = f"本类别 {cap} 分，减去各项扣分，扣完为止"
+            else:
+                formulas = {h: f"=MIN({sum_expression(letter[h], base_rows)},{cap})" for h in spec.totals}
+                note = f"本类别得分不超过 {cap} 分"
+            label = f"{category.name} 小计"
+            _sum_row(ws, ctx, spec, col, row, "subtotal", label, category.cap, note, formulas)
             subtotal_rows.append(row)
             row += 1
     row = _total_rows(ws, ctx, spec, col, letter, row, kind_rows, subtotal_rows)
     _validation(ws, ctx, letter[spec.score], letter[layout.H_POINTS], item_at)
-    _remark_validation(ws, letter[spec.remark], [r for rows in kind_rows.values() for r in rows])
+    _remark_validation(ws, letter[spec.remark], sorted(item_at))
     # signature block: text starts in column 2 so the 编号 column stays free of non-items
     row += 1
     sign_row = row
@@ -135,13 +159,33 @@ def write_item_sheet(
     return header
 
 
+def _tags(item: Item, deduction: bool, computed: bool) -> str:
+    """What the 评分标准 cell says first about how the item is filled in."""
+    tag = KIND_TAGS.get(item.kind, "")
+    if deduction and item.kind is ItemKind.BASE:
+        tag = "【扣分制：填扣减的分数，扣完为止】"
+    if computed:
+        tag += f"【{layout.COMPUTED_TEXT}】"
+    if item.best_of:
+        tag += f"【取高组“{item.best_of}”：同组只计最高一项】"
+    return tag
+
+
 def _item_row(
-    ws: Worksheet, ctx: FormContext, spec: TableSpec, col: Mapping[str, int], row: int, item: Item, prefilled: Value
+    ws: Worksheet,
+    ctx: FormContext,
+    spec: TableSpec,
+    col: Mapping[str, int],
+    row: int,
+    item: Item,
+    prefilled: Value,
+    deduction: bool,
 ) -> None:
     styles = ctx.styles
+    computed = item.id in ctx.rubric.computed_items
     texts = {
         layout.H_CONTENT: item.content,
-        layout.H_RULE: KIND_TAGS.get(item.kind, "") + item.rule,
+        layout.H_RULE: _tags(item, deduction, computed) + item.rule,
         layout.H_METHOD: item.method,
         layout.H_HINTS: item.hints,
     }
@@ -152,9 +196,11 @@ def _item_row(
             put(ws, row, n, item.points, styles["center"])
         elif label in texts:
             put(ws, row, n, texts[label] or None, styles["text"])
+        elif label in (spec.score, spec.readonly) and computed:
+            put(ws, row, n, layout.COMPUTED_TEXT, styles["readonly"])  # locked: computed from the votes
         elif label == spec.score:
             put(ws, row, n, None, styles["input"]).protection = UNLOCKED
-        elif label == spec.remark:
+        elif label == spec.remark and not computed:
             put(ws, row, n, None, styles["input_text"]).protection = UNLOCKED
         elif label == spec.readonly:
             put(ws, row, n, prefilled, styles["readonly"])
@@ -200,7 +246,7 @@ def _total_rows(
     col: Mapping[str, int],
     letter: Mapping[str, str],
     row: int,
-    kind_rows: Mapping[ItemKind, list[int]],
+    kind_rows: Mapping[ItemKind, Mapping[int, Item]],
     subtotal_rows: list[int],
 ) -> int:
     """基础分, 加分, 扣分, 总分 and 否决 rows, each with formulas in the total columns."""
@@ -214,18 +260,22 @@ def _total_rows(
     _sum_row(ws, ctx, spec, col, row, "total", "基础分", settings.full_marks, "各类别小计之和", base)
     row += 1
     parts = {h: f"{letter[h]}{base_row}" for h in spec.totals}
+    penalties = kind_rows[ItemKind.PENALTY]
     if kind_rows[ItemKind.BONUS]:
         threshold, cap = format_decimal(settings.bonus_threshold), format_decimal(settings.bonus_cap)
-        bonus = {
-            h: f"=IF({letter[h]}{base_row}>={threshold},MIN(SUM({refs(h, kind_rows[ItemKind.BONUS])}),{cap}),0)"
-            for h in spec.totals
-        }
-        note = f"最多 {cap} 分，基础分达到 {threshold} 分才计入"
+        after = settings.bonus_basis is BonusBasis.AFTER_PENALTY and penalties
+        bonus = {}
+        for h in spec.totals:
+            basis = f"{letter[h]}{base_row}" + (f"-({sum_expression(letter[h], penalties)})" if after else "")
+            claimed = sum_expression(letter[h], kind_rows[ItemKind.BONUS])
+            bonus[h] = f"=IF({basis}>={threshold},MIN({claimed},{cap}),0)"
+        basis_word = "基础分减扣分后" if settings.bonus_basis is BonusBasis.AFTER_PENALTY else "基础分"
+        note = f"最多 {cap} 分，{basis_word}达到 {threshold} 分才计入"
         _sum_row(ws, ctx, spec, col, row, "total", "加分", settings.bonus_cap, note, bonus)
         parts = {h: f"{parts[h]}+{letter[h]}{row}" for h in spec.totals}
         row += 1
-    if kind_rows[ItemKind.PENALTY]:
-        penalty = {h: f"=SUM({refs(h, kind_rows[ItemKind.PENALTY])})" for h in spec.totals}
+    if penalties:
+        penalty = {h: f"={sum_expression(letter[h], penalties)}" for h in spec.totals}
         _sum_row(ws, ctx, spec, col, row, "total", "扣分", None, "各扣分项之和（从总分中扣减）", penalty)
         parts = {h: f"{parts[h]}-{letter[h]}{row}" for h in spec.totals}
         row += 1
@@ -245,7 +295,9 @@ def _total_rows(
     row += 1
     if kind_rows[ItemKind.VETO]:
         veto = {
-            h: '=IF(OR({}),"是","否")'.format(",".join(f'{letter[h]}{r}="是"' for r in kind_rows[ItemKind.VETO]))
+            h: '=IF(OR({}),"是","否")'.format(
+                ",".join(f'{letter[h]}{r}="是"' for r in sorted(kind_rows[ItemKind.VETO]))
+            )
             for h in spec.totals
         }
         note = f"任一否决项为“是”，等次直接定为{settings.veto_grade}"

@@ -24,6 +24,8 @@ SHEET_TITLE_MAX = 31
 INSTRUCTIONS_SHEET = "说明"
 SELF_SHEET = "自评表"
 RATER_SHEET = "评分表"
+TALLY_SHEET = "民主测评表"  # the 民主测评 tally: a row of vote counts per unit of the group
+BALLOT_SHEET = "民主测评票"  # the printed ballot (one page, never returned as a file)
 # Assessor workbooks have one sheet per unit, titled by :func:`assessor_sheet_title`.
 LISTS_SHEET = "_lists"  # hidden: option lists for data validation (是/否)
 META_SHEET = "_kaohe"  # very hidden: key/value metadata, signed
@@ -43,6 +45,12 @@ H_ASSESSOR_SCORE = "考核得分"
 H_REASON = "扣分原因"
 H_UNIT_NAME = "单位名称"
 H_TOTAL = "合计"
+H_UNIT = "单位"  # tally sheets: the unit's name (locked)
+H_ATTENDED = "实到人数"  # tally sheets: optional; the votes may not exceed it
+# Tally sheet: H_ID (unit id), H_UNIT, H_ATTENDED, one column per grade of
+# kaohe_xl.rubric.model.BALLOT_GRADES (好 较好 一般 较差), then H_TOTAL.
+# An item filled by 民主测评 (计入条目) shows this in its score cell on every item sheet.
+COMPUTED_TEXT = "由民主测评计算"
 
 SELF_COLUMNS = (H_ID, H_CATEGORY, H_CONTENT, H_POINTS, H_RULE, H_METHOD, H_SELF_SCORE, H_SELF_NOTE)
 ASSESSOR_COLUMNS = (
@@ -92,8 +100,11 @@ META_TEMPLATE = "template_version"
 META_GENERATED = "generated_at"
 # assessor workbooks: "sheet title\tunit id" pairs joined by "\n", in sheet order
 META_SHEETS = "sheets"
-# rater workbooks: the rubric source (e.g. 班子评分) the rater scores for; "" otherwise
+# the rubric source the form feeds: 自评, the 考核组 round (专项督查 / 年终考核), 班子评分,
+# 民主测评
 META_SOURCE = "source"
+# assessor workbooks of a group with a roster: the named assessor the copy is for
+META_ASSESSOR = "assessor"
 META_SIGNATURE = "signature"
 META_KEYS = (
     META_CAMPAIGN,
@@ -105,18 +116,37 @@ META_KEYS = (
     META_GENERATED,
     META_SHEETS,
     META_SOURCE,
+    META_ASSESSOR,
     META_SIGNATURE,
 )
-SIGNED_KEYS = META_KEYS[:-1]
+# Signed always, in this order (missing ones as empty strings).
+SIGNED_KEYS = (
+    META_CAMPAIGN,
+    META_KIND,
+    META_SUBJECT,
+    META_SUBJECT_NAME,
+    META_RUBRIC_HASH,
+    META_TEMPLATE,
+    META_GENERATED,
+    META_SHEETS,
+    META_SOURCE,
+)
+# Signed after those, only when present: forms made before these keys existed keep the
+# signature they were sent with.
+OPTIONAL_SIGNED_KEYS = (META_ASSESSOR,)
 
 
 def sign_metadata(secret: str, meta: Mapping[str, str]) -> str:
     """HMAC-SHA256 over the signed metadata fields, with the campaign secret.
 
     Every signed key takes part, missing ones as empty strings, in a fixed order, so
-    changing any of them (e.g. the unit id) breaks the signature.
+    changing any of them (e.g. the unit id) breaks the signature; an optional key
+    (the named assessor) takes part when it is filled, so adding, removing or changing
+    it breaks the signature too.
     """
-    message = "\n".join(f"{key}={meta.get(key, '')}" for key in SIGNED_KEYS)
+    lines = [f"{key}={meta.get(key, '')}" for key in SIGNED_KEYS]
+    lines += [f"{key}={meta[key]}" for key in OPTIONAL_SIGNED_KEYS if meta.get(key)]
+    message = "\n".join(lines)
     return hmac.new(secret.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 

@@ -56,10 +56,18 @@ class FormContext:
         return settings.name
 
     def meta(
-        self, kind: FormKind, subject_id: str, subject_name: str, *, sheets: str = "", source: str = ""
+        self,
+        kind: FormKind,
+        subject_id: str,
+        subject_name: str,
+        *,
+        sheets: str = "",
+        source: str = "",
+        assessor: str = "",
     ) -> dict[str, str]:
-        """The unsigned metadata of a form (every signed key present)."""
-        return {
+        """The unsigned metadata of a form (every signed key present; ``assessor`` only
+        on a named assessor's copy)."""
+        meta = {
             layout.META_CAMPAIGN: self.campaign_id,
             layout.META_KIND: kind.value,
             layout.META_SUBJECT: subject_id,
@@ -70,6 +78,9 @@ class FormContext:
             layout.META_SHEETS: sheets,
             layout.META_SOURCE: source,
         }
+        if assessor:
+            meta[layout.META_ASSESSOR] = assessor
+        return meta
 
     def sign(self, meta: Mapping[str, str]) -> str:
         return layout.sign_metadata(self.secret, meta)
@@ -175,8 +186,12 @@ def write_instructions(
     facts: Sequence[tuple[str, str]],
     steps: Sequence[str],
     assessor_input: bool = False,
+    assessor_name: str = "",
 ) -> None:
-    """The 说明 sheet: facts (label, value), optionally the 评分人 input, numbered steps."""
+    """The 说明 sheet: facts (label, value), optionally the 评分人 input, numbered steps.
+
+    ``assessor_name``: a named assessor's copy — the 评分人 cell holds the name, locked.
+    """
     styles = ctx.styles
     ws.column_dimensions["A"].width = 20
     ws.column_dimensions["B"].width = 72
@@ -187,12 +202,13 @@ def write_instructions(
         ws.row_dimensions[row].height = row_height([(value, 72)], 12, 22)
         row += 1
     if assessor_input:
-        put(ws, row, 1, "评分人（必填）", styles["note"])
-        cell = put(ws, row, 2, None, styles["input_text"])
-        cell.protection = UNLOCKED
+        put(ws, row, 1, "评分人" if assessor_name else "评分人（必填）", styles["note"])
+        cell = put(ws, row, 2, assessor_name or None, styles["readonly" if assessor_name else "input_text"])
+        cell.protection = LOCKED if assessor_name else UNLOCKED
         ws.row_dimensions[row].height = 26
         ref = f"{quote_sheet(ws.title)}!$B${row}"
         ws.parent.defined_names[layout.NAME_ASSESSOR] = DefinedName(layout.NAME_ASSESSOR, attr_text=ref)
+    if assessor_input and not assessor_name:
         dv = DataValidation(
             type="textLength",
             operator="between",
@@ -206,8 +222,9 @@ def write_instructions(
             promptTitle="评分人",
             prompt="请填写您的姓名，多位评分人各交一份时据此区分。",
         )
-        dv.add(cell.coordinate)
+        dv.add(f"B{row}")
         ws.add_data_validation(dv)
+    if assessor_input:
         row += 1
     row += 1
     heading_font = copy(styles["note_title"].font)

@@ -26,7 +26,7 @@ from kaohe_xl.forms.parts import (
     write_instructions,
     write_meta,
 )
-from kaohe_xl.rubric.model import Category, FormKind, Rubric, Source, Unit
+from kaohe_xl.rubric.model import FormKind, Rubric, Source, Unit
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.ooxml import column_letter
 
@@ -44,16 +44,6 @@ def rater_steps(rubric: Rubric) -> tuple[str, ...]:
     )
 
 
-def rater_categories(source: Source, categories: tuple[Category, ...]) -> list[tuple[Category, Decimal]]:
-    """The categories a rater source scores, with their maxima (only those above 0)."""
-    out = []
-    for category in categories:
-        top = category.rater_max.get(source.name, Decimal(0))
-        if top > 0:
-            out.append((category, top))
-    return out
-
-
 def rater_form_title(source: Source) -> str:
     """``班子评分表`` for the source 班子评分, ``民主测评评分表`` for 民主测评."""
     return f"{source.name}表" if source.name.endswith("评分") else f"{source.name}{FormKind.RATER.label}"
@@ -64,7 +54,8 @@ def build_rater_workbook(
 ) -> Workbook:
     """The 评分表 for one rater of ``source`` (``rater`` may be a stamping placeholder)."""
     styles = ctx.styles
-    scored = rater_categories(source, ctx.rubric.categories)
+    # the same rule as the reader's: a category whose maximum is 0 gets no column
+    scored = ctx.rubric.rater_categories(source)
     full = sum((top for _, top in scored), Decimal(0))
     wb = Workbook()
     notes = wb.active

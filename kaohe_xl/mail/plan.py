@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -107,6 +107,38 @@ class _Target:
     problem: str
     extra: dict[str, str]
     identity: Identity | None = None  # who the attached blank form must be signed for
+    identities: list[Identity | None] = field(default_factory=list)  # per file, when several
+
+
+def _assessor_targets(campaign: Campaign, settings: MailSettings) -> list[_Target]:
+    """Per group and round: its 考核组评分表 (a copy per named assessor); per group its
+    民主测评表. A round is a message of its own, so a later round is sent when generated."""
+    rounds = campaign.rubric.sources_of(FormKind.ASSESSOR)
+    targets = []
+    for group in campaign.assessor_groups():
+        addresses = settings.assessors.get(group, ())
+        no_address = "" if addresses else f"campaign.yaml 的 mail.assessors 中没有“{group}”的邮箱，请补上"
+        jobs: list[tuple[str, str, list[Path], list[Identity | None]]] = []  # (subject, label, files, ids)
+        for source in rounds:
+            names = campaign.roster.get(group, ("",))
+            paths = [campaign.assessor_form_path(group, source.name, name) for name in names]
+            identities: list[Identity | None] = [Identity(FormKind.ASSESSOR, group, name) for name in names]
+            if len(rounds) > 1:
+                jobs.append((f"{source.name}_{group}", f"{group}（{source.name}）", paths, identities))
+            else:
+                jobs.append((group, group, paths, identities))
+        if campaign.rubric.sources_of(FormKind.BALLOT):
+            path = campaign.form_path(FormKind.BALLOT, group, group)
+            jobs.append((f"民主测评_{group}", f"{group}（民主测评表）", [path], [Identity(FormKind.BALLOT, group, "")]))
+        for subject, label, paths, identities in jobs:
+            files = _existing(paths)
+            problem = no_address
+            if len(files) < len(paths) and not problem:
+                missing = next(p for p in paths if p not in files)
+                problem = f"找不到 {_rel(campaign, missing)}，请先生成表格"
+            kept = [i for p, i in zip(paths, identities, strict=True) if p in files]
+            targets.append(_Target(subject, group, label, addresses, files, problem, {"考核组": group}, None, kept))
+    return targets
 
 
 def outgoing(campaign: Campaign, kind: MailKind | str, settings: MailSettings) -> list[Outgoing]:
@@ -114,7 +146,9 @@ def outgoing(campaign: Campaign, kind: MailKind | str, settings: MailSettings) -
     kind = MailKind(kind)
     base = base_placeholders(campaign, settings)
     targets: list[_Target] = []
-    if kind in (MailKind.SELF, MailKind.FEEDBACK, MailKind.REMIND):
+    if kind in (MailKind.SELF, MailKind.REMIND) and campaign.rubric.self_source is None:
+        pass  # a scheme without 自评: no 自评表 to send or remind of
+    elif kind in (MailKind.SELF, MailKind.FEEDBACK, MailKind.REMIND):
         units = (
             campaign.units
             if kind is not MailKind.REMIND
@@ -135,15 +169,7 @@ def outgoing(campaign: Campaign, kind: MailKind | str, settings: MailSettings) -
             label = f"{unit.id} {unit.name}"
             targets.append(_Target(unit.id, unit.name, label, unit.emails, files, problem, extra, identity))
     elif kind is MailKind.ASSESSOR:
-        for group in campaign.assessor_groups():
-            addresses = settings.assessors.get(group, ())
-            path = campaign.form_path(FormKind.ASSESSOR, group, group)
-            problem = "" if addresses else f"campaign.yaml 的 mail.assessors 中没有“{group}”的邮箱，请补上"
-            files = _existing([path])
-            if not files and not problem:
-                problem = f"找不到考核组评分表 {_rel(campaign, path)}，请先生成表格"
-            identity = Identity(FormKind.ASSESSOR, group, "")
-            targets.append(_Target(group, group, group, addresses, files, problem, {"考核组": group}, identity))
+        targets.extend(_assessor_targets(campaign, settings))
     elif kind is MailKind.RATER:
         for source in campaign.rubric.sources_of(FormKind.RATER):
             for rater in source.raters:
@@ -162,10 +188,12 @@ def outgoing(campaign: Campaign, kind: MailKind | str, settings: MailSettings) -
         raise ValueError(f"unknown mail kind {kind!r}")
     # Blank forms carry signed metadata and are checked before attaching; 反馈表 (identity
     # None) are plain result workbooks written by `kaohe feedback`, with nothing to check.
-    expected = Expected(campaign.id, campaign.secret, campaign.rubric, tuple(campaign.units))
+    expected = Expected(campaign.id, campaign.secret, campaign.rubric, tuple(campaign.units), campaign.roster)
     for target in targets:
-        if target.identity is not None and target.files and not target.problem:
-            target.problem = form_problem(campaign, target.files[0], expected, target.identity)
+        identities = target.identities or [target.identity] * len(target.files)
+        for path, identity in zip(target.files, identities, strict=True):
+            if identity is not None and not target.problem:
+                target.problem = form_problem(campaign, path, expected, identity)
     subject_template, body_template = settings.templates[kind]
     result = []
     for t in targets:

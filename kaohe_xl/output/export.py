@@ -3,13 +3,15 @@
 One row per unit, in ranked order, with stable English column names::
 
     unit_id, unit_name, group, self_total, assessor_total, bonus, penalty, veto,
-    composite, grade, rank, status, source_<name> ...
+    composite, grade, rank, status, passed, source_<name> ...
 
 ``source_<name>`` holds each rubric source's total, named by the rubric's source name
 (``source_自评``, ``source_考核组``, ``source_班子评分``). Scores are the figures as shown
 (2 decimals, half up); missing ones are empty (CSV) or null (JSON). ``status`` is
 ``ok``, ``missing`` (待提交) or ``invalid`` (待核实); ``rank`` is empty for units that
-are not ranked. CSV is UTF-8 with a BOM so Excel shows the Chinese text; a text value
+are not ranked. ``passed`` is true/false against 合格线 (a veto fails), empty without a
+合格线 or a composite. ``assessor_total`` is the primary 考核组 source (the round with the
+largest weight); every round has its own ``source_<name>``. CSV is UTF-8 with a BOM so Excel shows the Chinese text; a text value
 starting with ``= + - @`` gets a leading ``'`` so Excel does not run it as a formula.
 """
 

@@ -7,6 +7,7 @@ composite, grade and rank. A4 portrait, fit to width, 第 X 页 共 Y 页.
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -92,7 +93,7 @@ def build_feedback(results: Results, rec: Reconciliation, unit_id: str, *, when:
     )
     row = _result_block(ws, results, unit, 4)
     rows = [r for r in rec.items if r.unit_id == unit_id]
-    row = _items_block(ws, rows, row + 1)
+    row = _items_block(ws, rows, row + 1, with_self=results.self_source is not None)
     row = _deductions_block(ws, rows, row + 1)
     title_row(ws, row + 1, "如对考核结果有异议，请在收到本表之日起 5 个工作日内向考核办公室书面反映。", width, size=10)
     print_setup(ws, landscape=False, title_rows="1:2")
@@ -137,18 +138,30 @@ def _result_block(ws: Worksheet, results: Results, unit: UnitResult, row: int) -
     return row
 
 
-def _items_block(ws: Worksheet, rows: list[ItemDiff], row: int) -> int:
-    title_row(ws, row, "分项得分（自评得分与考核得分对照）", len(_COLUMNS), size=11)
+def _items_block(ws: Worksheet, rows: list[ItemDiff], row: int, *, with_self: bool = True) -> int:
+    """Each item's score; next to its self-score and the difference when the scheme has 自评
+    (without, the 考核得分 cell spans those columns)."""
+    title = "分项得分（自评得分与考核得分对照）" if with_self else "分项得分"
+    title_row(ws, row, title, len(_COLUMNS), size=11)
     row += 1
     for n, (label, _) in enumerate(_COLUMNS, start=1):
-        put_text(ws, row, n, label, header=True)
+        if with_self or n not in (5, 7):
+            put_text(ws, row, n, label, header=True)
+    if not with_self:
+        _span(ws, row, 5, 6, 7)
     for item in rows:
         row += 1
         put_text(ws, row, 1, item.item_id, center=True)
         put_text(ws, row, 2, item.category)
         put_text(ws, row, 3, item.content)
         put_number(ws, row, 4, item.points)
-        if item.kind is ItemKind.VETO:
+        if not with_self:
+            if item.kind is ItemKind.VETO:
+                put_text(ws, row, 6, veto_text(item.assessor_veto), center=True)
+            else:
+                put_number(ws, row, 6, item.assessor_score)
+            _span(ws, row, 5, 6, 7)
+        elif item.kind is ItemKind.VETO:
             put_text(ws, row, 5, veto_text(item.self_veto), center=True)
             put_text(ws, row, 6, veto_text(item.assessor_veto), center=True)
             put_text(ws, row, 7, "")
@@ -161,6 +174,18 @@ def _items_block(ws: Worksheet, rows: list[ItemDiff], row: int) -> int:
             ws.cell(row, 7).fill = FLAG_FILL
         fit_height(ws, row, len(_COLUMNS))
     return row + 1
+
+
+def _span(ws: Worksheet, row: int, first: int, keep: int, last: int) -> None:
+    """Move the cell ``keep`` of ``row`` to ``first`` and merge ``first``..``last``."""
+    source, target = ws.cell(row, keep), ws.cell(row, first)
+    target.value, target.font, target.fill = source.value, copy(source.font), copy(source.fill)
+    target.alignment, target.number_format, target.border = (
+        copy(source.alignment),
+        source.number_format,
+        copy(source.border),
+    )
+    ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
 
 def _deductions_block(ws: Worksheet, rows: list[ItemDiff], row: int) -> int:

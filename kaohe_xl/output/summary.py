@@ -2,8 +2,10 @@
 
 The 汇总表 sheet carries a few formulas so the figures can be checked in Excel:
 基础分 = SUM(category cells), the primary source's total = MAX(基础分 + 加分 − 扣分, 0),
-综合得分 = ROUND(Σ weight × total × scale / full marks, 2). Everything else is a value.
-Every text that came from units or assessors is written as text, never as a formula.
+a converted figure (千分制) = total × scale / full marks, 综合得分 = ROUND(Σ weight ×
+(converted) total, 2). Everything else is a value. Every text that came from units or
+assessors is written as text, never as a formula. A scheme without 自评 has no
+自评与考核差异 sheet (the 计分办法 lines say so).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sqlite3
 import tempfile
 import warnings
 from contextlib import closing
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,8 +25,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.errors import OutputError
 from kaohe_xl.output.report import OutputReport
+from kaohe_xl.output.rules_text import converted_label, formula_text
 from kaohe_xl.output.summary_sheets import RejectedFile, write_details, write_differences, write_returns
-from kaohe_xl.rubric.model import Aggregation, FormKind, ItemKind, Rubric
+from kaohe_xl.rubric.model import Category, ItemKind
 from kaohe_xl.scoring.engine import Results, UnitResult, source_label
 from kaohe_xl.scoring.reconcile import Reconciliation, reconcile
 from kaohe_xl.scoring.results import compute
@@ -55,6 +59,7 @@ CHART_SHEET = "综合得分图"
 HEADER_ROW = 3  # rows 1-3 (title, date, header) repeat on every printed page
 H_COMPOSITE = "综合得分"
 H_GRADE = "等次"
+H_PASSED = "是否合格"
 H_RANK = "排名"
 H_REMARKS = "备注"
 _ROOMY_CATEGORIES = 8  # up to this many category columns print at a comfortable size
@@ -78,77 +83,67 @@ def build_summary(
     chart_ws = wb.create_sheet(CHART_SHEET)
     _chart(chart_ws, ws, results, first, last)
     if not only_summary:
-        write_differences(wb.create_sheet("自评与考核差异"), reconciliation)
+        if results.self_source is not None:
+            write_differences(wb.create_sheet("自评与考核差异"), reconciliation)
         write_details(wb.create_sheet("分项明细"), results)
         write_returns(wb.create_sheet("回收情况"), results, states, rejected)
     return wb
 
 
+@dataclass
+class _Layout:
+    """The 汇总表 columns: header → column, and where each source's figures are."""
+
+    col: dict[str, int]
+    categories: list[Category]
+    totals: dict[str, int]  # source → its 得分 column
+    converted: dict[str, int]  # source → its converted (千分制) column, when converted
+
+
+def _layout(results: Results) -> _Layout:
+    rubric = results.rubric
+    categories = list(rubric.scored_categories)
+    headers = ["编号", "单位"]
+    headers += [f"{c.name}\n({format_decimal(c.cap)})" for c in categories if c.cap is not None]
+    headers.append("基础分")
+    # 加分 / 扣分 only when the rubric has such items (新庄镇 has neither: 15 categories
+    # and 3 sources already fill the printed width)
+    headers += [h for h, kind in (("加分", ItemKind.BONUS), ("扣分", ItemKind.PENALTY)) if rubric.items_of(kind)]
+    for source in rubric.sources:
+        headers.append(source_label(source.name))
+        label = converted_label(rubric, source)
+        if label:
+            headers.append(label)
+    headers += [H_COMPOSITE, H_GRADE]
+    if rubric.settings.pass_line is not None:
+        headers.append(H_PASSED)
+    headers += [H_RANK, H_REMARKS]
+    col = {h: n for n, h in enumerate(headers, start=1)}
+    totals = {s.name: col[source_label(s.name)] for s in rubric.sources}
+    converted = {s.name: col[label] for s in rubric.sources if (label := converted_label(rubric, s))}
+    return _Layout(col, categories, totals, converted)
+
+
 def _summary_sheet(ws: Worksheet, results: Results, when: date) -> tuple[int, int]:
     """Write 汇总表; returns the first and last row holding a composite (for the chart)."""
     rubric = results.rubric
-    main = rubric.source(results.primary)
-    categories = [c for c in rubric.scored_categories]
-    headers = ["编号", "单位"]
-    headers += [f"{c.name}\n({format_decimal(c.cap)})" for c in categories if c.cap is not None]
-    headers += ["基础分", "加分", "扣分"]
-    headers += [source_label(s.name) for s in rubric.sources]
-    headers += [H_COMPOSITE, H_GRADE, H_RANK, H_REMARKS]
-    col = {h: n for n, h in enumerate(headers, start=1)}
-    width = len(headers)
+    grid = _layout(results)
+    width = len(grid.col)
     title_row(ws, 1, f"{rubric.settings.name}汇总表", width)
     title_row(ws, 2, f"制表日期：{when.year}年{when.month}月{when.day}日", width, size=10)
     ws.row_dimensions[1].height = 30
-    for n, header in enumerate(headers, start=1):
+    for header, n in grid.col.items():
         put_text(ws, HEADER_ROW, n, header, header=True)
-    cat_first = 3
-    cat_last = cat_first + len(categories) - 1
     row = HEADER_ROW
     first = last = 0
     for unit in results.units:
         row += 1
-        put_text(ws, row, col["编号"], unit.unit_id, center=True)
-        put_text(ws, row, col["单位"], unit.unit_name)
-        source_cols = {s.name: col[source_label(s.name)] for s in rubric.sources}
-        scored = unit.main
-        for n, category in enumerate(categories):
-            put_number(ws, row, cat_first + n, scored.categories.get(category.name) if scored else None)
-        base_ref = f"{column_letter(col['基础分'])}{row}"
-        bonus_ref = f"{column_letter(col['加分'])}{row}"
-        penalty_ref = f"{column_letter(col['扣分'])}{row}"
-        if scored is not None:
-            if categories:
-                cats = f"{column_letter(cat_first)}{row}:{column_letter(cat_last)}{row}"
-                put_formula(ws, row, col["基础分"], f"=SUM({cats})")
-            else:
-                put_number(ws, row, col["基础分"], scored.base)
-            put_number(ws, row, col["加分"], scored.bonus)
-            put_number(ws, row, col["扣分"], scored.penalty)
-        else:  # blank, but inside the grid
-            for header in ("基础分", "加分", "扣分"):
-                put_number(ws, row, col[header], None)
-        for source in rubric.sources:
-            target = source_cols[source.name]
-            if source.name == main.name and scored is not None:
-                put_formula(ws, row, target, f"=MAX({base_ref}+{bonus_ref}-{penalty_ref},0)")
-            elif source.name in unit.sources:
-                put_number(ws, row, target, unit.sources[source.name].total)
-            else:
-                cell = put_text(ws, row, target, unit.source_states[source.name].label, center=True)
-                cell.fill = FLAG_FILL
+        _unit_row(ws, results, grid, unit, row)
         if unit.composite is not None:
-            put_formula(ws, row, col[H_COMPOSITE], _composite_formula(results, source_cols, row))
             first = first or row
             last = row
-        else:
-            put_text(ws, row, col[H_COMPOSITE], unit.status_label, center=True).fill = FLAG_FILL
-        put_text(ws, row, col[H_GRADE], unit.grade, center=True)
-        put_number(ws, row, col[H_RANK], unit.rank, fmt="0")
-        put_text(ws, row, col[H_REMARKS], remarks_of(unit))
-        if unit.veto:
-            ws.cell(row, col[H_GRADE]).fill = FLAG_FILL
     _footer(ws, results, row + 2, width)
-    _widths(ws, col)
+    _widths(ws, grid.col)
     fit_height(ws, HEADER_ROW, width)
     for n in range(HEADER_ROW + 1, row + 1):
         fit_height(ws, n, width, minimum=20)
@@ -157,19 +152,84 @@ def _summary_sheet(ws: Worksheet, results: Results, when: date) -> tuple[int, in
     return first, last
 
 
-def _composite_formula(results: Results, source_cols: dict[str, int], row: int) -> str:
-    """=ROUND(w × total × scale / full + ..., 2): the composite as displayed."""
+def _unit_row(ws: Worksheet, results: Results, grid: _Layout, unit: UnitResult, row: int) -> None:
+    """One unit: categories and totals of the primary source, each source, composite, grade."""
+    col, categories = grid.col, grid.categories
+    put_text(ws, row, col["编号"], unit.unit_id, center=True)
+    put_text(ws, row, col["单位"], unit.unit_name)
+    scored = unit.main
+    cat_first = 3
+    for n, category in enumerate(categories):
+        put_number(ws, row, cat_first + n, scored.categories.get(category.name) if scored else None)
+    refs: dict[str, str] = {h: f"{column_letter(col[h])}{row}" for h in ("基础分", "加分", "扣分") if h in col}
+    if scored is not None:
+        if categories:
+            cats = f"{column_letter(cat_first)}{row}:{column_letter(cat_first + len(categories) - 1)}{row}"
+            put_formula(ws, row, col["基础分"], f"=SUM({cats})")
+        else:
+            put_number(ws, row, col["基础分"], scored.base)
+        for header, value in (("加分", scored.bonus), ("扣分", scored.penalty)):
+            if header in col:
+                put_number(ws, row, col[header], value)
+    else:  # blank, but inside the grid
+        for header in refs:
+            put_number(ws, row, col[header], None)
+    _source_cells(ws, results, grid, unit, row, refs)
+    if unit.composite is not None:
+        put_formula(ws, row, col[H_COMPOSITE], _composite_formula(results, grid, row))
+    else:
+        put_text(ws, row, col[H_COMPOSITE], unit.status_label, center=True).fill = FLAG_FILL
+    put_text(ws, row, col[H_GRADE], unit.grade, center=True)
+    if H_PASSED in col:
+        verdict = {True: "合格", False: "不合格", None: ""}[unit.passed]
+        cell = put_text(ws, row, col[H_PASSED], verdict, center=True)
+        if unit.passed is False:
+            cell.fill = FLAG_FILL
+    put_number(ws, row, col[H_RANK], unit.rank, fmt="0")
+    put_text(ws, row, col[H_REMARKS], remarks_of(unit))
+    if unit.veto:
+        ws.cell(row, col[H_GRADE]).fill = FLAG_FILL
+
+
+def _source_cells(
+    ws: Worksheet, results: Results, grid: _Layout, unit: UnitResult, row: int, refs: dict[str, str]
+) -> None:
+    """Each source's 得分 (the primary's as a formula) and, when converted, its 千分制 figure."""
     rubric = results.rubric
-    parts = []
     for source in rubric.sources:
+        target = grid.totals[source.name]
+        have = source.name in unit.sources
+        if source.name == results.primary and have:
+            total = (
+                refs["基础分"]
+                + (f"+{refs['加分']}" if "加分" in refs else "")
+                + (f"-{refs['扣分']}" if "扣分" in refs else "")
+            )
+            put_formula(ws, row, target, f"=MAX({total},0)")
+        elif have:
+            put_number(ws, row, target, unit.sources[source.name].total)
+        else:
+            put_text(ws, row, target, unit.source_states[source.name].label, center=True).fill = FLAG_FILL
+        if source.name not in grid.converted:
+            continue
+        converted = grid.converted[source.name]
+        if have:
+            full, scale = rubric.source_full_marks(source), rubric.source_scale(source)
+            ref = f"{column_letter(target)}{row}"
+            put_formula(ws, row, converted, f"={ref}*{format_decimal(scale)}/{format_decimal(full)}")
+        else:
+            put_text(ws, row, converted, unit.source_states[source.name].label, center=True).fill = FLAG_FILL
+
+
+def _composite_formula(results: Results, grid: _Layout, row: int) -> str:
+    """=ROUND(w × (converted) total + ..., 2): the composite as displayed."""
+    parts = []
+    for source in results.rubric.sources:
         if source.weight == 0:
             continue
-        ref = f"{column_letter(source_cols[source.name])}{row}"
-        full, scale = rubric.source_full_marks(source), rubric.source_scale(source)
-        term = ref if source.weight == 1 else f"{format_decimal(source.weight)}*{ref}"
-        if scale != full and full:
-            term += f"*{format_decimal(scale)}/{format_decimal(full)}"
-        parts.append(term)
+        column = grid.converted.get(source.name, grid.totals[source.name])
+        ref = f"{column_letter(column)}{row}"
+        parts.append(ref if source.weight == 1 else f"{format_decimal(source.weight)}*{ref}")
     return f"=ROUND({'+'.join(parts) or '0'},2)"
 
 
@@ -178,47 +238,6 @@ def remarks_of(unit: UnitResult) -> str:
     parts = [unit.veto_reason] if unit.veto_reason else []
     parts += list(unit.remarks)
     return "；".join(parts)
-
-
-def formula_text(rubric: Rubric) -> list[str]:
-    """The scoring rules of this rubric in Chinese, printed on the summary sheet."""
-    s = rubric.settings
-    fmt = format_decimal
-    lines = ["类别得分 = min(该类别基础条目得分之和, 类别分值)；基础分 = 各类别得分之和。"]
-    if rubric.items_of(ItemKind.BONUS):
-        lines.append(
-            f"加分 = min(加分条目之和, 加分上限 {fmt(s.bonus_cap)})，基础分 ≥ 加分门槛 {fmt(s.bonus_threshold)} 时才计入。"
-        )
-    if rubric.items_of(ItemKind.PENALTY):
-        lines.append("扣分 = 扣分条目之和。")
-    lines.append("考核得分 = max(基础分 + 加分 − 扣分, 0)。")
-    for source in rubric.sources_of(FormKind.RATER):
-        lines.append(
-            f"{source.name} = 各评分人按类别打分（多人取平均）之和，满分 {fmt(rubric.source_full_marks(source))}。"
-        )
-    parts = []
-    for source in rubric.sources:
-        if source.weight == 0:
-            continue
-        full, scale = rubric.source_full_marks(source), rubric.source_scale(source)
-        part = source_label(source.name)
-        if scale != full:
-            part += f" × {fmt(scale)} / {fmt(full)}"
-        parts.append(part if source.weight == 1 else f"{fmt(source.weight)} × {part}")
-    lines.append("综合得分 = " + " + ".join(parts) + "，保留两位小数（四舍五入）。")
-    if s.aggregation is Aggregation.TRIMMED_MEAN:
-        lines.append("多人评分时每个条目去掉一个最高分和一个最低分后取平均（不足3人时取平均），保留两位小数。")
-    else:
-        lines.append("多人评分时每个条目取平均分，保留两位小数。")
-    if rubric.items_of(ItemKind.VETO):
-        lines.append(f"否决项评为“是”的单位，等次定为“{s.veto_grade}”，排在其他单位之后。")
-    bands = "，".join(
-        f"{g.label} ≥ {fmt(g.minimum)}" if g.minimum is not None else f"其余为{g.label}" for g in s.grades
-    )
-    if bands:
-        lines.append(f"等次：{bands}。")
-    lines.append("排名按综合得分（两位小数）从高到低，得分相同名次相同；材料未交或待核实的单位不计综合得分、不排名。")
-    return lines
 
 
 def _footer(ws: Worksheet, results: Results, row: int, width: int) -> None:
@@ -250,10 +269,10 @@ def _widths(ws: Worksheet, col: dict[str, int]) -> None:
         elif header == "单位":
             width = 12 if crowded else 16
         elif header == H_REMARKS:
-            width = 24 if crowded else 36
+            width = 22 if crowded else 36
         elif header == "编号":
             width = 5 if crowded else 6
-        elif header in (H_GRADE, H_RANK):
+        elif header in (H_GRADE, H_RANK, H_PASSED):
             width = 6 if crowded else 7
         ws.column_dimensions[column_letter(n)].width = width
 

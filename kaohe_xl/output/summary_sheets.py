@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.forms.layout import veto_text
-from kaohe_xl.rubric.model import FormKind, ItemKind
-from kaohe_xl.scoring.engine import Results, source_label
+from kaohe_xl.rubric.model import BALLOT_GRADES, FormKind, ItemKind
+from kaohe_xl.scoring.engine import Results, exact_decimal, round2, source_label
 from kaohe_xl.scoring.reconcile import Reconciliation
 from kaohe_xl.store.records import FILE_STATUS_LABELS, ReturnState, UnitState
+from kaohe_xl.store.status import state_heading
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.ooxml import column_letter
 from kaohe_xl.xlsx.styled import FLAG_FILL, MUTED_FILL, fit_height, print_setup, put_number, put_text, title_row
@@ -145,13 +146,28 @@ def write_details(ws: Worksheet, results: Results) -> None:
     for source in rubric.sources_of(FormKind.RATER):  # 班子评分 etc.: category × unit
         row += 2
         title_row(ws, row, f"{source.name}（按类别）", width, size=11)
-        for category in (c for c in rubric.categories if source.name in c.rater_max):
+        for category, _top in rubric.rater_categories(source):
             row += 1
             put_text(ws, row, 2, category.name)
             put_number(ws, row, 4, category.rater_max[source.name])
             for n, unit in enumerate(units, start=len(fixed) + 1):
                 score = results.item_score(unit.unit_id, source.name, category.name)
                 put_number(ws, row, n, score.value if score else None)
+    for source in rubric.sources_of(FormKind.BALLOT):  # 民主测评: votes × unit, then the ratio
+        row += 2
+        title_row(ws, row, f"{source.name}（票数）", width, size=11)
+        for grade in (*BALLOT_GRADES, "实到人数"):
+            row += 1
+            put_text(ws, row, 2, grade)
+            for n, unit in enumerate(units, start=len(fixed) + 1):
+                score = results.item_score(unit.unit_id, source.name, grade)
+                put_number(ws, row, n, score.value if score else None, fmt="0")
+        row += 1
+        put_text(ws, row, 2, "折算率")
+        for n, unit in enumerate(units, start=len(fixed) + 1):
+            result = unit.sources.get(source.name)
+            ratio = result.ratio if result is not None else None
+            put_number(ws, row, n, None if ratio is None else round2(exact_decimal(ratio * 100)), fmt='0.00"%"')
     ws.freeze_panes = "D3"
     print_setup(ws, landscape=True, title_rows="1:2")
 
@@ -170,7 +186,7 @@ def write_returns(ws: Worksheet, results: Results, states: list[UnitState], reje
         row += 1
         put_text(ws, row, 1, state.unit_id)
         put_text(ws, row, 2, names.get(state.unit_id, ""))
-        put_text(ws, row, 3, state.form.label)
+        put_text(ws, row, 3, state_heading(results.rubric, state))
         cell = put_text(ws, row, 4, state.state.label)
         if state.state is not ReturnState.OK:
             cell.fill = FLAG_FILL

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import TypeVar
 
 from kaohe_xl.problems import Problem
-from kaohe_xl.rubric.model import Aggregation, Grade, Settings
+from kaohe_xl.rubric.model import (
+    BALLOT_GRADES,
+    DEFAULT_BALLOT_WEIGHTS,
+    Aggregation,
+    BonusBasis,
+    Grade,
+    Settings,
+)
 from kaohe_xl.rubric.sheets import SETTINGS_SHEET, Cell, RawRubric, Row
 from kaohe_xl.textnorm import clean_text, id_text, normalize_label, parse_decimal
 
@@ -20,6 +28,7 @@ SETTING_KEYS = (
     "满分",
     "加分上限",
     "加分门槛",
+    "加分门槛依据",
     "合格线",
     "等次",
     "差异阈值",
@@ -30,6 +39,8 @@ SETTING_KEYS = (
     "联系人",
     "联系电话",
     "保护密码",
+    "测评折算",
+    "测评内容",
 )
 DEFAULT_GRADES = "优秀>=90;良好>=80;合格>=60;不合格"
 
@@ -106,13 +117,17 @@ def item_id_of(cell: Cell | None) -> str:
 
 
 def build_settings(col: Collector, raw_rubric: RawRubric) -> Settings | None:
+    """The 设置 sheet as :class:`Settings`; None when 考核名称 or 满分 is missing."""
     sheet, raw = SETTINGS_SHEET, raw_rubric.settings
     for key, cell in raw.items():
         if key not in SETTING_KEYS:
             label = raw_rubric.setting_labels.get(key, key)
-            col.warn(
-                "unknown_setting", f"不认识的设置项“{label}”，已忽略（可用：{'、'.join(SETTING_KEYS)}）", sheet, cell
-            )
+            near = [known for known in SETTING_KEYS if one_edit_apart(key, known) and known not in raw]
+            if near:
+                message = f"不认识的设置项“{label}”，已忽略：是否应为“{near[0]}”？请改正名称"
+            else:
+                message = f"不认识的设置项“{label}”，已忽略（可用：{'、'.join(SETTING_KEYS)}）"
+            col.warn("unknown_setting", message, sheet, cell)
     name_cell = raw.get("考核名称")
     name = clean_text(name_cell.value) if name_cell else ""
     if not name:
@@ -134,15 +149,9 @@ def build_settings(col: Collector, raw_rubric: RawRubric) -> Settings | None:
         return value if value is not None else default
 
     grades = _parse_grades(col, raw.get("等次"))
-    aggregation = Aggregation.MEAN
-    agg_cell = raw.get("多人评分")
-    if not blank(agg_cell):
-        assert agg_cell is not None
-        matches = [a for a in Aggregation if normalize_label(a.value) == normalize_label(agg_cell.value)]
-        if matches:
-            aggregation = matches[0]
-        else:
-            col.error("bad_setting", "多人评分应为“平均”或“去掉最高分和最低分”", sheet, agg_cell)
+    aggregation = _choice(col, raw.get("多人评分"), Aggregation, "多人评分", {}) or Aggregation.MEAN
+    basis = _choice(col, raw.get("加分门槛依据"), BonusBasis, "加分门槛依据", _BASIS_ALIASES) or BonusBasis.BASE
+    weights = _ballot_weights(col, raw.get("测评折算"))
     step = num("步长", Decimal("0.1"))
     if step is not None and step <= 0:
         col.error("not_positive", "步长必须大于0（如 0.1 或 0.5）", sheet, raw.get("步长"))
@@ -172,7 +181,74 @@ def build_settings(col: Collector, raw_rubric: RawRubric) -> Settings | None:
         contact=text_of("联系人"),
         phone=text_of("联系电话"),
         password=text_of("保护密码"),
+        bonus_basis=basis,
+        ballot_weights=weights,
+        ballot_subject=text_of("测评内容", "领导班子整体工作"),
     )
+
+
+_BASIS_ALIASES = {
+    "基础": BonusBasis.BASE,
+    "扣分后得分": BonusBasis.AFTER_PENALTY,
+    "基础分-扣分": BonusBasis.AFTER_PENALTY,
+}
+
+
+_Choice = TypeVar("_Choice", Aggregation, BonusBasis)
+
+
+def _choice(
+    col: Collector, cell: Cell | None, choices: type[_Choice], key: str, aliases: dict[str, _Choice]
+) -> _Choice | None:
+    """A setting that takes one of a few words; None when blank or wrong (an error)."""
+    if blank(cell):
+        return None
+    assert cell is not None
+    text = normalize_label(cell.value)
+    for choice in choices:
+        if normalize_label(choice.value) == text:
+            return choice
+    if text in aliases:
+        return aliases[text]
+    words = "”或“".join(c.value for c in choices)
+    col.error("bad_setting", f"{key}应为“{words}”", SETTINGS_SHEET, cell)
+    return None
+
+
+def _ballot_weights(col: Collector, cell: Cell | None) -> tuple[tuple[str, Decimal], ...]:
+    """测评折算: ``好=1;较好=0.8;一般=0.6;较差=0``, one weight (0..1) per grade of the ballot."""
+    if blank(cell):
+        return DEFAULT_BALLOT_WEIGHTS
+    assert cell is not None
+    found: dict[str, Decimal] = {}
+    example = "好=1;较好=0.8;一般=0.6;较差=0"
+    for part in (p for p in re.split(r"[;；,，、\s]+", normalize_label(cell.value)) if p):
+        label, _, value = part.replace("：", "=").replace(":", "=").partition("=")
+        try:
+            weight = parse_decimal(value)
+        except ValueError:
+            weight = None
+        if label not in BALLOT_GRADES or weight is None or not 0 <= weight <= 1:
+            message = f"测评折算“{part}”应写成 等次=折算系数（0～1），四个等次各一项，如 {example}"
+            col.error("bad_ballot_weights", message, SETTINGS_SHEET, cell)
+            return DEFAULT_BALLOT_WEIGHTS
+        found[label] = weight
+    missing = [g for g in BALLOT_GRADES if g not in found]
+    if missing:
+        message = f"测评折算缺少等次“{'、'.join(missing)}”：好、较好、一般、较差各写一项，如 {example}"
+        col.error("bad_ballot_weights", message, SETTINGS_SHEET, cell)
+        return DEFAULT_BALLOT_WEIGHTS
+    return tuple((grade, found[grade]) for grade in BALLOT_GRADES)
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by exactly one character changed, added or removed."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _parse_grades(col: Collector, cell: Cell | None) -> tuple[Grade, ...]:

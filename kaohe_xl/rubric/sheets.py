@@ -35,11 +35,13 @@ ITEM_HEADERS: dict[str, tuple[str, ...]] = {
     "步长": ("步长",),
     "牵头单位": ("牵头单位", "责任单位"),
     "评分要点": ("评分要点",),
+    "取高组": ("取高组", "就高不就低", "取高分组"),
 }
 CATEGORY_HEADERS: dict[str, tuple[str, ...]] = {
     "类别": ("类别", "栏目", "专项", "类别名称"),
     "分值": ("分值", "分数", "满分"),
     "封顶": ("封顶", "超出封顶", "封顶计分"),
+    "计分方式": ("计分方式", "计分办法"),
 }
 SOURCE_HEADERS: dict[str, tuple[str, ...]] = {
     "来源": ("来源", "名称", "评分来源"),
@@ -47,6 +49,7 @@ SOURCE_HEADERS: dict[str, tuple[str, ...]] = {
     "权重": ("权重",),
     "折算分制": ("折算分制", "分制"),
     "评分人": ("评分人",),
+    "计入条目": ("计入条目", "计入项目"),
 }
 TABLES = ((ITEMS_SHEET, ITEM_HEADERS), (CATEGORIES_SHEET, CATEGORY_HEADERS), (SOURCES_SHEET, SOURCE_HEADERS))
 # First-column labels of a 设置 header row (skipped, not read as a setting)

@@ -1,4 +1,9 @@
-"""The units list (单位名单): who is assessed, with e-mail addresses and assessor groups."""
+"""The units list (单位名单): who is assessed, with e-mail addresses and assessor groups.
+
+A units workbook may also name the assessors of each group on a sheet ``考核组``
+(columns ``考核组``, ``评分人``): :func:`load_roster`. Each named assessor then gets a copy
+of the group's 考核组评分表 with the name filled in and signed.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Any
 
 from kaohe_xl.errors import CampaignError
 from kaohe_xl.problems import Problem
-from kaohe_xl.rubric.model import DEFAULT_GROUP, Unit
+from kaohe_xl.rubric.model import DEFAULT_GROUP, Roster, Unit
 from kaohe_xl.textnorm import clean_text, id_text, nfkc, normalize_label
 from kaohe_xl.xlsx.ooxml import column_letter
 
@@ -98,6 +103,100 @@ def load_units(path: str | Path) -> list[Unit]:
     if not units:
         raise CampaignError(f"{path.name}: 单位名单中没有任何单位（表头行下面应每行一个单位）")
     return units
+
+
+ROSTER_SHEETS = ("考核组", "考核组名单", "评分人名单")
+ROSTER_HEADERS: dict[str, tuple[str, ...]] = {
+    "考核组": ("考核组", "组别", "考核组名称"),
+    "评分人": ("评分人", "成员", "姓名"),
+}
+_NAME_SPLIT = re.compile(r"[、,;；，\s]+")
+
+
+def load_roster(path: str | Path, units: list[Unit]) -> Roster:
+    """The named assessors of each group: sheet ``考核组`` of a units workbook, or ``{}``.
+
+    One row per assessor (``考核组`` | ``评分人``), or several names in one cell separated by
+    ``、``; a blank 考核组 cell continues the group above (merged cells). Raises
+    :class:`CampaignError` listing every located problem: a group no unit belongs to, a
+    name given twice in a group, a group without names.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return {}
+    found = _roster_rows(path)
+    if found is None:
+        return {}
+    sheet, header, (group_col, names_col), rows = found
+    groups = {u.assessor_group for u in units}
+    roster: dict[str, list[str]] = {}
+    problems: list[Problem] = []
+
+    def problem(code: str, message: str, cell: str, value: str = "") -> None:
+        problems.append(Problem(code, message, file=path.name, sheet=sheet, cell=cell, value=value))
+
+    current = ""
+    for r, (group_cell, names_cell) in enumerate(rows, start=header + 1):
+        group = clean_text(group_cell) or current
+        names = [n for n in _NAME_SPLIT.split(clean_text(names_cell)) if n]
+        if not names and not clean_text(group_cell):
+            continue
+        current = group
+        if group not in groups:
+            known = "、".join(sorted(groups))
+            problem(
+                "unknown_group",
+                f"考核组“{group}”不是单位名单中任何单位的考核组（现有：{known}）",
+                f"{group_col}{r}",
+                group,
+            )
+            continue
+        if not names:
+            problem("missing_field", f"考核组“{group}”没有填写评分人姓名", f"{names_col}{r}")
+            continue
+        for name in names:
+            if name in roster.setdefault(group, []):
+                problem("duplicate_name", f"评分人“{name}”在考核组“{group}”中重复", f"{names_col}{r}", name)
+            else:
+                roster[group].append(name)
+    if problems:
+        lines = "\n".join(f"  - {p.describe()}" for p in problems)
+        raise CampaignError(f"{path.name}: 考核组名单有 {len(problems)} 处问题，请修改后重试\n{lines}")
+    return {group: tuple(names) for group, names in roster.items()}
+
+
+def _roster_rows(path: Path) -> tuple[str, int, tuple[str, str], list[tuple[Any, Any]]] | None:
+    """(sheet title, header row number, column letters, (考核组, 评分人) values below it) or None."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for damaged files
+        raise CampaignError(f"{path.name}: 无法打开单位名单（{type(exc).__name__}: {exc}）") from exc
+    try:
+        titles = {label_key(t): t for t in wb.sheetnames}
+        title = next((titles[label_key(n)] for n in ROSTER_SHEETS if label_key(n) in titles), None)
+        if title is None or not hasattr(wb[title], "reset_dimensions"):
+            return None
+        ws = wb[title]
+        ws.reset_dimensions()  # WPS may write a wrong <dimension>
+        grid = [list(row) for row in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    lookup = {label_key(a): canon for canon, aliases in ROSTER_HEADERS.items() for a in aliases}
+    for n, row in enumerate(grid[:10]):
+        columns = {lookup[label_key(v)]: c for c, v in enumerate(row) if label_key(v) in lookup}
+        if len(columns) == 2:
+            pick = [
+                (
+                    line[columns["考核组"]] if columns["考核组"] < len(line) else None,
+                    line[columns["评分人"]] if columns["评分人"] < len(line) else None,
+                )
+                for line in grid[n + 1 :]
+            ]
+            letters = (column_letter(columns["考核组"] + 1), column_letter(columns["评分人"] + 1))
+            return title, n + 1, letters, pick
+    raise CampaignError(f"{path.name}: 工作表“{title}”前10行中找不到表头“考核组”和“评分人”")
 
 
 def label_key(value: object) -> str:

@@ -1,24 +1,19 @@
-"""Scores → per-source totals, composite, grades and ranks. Pure: Decimal arithmetic, no I/O.
+"""Scores → per-source totals, composite, pass, grades and ranks. Pure: no I/O.
 
-The agreed semantics, per source (自评, 考核组, 班子评分, ...) and unit:
+The arithmetic of one source for one unit (categories, 取高组, 扣分制, bonus, 民主测评)
+is :mod:`kaohe_xl.scoring.rules`. Here, per unit:
 
-* several assessors/raters of one item: per-item mean (设置 多人评分 = 平均), or the
-  trimmed mean (去掉最高分和最低分) when at least 3 scored it — with fewer it falls back
-  to the mean and says so in a note. A mean of several scores is rounded to 2 decimals
-  (ROUND_HALF_UP) before anything is added, so the figures printed on paper add up;
-* base    = Σ over scored categories of min(Σ 基础 item scores, category cap);
-* bonus   = min(Σ 加分, 加分上限), counted only when base ≥ 加分门槛;
-* penalty = Σ 扣分 (entered as positive numbers);
-* total   = max(base + bonus − penalty, 0).
-* Rater sources (form ``rater``, e.g. 班子评分) score whole categories; their total is
-  the sum over categories, their full marks Σ Category.rater_max.
+* each source's state (已收到 / 待提交 / 待核实) from the collection states: a 考核组 round,
+  a 民主测评 tally, each named rater of a rater source;
+* an item filled by 民主测评 (计入条目) gets its score on every self and assessor source;
+* composite = Σ over sources of weight × total × scale / full marks of the source,
+  shown with 2 decimals (ROUND_HALF_UP). Grades come from ``Settings.grade_for`` on the
+  shown composite; ``passed`` compares it with 合格线 (a veto fails); ranks are
+  competition ranks (1, 2, 2, 4) on the shown composite, vetoed units after all others.
 
-composite = Σ over sources of weight × total × scale / full marks of the source, shown
-with 2 decimals (ROUND_HALF_UP). Grades come from ``Settings.grade_for`` on the shown
-composite; ranks are competition ranks (1, 2, 2, 4) on the shown composite, vetoed
-units after all others. Units whose weighted returns are missing or invalid get no
-composite, grade or rank: they are shown as 待提交 / 待核实, never as 0 — a vetoed unit
-shows its 否决等次 all the same (a veto does not depend on the score).
+Units whose counted sources (a weight, or an item they fill) are missing or invalid
+get no composite, grade or rank: they are shown as 待提交 / 待核实, never as 0 — a vetoed
+unit shows its 否决等次 all the same (a veto does not depend on the score).
 """
 
 from __future__ import annotations
@@ -26,83 +21,44 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 
-from kaohe_xl.rubric.model import Aggregation, FormKind, ItemKind, Rubric, Source, Unit
+from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Source, Unit
+from kaohe_xl.scoring.rules import (
+    CENT,
+    ZERO,
+    ItemScore,
+    SourceResult,
+    aggregate,
+    ballot_item_score,
+    ballot_ratio,
+    combine_items,
+    exact_decimal,
+    round2,
+    source_result,
+)
 from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
 
-CENT = Decimal("0.01")
-ZERO = Decimal(0)
-
-
-def exact_decimal(value: Fraction) -> Decimal:
-    """A fraction as a Decimal: exact whenever it terminates (within 28 digits).
-
-    Only a terminating value can be a tie (x.xx5) for ROUND_HALF_UP, so rounding this
-    Decimal to the cent always gives the hand-calculated figure.
-    """
-    return Decimal(value.numerator) / Decimal(value.denominator)
-
-
-def round2(value: Decimal) -> Decimal:
-    """Two decimals, half up: how a score is shown, graded and ranked (87.345 → 87.35)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def aggregate(values: Sequence[Decimal], method: Aggregation) -> tuple[Decimal, str]:
-    """Combine several raters' scores for one item: ``(score, note)``.
-
-    One score is returned unchanged; a mean of several is rounded to 2 decimals.
-    The trimmed mean drops one highest and one lowest score and needs ≥ 3 scores;
-    with fewer it falls back to the mean and the note says so.
-    """
-    if not values:
-        raise ValueError("no values to aggregate")
-    if len(values) == 1:
-        return values[0], ""
-    note = ""
-    kept = list(values)
-    if method is Aggregation.TRIMMED_MEAN:
-        if len(values) >= 3:
-            kept = sorted(values)[1:-1]
-        else:
-            note = f"仅{len(values)}人评分，不足3人，未去掉最高分和最低分，按平均分计"
-    return round2(sum(kept, ZERO) / len(kept)), note
-
-
-@dataclass(frozen=True)
-class ItemScore:
-    """The combined score of one item (or rater category) for one unit and source."""
-
-    unit_id: str
-    source: str
-    key: str  # item id; category name for rater sources
-    value: Decimal | None  # None: nobody entered a number (or a 否决 item)
-    veto: bool | None = None  # 否决 items: True when any assessor marked 是
-    values: tuple[Decimal, ...] = ()  # each rater's number
-    raters: tuple[str, ...] = ()
-    remarks: tuple[str, ...] = ()  # 扣分原因 / 自评说明, "评分人：原因" when several raters
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class SourceResult:
-    """One source's arithmetic for one unit."""
-
-    source: str
-    form: FormKind
-    weight: Decimal
-    categories: dict[str, Decimal] = field(default_factory=dict, hash=False)  # capped subtotals
-    base: Decimal = ZERO
-    bonus_claimed: Decimal = ZERO  # Σ 加分 before cap and threshold
-    bonus: Decimal = ZERO  # counted bonus
-    penalty: Decimal = ZERO
-    total: Decimal = ZERO
-    full_marks: Decimal = ZERO
-    converted: Fraction = Fraction(0)  # total × scale / full marks, exactly (1000/1500 never ends)
-    notes: tuple[str, ...] = ()
+__all__ = [
+    "CENT",
+    "ZERO",
+    "ItemScore",
+    "Results",
+    "SourceResult",
+    "UnitResult",
+    "aggregate",
+    "combine_items",
+    "exact_decimal",
+    "form_title",
+    "primary_source",
+    "rank",
+    "round2",
+    "score",
+    "source_label",
+    "source_result",
+]
 
 
 @dataclass(frozen=True)
@@ -122,6 +78,7 @@ class UnitResult:
     grade: str = ""
     rank: int | None = None
     remarks: tuple[str, ...] = ()
+    passed: bool | None = None  # 合格线: None when the rubric has none or there is no composite
 
     @property
     def shown(self) -> Decimal | None:
@@ -180,102 +137,18 @@ def primary_source(rubric: Rubric) -> Source:
     return max(assessors, key=lambda s: s.weight)  # max keeps the first of equal weights
 
 
-def combine_items(rubric: Rubric, records: Iterable[ScoreRecord]) -> list[ItemScore]:
-    """Group the records by (unit, source, item) and combine the raters' scores."""
-    known_sources = {s.name for s in rubric.sources}
-    grouped: dict[tuple[str, str, str], list[ScoreRecord]] = defaultdict(list)
-    for record in records:
-        if record.source in known_sources:
-            grouped[(record.unit_id, record.source, record.key)].append(record)
-    method = rubric.settings.aggregation
-    scores = []
-    for (unit_id, source, key), group in grouped.items():
-        numbers = [r.value for r in group if r.value is not None]
-        value, note = aggregate(numbers, method) if numbers else (None, "")
-        marks = [r.veto for r in group if r.veto is not None]
-        remarks = _remarks(group)
-        scores.append(
-            ItemScore(
-                unit_id,
-                source,
-                key,
-                value,
-                veto=any(marks) if marks else None,
-                values=tuple(numbers),
-                raters=tuple(r.rater for r in group),
-                remarks=remarks,
-                note=note,
-            )
-        )
-    return scores
-
-
-def _remarks(group: list[ScoreRecord]) -> tuple[str, ...]:
-    """Raters' remarks: once when they all wrote the same, else each as "评分人：原因"."""
-    texts = list(dict.fromkeys(r.remark for r in group if r.remark))
-    if len(texts) <= 1:
-        return tuple(texts)
-    return tuple(f"{r.rater}：{r.remark}" if r.rater else r.remark for r in group if r.remark)
-
-
-def source_result(rubric: Rubric, source: Source, scores: dict[str, ItemScore]) -> SourceResult:
-    """The arithmetic of one source for one unit from its combined item scores."""
-    full = rubric.source_full_marks(source)
-    scale = rubric.source_scale(source)
-    notes = [f"条目{s.key}：{s.note}" for s in scores.values() if s.note]
-
-    def value(key: str) -> Decimal:
-        score = scores.get(key)
-        return score.value if score is not None and score.value is not None else ZERO
-
-    categories: dict[str, Decimal] = {}
-    bonus_claimed = penalty = ZERO
-    if source.form is FormKind.RATER:
-        for category in rubric.categories:
-            if source.name in category.rater_max:
-                categories[category.name] = value(category.name)
-        base = sum(categories.values(), ZERO)
-        bonus = ZERO
-    else:
-        for category in rubric.scored_categories:
-            assert category.cap is not None
-            subtotal = sum((value(i.id) for i in rubric.items_in(category.name) if i.kind is ItemKind.BASE), ZERO)
-            categories[category.name] = min(subtotal, category.cap)
-        base = sum(categories.values(), ZERO)
-        blank = [i.id for i in rubric.items_of(ItemKind.BASE) if scores.get(i.id) is None or scores[i.id].value is None]
-        if blank and len(blank) < len(rubric.items_of(ItemKind.BASE)):
-            notes.append(f"条目{'、'.join(blank)}未评分，按0分计")
-        bonus_claimed = sum((value(i.id) for i in rubric.items_of(ItemKind.BONUS)), ZERO)
-        settings = rubric.settings
-        bonus = min(bonus_claimed, settings.bonus_cap) if base >= settings.bonus_threshold else ZERO
-        if bonus_claimed and base < settings.bonus_threshold:
-            notes.append(f"基础分低于加分门槛{settings.bonus_threshold}，加分不计")
-        penalty = sum((value(i.id) for i in rubric.items_of(ItemKind.PENALTY)), ZERO)
-    total = max(base + bonus - penalty, ZERO)
-    # Kept as a fraction: 1000/1500 does not terminate, and a converted total rounded to
-    # Decimal's 28 digits, then weighted, can land just below a true x.xx5 and be shown a
-    # cent too low (0.6 × 199.99 × 1000/1200 is exactly 99.995, shown 100.00).
-    converted = Fraction(total) * Fraction(scale) / Fraction(full) if full else Fraction(total)
-    return SourceResult(
-        source.name,
-        source.form,
-        source.weight,
-        categories,
-        base,
-        bonus_claimed,
-        bonus,
-        penalty,
-        total,
-        full,
-        converted,
-        tuple(notes),
-    )
-
-
-def _source_state(source: Source, unit_id: str, states: list[UnitState], records: list[ItemScore]) -> ReturnState:
-    mine = [s for s in states if s.unit_id == unit_id and s.form is source.form]
-    if source.form is FormKind.RATER:  # one state per named rater of each rater source
-        mine = [s for s in mine if s.source == source.name]
+def _source_state(
+    source: Source, unit_id: str, states: list[UnitState], records: list[ItemScore], *, default_source: bool = True
+) -> ReturnState:
+    """A source's state for one unit. A state that names no source belongs to the first
+    source of its form (``default_source``): stores and callers from before rounds."""
+    mine = [
+        s
+        for s in states
+        if s.unit_id == unit_id
+        and s.form is source.form
+        and (s.source == source.name or (not s.source and default_source))
+    ]
     relevant = [s.state for s in mine]
     if ReturnState.INVALID in relevant:
         return ReturnState.INVALID
@@ -294,10 +167,10 @@ def score(
     records: Iterable[ScoreRecord],
     states: Iterable[UnitState] = (),
 ) -> Results:
-    """Score every unit: per-source totals, composite, veto, grade and rank.
+    """Score every unit: per-source totals, composite, veto, pass, grade and rank.
 
-    ``states`` are the collection states (:func:`kaohe_xl.collect.collection_status`);
-    without one for a unit and form, the form counts as returned when it has records.
+    ``states`` are the collection states (:func:`kaohe_xl.store.status.collection_status`);
+    without one for a unit and source, the source counts as returned when it has records.
     """
     items = combine_items(rubric, records)
     state_list = list(states)
@@ -305,51 +178,77 @@ def score(
     for item_score in items:
         by_unit[item_score.unit_id][item_score.source][item_score.key] = item_score
     main = primary_source(rubric)
-    selfs = rubric.sources_of(FormKind.SELF)
-    results = [_score_unit(rubric, unit, by_unit[unit.id], state_list, main) for unit in units]
+    results = []
+    for unit in units:
+        result, filled = _score_unit(rubric, unit, by_unit[unit.id], state_list, main)
+        results.append(result)
+        items.extend(filled)
+    self_source = rubric.self_source
     return Results(
         rubric,
         tuple(rank(results)),
         tuple(items),
         main.name,
-        selfs[0].name if selfs else None,
+        self_source.name if self_source else None,
         tuple(unit.id for unit in units),
     )
 
 
+def _states(
+    rubric: Rubric, unit: Unit, scores: dict[str, dict[str, ItemScore]], states: list[UnitState]
+) -> dict[str, ReturnState]:
+    firsts = {rubric.sources_of(form)[0].name for form in FormKind if rubric.sources_of(form)}
+    return {
+        source.name: _source_state(
+            source, unit.id, states, list(scores[source.name].values()), default_source=source.name in firsts
+        )
+        for source in rubric.sources
+    }
+
+
+def _fill_ballot_items(
+    rubric: Rubric, unit: Unit, scores: dict[str, dict[str, ItemScore]], source_states: dict[str, ReturnState]
+) -> list[ItemScore]:
+    """The items 民主测评 fills (计入条目), on every self and assessor source of the unit."""
+    filled = []
+    for ballot in rubric.sources_of(FormKind.BALLOT):
+        if not ballot.target:
+            continue
+        ok = source_states[ballot.name] is ReturnState.OK
+        ratio = ballot_ratio(rubric, scores[ballot.name]) if ok else None
+        for source in (*rubric.sources_of(FormKind.SELF), *rubric.sources_of(FormKind.ASSESSOR)):
+            item = ballot_item_score(rubric, unit.id, source.name, rubric.item(ballot.target), ratio)
+            scores[source.name][item.key] = item
+            filled.append(item)
+    return filled
+
+
 def _score_unit(
     rubric: Rubric, unit: Unit, scores: dict[str, dict[str, ItemScore]], states: list[UnitState], main: Source
-) -> UnitResult:
-    source_states: dict[str, ReturnState] = {}
+) -> tuple[UnitResult, list[ItemScore]]:
+    source_states = _states(rubric, unit, scores, states)
+    filled = _fill_ballot_items(rubric, unit, scores, source_states)
     sources: dict[str, SourceResult] = {}
     remarks: list[str] = []
     for source in rubric.sources:
-        state = _source_state(source, unit.id, states, list(scores[source.name].values()))
-        source_states[source.name] = state
+        state = source_states[source.name]
         if state is ReturnState.OK:
             sources[source.name] = source_result(rubric, source, scores[source.name])
         else:
-            remarks.append(f"{form_title(source)}{state.label}")
-    weighted = [s for s in rubric.sources if s.weight != 0]
+            remarks.append(f"{_round_title(rubric, source)}{state.label}")
+    counted = [s for s in rubric.sources if rubric.counted(s)]
     status = ReturnState.OK
     for bad in (ReturnState.INVALID, ReturnState.MISSING):
-        if any(source_states[s.name] is bad for s in weighted):
+        if any(source_states[s.name] is bad for s in counted):
             status = bad
             break
-    veto_reasons = []
-    for source in rubric.sources_of(FormKind.ASSESSOR):
-        if source_states[source.name] is ReturnState.INVALID:
-            continue
-        for item in rubric.items_of(ItemKind.VETO):
-            mark = scores[source.name].get(item.id)
-            if mark is not None and mark.veto:
-                reason = "；".join(mark.remarks)
-                veto_reasons.append(f"否决项{item.id}“{item.content}”" + (f"：{reason}" if reason else ""))
+    veto_reasons = _veto_reasons(rubric, scores, source_states)
     composite = None
     if status is ReturnState.OK:
+        weighted = [s for s in rubric.sources if s.weight != 0]
         composite = exact_decimal(sum((Fraction(s.weight) * sources[s.name].converted for s in weighted), Fraction(0)))
-    for result in sources.values():
-        remarks.extend(result.notes)
+    for counted_result in sources.values():
+        remarks.extend(counted_result.notes)
     settings = rubric.settings
     veto = bool(veto_reasons)
     grade = ""
@@ -357,7 +256,7 @@ def _score_unit(
         grade = settings.veto_grade
     elif composite is not None:
         grade = settings.grade_for(round2(composite))
-    return UnitResult(
+    result = UnitResult(
         unit_id=unit.id,
         unit_name=unit.name,
         group=unit.group,
@@ -370,7 +269,36 @@ def _score_unit(
         veto_reason="；".join(veto_reasons),
         grade=grade,
         remarks=tuple(remarks),
+        passed=passed(rubric, composite, veto),
     )
+    return result, filled
+
+
+def passed(rubric: Rubric, composite: Decimal | None, veto: bool) -> bool | None:
+    """合格线: False below it (or vetoed), True at or above it; None without a line or a composite."""
+    line = rubric.settings.pass_line
+    if line is None:
+        return None
+    if veto:
+        return False
+    return None if composite is None else round2(composite) >= line
+
+
+def _veto_reasons(
+    rubric: Rubric, scores: dict[str, dict[str, ItemScore]], source_states: dict[str, ReturnState]
+) -> list[str]:
+    reasons = []
+    for source in rubric.sources_of(FormKind.ASSESSOR):
+        if source_states[source.name] is ReturnState.INVALID:
+            continue
+        for item in rubric.items_of(ItemKind.VETO):
+            mark = scores[source.name].get(item.id)
+            if mark is not None and mark.veto:
+                reason = "；".join(mark.remarks)
+                text = f"否决项{item.id}“{item.content}”" + (f"：{reason}" if reason else "")
+                if text not in reasons:
+                    reasons.append(text)
+    return reasons
 
 
 def rank(results: Sequence[UnitResult]) -> list[UnitResult]:
@@ -389,6 +317,13 @@ def rank(results: Sequence[UnitResult]) -> list[UnitResult]:
             ordered.append(replace(result, rank=offset + better + 1))
     ordered.extend(r for r in results if r.composite is None)
     return ordered
+
+
+def _round_title(rubric: Rubric, source: Source) -> str:
+    """``考核组评分表（专项督查）`` when the form has several sources, else :func:`form_title`."""
+    if source.form is not FormKind.RATER and len(rubric.sources_of(source.form)) > 1:
+        return f"{source.form.label}（{source.name}）"
+    return form_title(source)
 
 
 def form_title(source: Source) -> str:

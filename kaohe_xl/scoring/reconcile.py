@@ -6,7 +6,8 @@ flagged when the self-assessment and the assessors marked it differently.
 
 Per unit: the sum of positive differences (how far the self-assessment was above the
 assessors'), the sum of negative ones (below), and the share of compared items that
-were flagged. Items that one side left blank or did not return are not compared.
+were flagged. Items that one side left blank or did not return are not compared, nor
+are items 民主测评 fills (计入条目: both sides get the same computed score).
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ def reconcile(results: Results) -> Reconciliation:
     """Compare the self source with the primary assessor source, item by item."""
     rubric = results.rubric
     threshold = rubric.settings.diff_threshold
+    computed = rubric.computed_items
     items: list[ItemDiff] = []
     summaries: list[UnitDiff] = []
     for unit in results.in_list_order():
@@ -111,7 +113,7 @@ def reconcile(results: Results) -> Reconciliation:
             difference = None
             if item.kind is ItemKind.VETO:
                 flagged = self_veto is not None and assessor_veto is not None and self_veto != assessor_veto
-            elif self_score is not None and assessor_score is not None:
+            elif item.id not in computed and self_score is not None and assessor_score is not None:
                 difference = self_score - assessor_score
                 flagged = abs(difference) >= threshold
             else:

@@ -29,6 +29,7 @@ RESULT_COLUMNS = (
     "grade",
     "rank",
     "status",
+    "passed",
 )
 SOURCE_PREFIX = "source_"
 
@@ -66,6 +67,7 @@ def result_rows(results: Results) -> list[dict[str, Any]]:
             "grade": unit.grade,
             "rank": unit.rank,
             "status": unit.status.value,
+            "passed": unit.passed,
         }
         for source in results.rubric.sources:
             row[source_column(source.name)] = shown(unit.total(source.name))

@@ -12,6 +12,8 @@ place, one step at a time:
 2. ``submissions.rubric_hash`` and the ``submission_units`` table: an error on one unit's
    sheet of a 考核组评分表 no longer holds back the other units;
 3. assessor names as collect keys them (``李 明`` → ``李明``), their revisions renumbered.
+4. ``submissions.source``, the rubric source a revision feeds: several 考核组评分表
+   rounds of one group are kept apart.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 from kaohe_xl.errors import StoreError
 from kaohe_xl.textnorm import person_name
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DB_NAME = "kaohe.sqlite"  # the store's file name in a campaign folder
 # Files refused as returns (listed by status, the 汇总 回收情况 sheet and 控制台).
 REFUSED_FILES = "status IN ('rejected', 'quarantined')"
@@ -59,6 +61,9 @@ CREATE TABLE IF NOT EXISTS submissions (
     received_at TEXT NOT NULL,
     has_errors  INTEGER NOT NULL DEFAULT 0, -- any error in the file
     rubric_hash TEXT NOT NULL DEFAULT '', -- the rubric the form was generated from ('' before v2)
+    -- the rubric source the form feeds (e.g. 专项督查 / 年终考核); '' before v4: the first
+    -- source of its form. Revisions are numbered per (form, subject, rater) across sources.
+    source      TEXT NOT NULL DEFAULT '',
     UNIQUE (form_kind, subject_id, rater, revision)
 );
 -- the units a revision covers (self: its unit; assessor: one per unit sheet; rater: one
@@ -171,10 +176,20 @@ def _upgrade(conn: sqlite3.Connection) -> None:
             _to_version_2(conn)
         if get_meta(conn, "schema_version") == "2":
             _to_version_3(conn)
+        if get_meta(conn, "schema_version") == "3":
+            _to_version_4(conn)
     except BaseException:
         conn.rollback()
         raise
     conn.commit()
+
+
+def _to_version_4(conn: sqlite3.Connection) -> None:
+    """The source of each revision; older revisions keep '' (the first source of their form)."""
+    columns = {row["name"] for row in conn.execute("PRAGMA table_info(submissions)")}
+    if "source" not in columns:
+        conn.execute("ALTER TABLE submissions ADD COLUMN source TEXT NOT NULL DEFAULT ''")
+    set_meta(conn, "schema_version", "4")
 
 
 def _to_version_3(conn: sqlite3.Connection) -> None:

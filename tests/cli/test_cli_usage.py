@@ -23,7 +23,7 @@ from kaohe_xl.cli.usage import chinese
         (["generate"], "缺少参数 CAMPAIGN", "kaohe generate --help"),
         (
             ["generate", ".", "--form", "全部"],
-            "--form 的值“全部”无效，可选：self、assessor、rater、all",
+            "--form 的值“全部”无效，可选：self、assessor、rater、ballot、all",
             "kaohe generate",
         ),
         (["colect", "."], "没有命令“colect”", "kaohe --help"),

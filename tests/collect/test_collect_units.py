@@ -43,7 +43,7 @@ def test_error_on_one_unit_sheet_holds_back_only_that_unit(campaign: Campaign, t
     result = collect_one(campaign, path)
     assert result.status == "invalid"  # the file as a whole still has an error to fix
     states = _states(campaign, FormKind.ASSESSOR)
-    assert states["01"] == (ReturnState.OK, "评分人：李明")
+    assert states["01"] == (ReturnState.OK, "评分人（1 人）：李明")
     cell = _assessor_cell(path, "02_西山村", "1")
     assert states["02"] == (
         ReturnState.INVALID,
@@ -64,7 +64,7 @@ def test_error_on_one_unit_sheet_holds_back_only_that_unit(campaign: Campaign, t
     # the corrected copy: 02 becomes 已收到 and its values count
     fixed = fill_assessor(campaign, GROUP, "李明", tmp_path / "b.xlsx", {"01": GOOD, "02": {**GOOD, "1": 4}})
     assert collect_one(campaign, fixed).status == "accepted"
-    assert _states(campaign, FormKind.ASSESSOR)["02"] == (ReturnState.OK, "评分人：李明")
+    assert _states(campaign, FormKind.ASSESSOR)["02"] == (ReturnState.OK, "评分人（1 人）：李明")
     assert compute(campaign).unit("02").composite == Decimal("10.5")
 
 
@@ -185,7 +185,7 @@ def test_version_1_store_is_upgraded_in_place(campaign: Campaign, tmp_path: Path
             " UPDATE meta SET value = '1' WHERE key = 'schema_version';"
         )
     with closing(store.connect(campaign.db_path)) as conn:
-        assert store.get_meta(conn, "schema_version") == str(store.SCHEMA_VERSION) == "3"
+        assert store.get_meta(conn, "schema_version") == str(store.SCHEMA_VERSION) == "4"
     assert rows(campaign, "SELECT unit_id, has_errors FROM submission_units ORDER BY unit_id") == [("01", 0), ("02", 1)]
     assert latest_records(campaign) == before
     states = _states(campaign, FormKind.SELF)

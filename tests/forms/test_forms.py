@@ -485,15 +485,21 @@ def test_campaign_template_overrides_styles(campaign: Campaign) -> None:
 def test_samples_generate_without_warnings(sample_campaign: Callable[[str], Campaign], name: str) -> None:
     assert (SAMPLES / name / "细则.xlsx").exists(), f"sample {name} is missing"
     campaign = sample_campaign(name)
+    rubric = campaign.rubric
     report = generate_forms(campaign)  # pytest.ini turns any warning into an error
-    assert len(report.paths(FormKind.SELF)) == len(campaign.units)
-    assert len(report.paths(FormKind.ASSESSOR)) == len(campaign.assessor_groups())
-    raters = sum(len(s.raters) for s in campaign.rubric.sources_of(FormKind.RATER))
+    has_self = rubric.self_source is not None
+    assert len(report.paths(FormKind.SELF)) == (len(campaign.units) if has_self else 0)
+    rounds = len(rubric.sources_of(FormKind.ASSESSOR))
+    assert len(report.paths(FormKind.ASSESSOR)) == len(campaign.assessor_groups()) * rounds
+    raters = sum(len(s.raters) for s in rubric.sources_of(FormKind.RATER))
     assert len(report.paths(FormKind.RATER)) == raters
-    if name == "新庄镇综合考核":
-        assert raters > 0
-    ws = load(report.paths(FormKind.SELF)[0])[layout.SELF_SHEET]
-    assert list(id_rows(ws)) == [i.id for c in campaign.rubric.categories for i in campaign.rubric.items_in(c.name)]
+    if name == "新庄镇综合考核":  # seed 004: no 自评, leaders' 评分表, 民主测评
+        assert raters > 0 and not has_self
+        assert len(report.ballots) == len(campaign.units) and len(report.paths(FormKind.BALLOT)) == 1
+    if name == "动力厂党建":  # seed 003: two rounds
+        assert rounds == 2
+    ws = load(report.paths(FormKind.ASSESSOR)[0]).worksheets[1]
+    assert list(id_rows(ws)) == [i.id for c in rubric.categories for i in rubric.items_in(c.name)]
 
 
 def test_cli_generate(campaign: Campaign) -> None:

@@ -29,6 +29,7 @@ COLUMNS = [
     "grade",
     "rank",
     "status",
+    "passed",
     "source_自评",
     "source_考核组",
 ]
@@ -55,10 +56,12 @@ def test_csv_has_bom_stable_columns_and_blank_for_missing(campaign: Campaign, tm
         "grade": "优秀",
         "rank": "1",
         "status": "ok",
+        "passed": "true",
         "source_自评": "12.00",
         "source_考核组": "11.50",
     }
     assert (rows[2]["unit_id"], rows[2]["composite"], rows[2]["rank"], rows[2]["status"]) == ("03", "", "", "missing")
+    assert rows[2]["passed"] == ""  # no composite yet: neither passed nor failed
 
 
 def test_json_rows(campaign: Campaign, tmp_path: Path) -> None:

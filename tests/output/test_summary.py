@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from _scoring_helpers import (
     D,
+    ballot_records,
     base_scores_summing_to,
     form_records,
     return_forms,
@@ -77,7 +78,18 @@ def test_summary_sheet_contents_and_print_setup(tmp_path: Path) -> None:
     ws = wb[SUMMARY_SHEET]
     headers = [c.value for c in ws[3]]
     assert headers[:3] == ["编号", "单位", "领导重视\n(20)"]
-    assert headers[-9:] == ["基础分", "加分", "扣分", "自评得分", "考核组得分", "综合得分", "等次", "排名", "备注"]
+    assert headers[-10:] == [
+        "基础分",
+        "加分",
+        "扣分",
+        "自评得分",
+        "考核组得分",
+        "综合得分",
+        "等次",
+        "是否合格",  # 合格线 60
+        "排名",
+        "备注",
+    ]
     names = [ws.cell(r, 2).value for r in range(4, 9)]
     ranks = [ws.cell(r, _column(ws, "排名")).value for r in range(4, 9)]
     # 东湖区 91.5 + 2 = 93.5; 西湖区 and 青云谱区 tie on 88.5; 青山湖区 vetoed → after them
@@ -159,6 +171,7 @@ def test_formulas_equal_the_python_engine_after_libreoffice(tmp_path: Path) -> N
     records = []
     for n, (unit, base) in enumerate(zip(villages, ("1200", "1111.5", "1333.3", "999.9"), strict=True)):
         records += form_records(unit.id, base_scores_summing_to(rubric, D(base)), remarks={"1": INJECTIONS[1]})
+        records += ballot_records(unit.id, 20 + n, 7, 2, 1)  # 民主测评 fills item 17
         for k, rater in enumerate(source.raters):
             marks = {c.name: c.rater_max["班子评分"] - (k + n) % 3 for c in rubric.categories}
             records += form_records(unit.id, marks, source="班子评分", form=FormKind.RATER, rater=rater)
@@ -400,3 +413,37 @@ def test_cli_summary_pdf_goes_beside_the_named_workbook(campaign: Campaign, tmp_
     assert f"已生成汇总表 {xlsx}：" in result.output and f"已生成 PDF {pdf}" in result.output
     if os.name == "posix":
         assert mode(xlsx) == mode(pdf) == 0o666 & ~current_umask()
+
+
+@pytest.mark.libreoffice
+def test_rounds_summary_formulas_equal_the_engine_after_libreoffice(tmp_path: Path) -> None:
+    """动力厂 with its two rounds, each converted to 千分制: every 得分, 千分制 figure and the
+    composite in the 汇总表, recalculated by LibreOffice, equal the Python engine."""
+    from dataclasses import replace
+
+    from _scoring_helpers import filled_scores
+
+    dongli = load_rubric(SAMPLES / "动力厂党建" / "细则.xlsx")
+    rubric = replace(dongli, sources=tuple(replace(s, scale=D(1000)) if s.weight else s for s in dongli.sources))
+    branches = units(("D01", "运行车间党支部"), ("D02", "检修车间党支部"), ("D03", "供电车间党支部"))
+    records = []
+    for n, branch in enumerate(branches):
+        for source, others in (("专项督查", 55 + 7 * n), ("年终考核", D("61.5") + 3 * n)):
+            scores = filled_scores(rubric, others, cuts={"1": 5 * n}, extra={"24": 5, "25": 3, "23": 2 * n})
+            records += form_records(branch.id, scores, source=source)
+    results = score(rubric, branches, records)
+    ws = _recalculated(_build(results, tmp_path), tmp_path)[SUMMARY_SHEET]
+    for row in range(4, 4 + len(branches)):
+        unit = results.unit(str(ws.cell(row, 1).value))
+        assert unit.shown is not None
+        for name in ("专项督查", "年终考核"):
+            result = unit.sources[name]
+            assert Decimal(str(ws.cell(row, _column(ws, f"{name}得分")).value)) == result.total
+            thousand = Decimal(str(ws.cell(row, _column(ws, f"{name}（千分制）")).value))
+            assert thousand.quantize(D("0.0001")) == (result.total * 10).quantize(D("0.0001"))
+        assert Decimal(str(ws.cell(row, _column(ws, "综合得分")).value)).quantize(D("0.01")) == unit.shown
+        assert ws.cell(row, _column(ws, "是否合格")).value == ("合格" if unit.passed else "不合格")
+    # the primary round (年终考核, weight 0.7) shows its categories and 基础分 − 扣分 as formulas
+    first = results.unit(str(ws.cell(4, 1).value))
+    assert first.main is not None and first.main.source == "年终考核"
+    assert Decimal(str(ws.cell(4, _column(ws, "基础分")).value)) == first.main.base

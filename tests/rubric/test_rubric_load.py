@@ -452,4 +452,5 @@ def test_rater_source_columns(tmp_path: Path) -> None:
     rater = rubric.source("班子评分")
     assert rater.raters == ("张三", "李四", "王五")
     assert rubric.source_full_marks(rater) == Decimal(10)
-    assert rubric.sources_of(FormKind.SELF)[0].weight == Decimal(0)  # added by default
+    # a 来源 sheet without a 自评表 source means no self-assessment (it used to add one)
+    assert rubric.self_source is None and rubric.sources_of(FormKind.SELF) == ()

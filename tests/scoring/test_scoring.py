@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from decimal import Decimal
 
 import pytest
-from _scoring_helpers import THREE, D, base_scores_summing_to, form_records, self_records, small_rubric, states, units
+from _scoring_helpers import (
+    THREE,
+    D,
+    Score,
+    ballot_records,
+    base_scores_summing_to,
+    filled_scores,
+    form_records,
+    self_records,
+    small_rubric,
+    states,
+    units,
+)
 from conftest import REPO
 
 from kaohe_xl.rubric.load import load_rubric
-from kaohe_xl.rubric.model import Aggregation, Category, FormKind, Grade, ItemKind, Rubric, Source
+from kaohe_xl.rubric.model import Aggregation, BonusBasis, Category, FormKind, Grade, Rubric, Source
 from kaohe_xl.scoring.engine import aggregate, round2, score
 from kaohe_xl.store.records import ReturnState, ScoreRecord
 
@@ -273,27 +286,35 @@ def test_nanchang_bonus_cap_penalty_and_veto_item_49() -> None:
     assert [(r.unit_id, r.rank) for r in results.units] == [("01", 1), ("02", 2), ("04", 3), ("03", 4)]
 
 
-def test_dongli_bonus_only_from_60() -> None:
+def test_dongli_bonus_only_from_60_after_deductions() -> None:
     rubric = _sample("动力厂党建")
-    assert (rubric.settings.bonus_threshold, rubric.settings.bonus_cap) == (D(60), D(10))
-    bonus_ids = [i.id for i in rubric.items_of(ItemKind.BONUS)]
-    penalty_ids = [i.id for i in rubric.items_of(ItemKind.PENALTY)]
-    claimed = dict.fromkeys(bonus_ids, 5)  # 5 + 5 = 10 claimed
-    nothing = dict.fromkeys(penalty_ids, 0)
+    settings = rubric.settings
+    assert (settings.bonus_threshold, settings.bonus_cap, settings.bonus_basis) == (
+        D(60),
+        D(10),
+        BonusBasis.AFTER_PENALTY,
+    )
+    claimed = {"24": 5, "27": 5}  # 表彰 5 + 推广 5 = 10 claimed
     three = units(("D01", "运行车间党支部"), ("D02", "检修车间党支部"), ("D03", "供电车间党支部"))
+
+    def both_rounds(unit_id: str, scores: Mapping[str, Score]) -> list[ScoreRecord]:
+        return form_records(unit_id, scores, source="专项督查") + form_records(unit_id, scores, source="年终考核")
+
     records = (
-        # base 59.5 < 60 → the 10 bonus points do not count: 59.5 → 不合格
-        form_records("D01", {**base_scores_summing_to(rubric, D("59.5")), **claimed, **nothing})
-        # base exactly 60 ≥ 60 → bonus min(10, 10) = 10: 70 → 合格
-        + form_records("D02", {**base_scores_summing_to(rubric, 60), **claimed, **nothing})
-        # base 85, bonus 10, 重点指标扣分 one item 20: 85 + 10 − 20 = 75 → 合格
-        + form_records("D03", {**base_scores_summing_to(rubric, 85), **claimed, **nothing, penalty_ids[0]: 20})
+        # 重点指标 20 + 39.5 = 59.5 < 60 → the 10 bonus points do not count: 59.5 → 不合格
+        both_rounds("D01", filled_scores(rubric, D("39.5"), extra=claimed))
+        # 20 + 40 = 60 ≥ 60 → bonus min(10, 10) = 10: 70 → 合格
+        + both_rounds("D02", filled_scores(rubric, 40, extra=claimed))
+        # 20 + 65 = 85, 扣分 10 → 75 ≥ 60: bonus 10 → 85 + 10 − 10 = 85 → 良好
+        + both_rounds("D03", filled_scores(rubric, 65, extra={**claimed, "23": 10}))
     )
     results = score(rubric, three, records)
     low, edge, mid = (results.unit(u) for u in ("D01", "D02", "D03"))
     assert low.main is not None and low.main.bonus == 0 and low.shown == D("59.50") and low.grade == "不合格"
+    assert low.passed is False
     assert edge.main is not None and edge.main.bonus == 10 and edge.shown == D("70.00") and edge.grade == "合格"
-    assert mid.shown == D("75.00")
+    assert edge.passed is True
+    assert mid.shown == D("85.00")
     assert [r.unit_id for r in results.units] == ["D03", "D02", "D01"]
 
 
@@ -314,8 +335,11 @@ def test_xinzhuang_thousand_point_weighting() -> None:
     assert rubric.source_full_marks(assessor) == 1500 and rubric.source_full_marks(raters) == 100
     assert (assessor.weight, assessor.scale, raters.weight, raters.scale) == (D("0.9"), 1000, D("0.1"), 1000)
     two = units(("01", "新庄村"), ("02", "塬上村"))
+    # 民主测评 9 好 + 1 较差: ratio 9/10 → item 17 = 0.9 × 5 = 4.5, the figure the filler gives it
     records = (
-        form_records("01", base_scores_summing_to(rubric, 1200))
+        ballot_records("01", 9, 0, 0, 1)
+        + ballot_records("02", 9, 0, 0, 1)
+        + form_records("01", base_scores_summing_to(rubric, 1200))
         # 党建工作 by 7 raters: (20+18+16+14+12+10+8)/7 = 98/7 = 14 → 班子评分 100 − 20 + 14 = 94
         + _rater_records(rubric, "01", [20, 18, 16, 14, 12, 10, 8])
         + form_records("02", base_scores_summing_to(rubric, D("1111.5")))
@@ -336,7 +360,7 @@ def test_xinzhuang_thousand_point_weighting() -> None:
 
 def test_xinzhuang_missing_rater_blocks_composite() -> None:
     rubric = _sample("新庄镇综合考核")
-    records = form_records("01", base_scores_summing_to(rubric, 1200))
+    records = form_records("01", base_scores_summing_to(rubric, 1200)) + ballot_records("01", 9, 0, 0, 1)
     records += _rater_records(rubric, "01", [20] * 7)[:-15]  # the last rater's 15 categories are missing
     result = score(rubric, units(("01", "新庄村")), records).unit("01")
     assert result.status is ReturnState.MISSING and result.composite is None and result.rank is None

@@ -52,7 +52,7 @@ def test_assessor_states_follow_every_assessor_of_the_group(campaign: Campaign, 
     full = {"01": GOOD, "02": GOOD}
     collect_one(campaign, fill_assessor(campaign, "第一考核组", "李明", tmp_path / "a.xlsx", full))
     states = _states(campaign, FormKind.ASSESSOR)
-    assert states["01"] == (ReturnState.OK, 1, "评分人：李明")
+    assert states["01"] == (ReturnState.OK, 1, "评分人（1 人）：李明")
     assert states["03"] == (ReturnState.MISSING, 0, "")
     result = collect_one(
         campaign,
@@ -62,7 +62,7 @@ def test_assessor_states_follow_every_assessor_of_the_group(campaign: Campaign, 
     states = _states(campaign, FormKind.ASSESSOR)
     # two assessors' first copies: still version 1, not "version 2"; 赵芳's error is on
     # unit 02's sheet, so only 02 waits for her corrected copy
-    assert states["01"] == (ReturnState.OK, 1, "评分人：李明、赵芳")
+    assert states["01"] == (ReturnState.OK, 1, "评分人（2 人）：李明、赵芳")
     assert states["02"][:2] == (ReturnState.INVALID, 1)
     assert states["02"][2].startswith("赵芳：") and "[条目 6]" in states["02"][2]
     records = latest_records(campaign, FormKind.ASSESSOR)
@@ -71,7 +71,7 @@ def test_assessor_states_follow_every_assessor_of_the_group(campaign: Campaign, 
     # 赵芳 sends a corrected copy: her second revision, and the group is complete again
     result = collect_one(campaign, fill_assessor(campaign, "第一考核组", "赵芳", tmp_path / "c.xlsx", full))
     assert (result.rater, result.revision, result.status) == ("赵芳", 2, "accepted")
-    assert _states(campaign, FormKind.ASSESSOR)["01"] == (ReturnState.OK, 2, "评分人：李明、赵芳")
+    assert _states(campaign, FormKind.ASSESSOR)["01"] == (ReturnState.OK, 2, "评分人（2 人）：李明、赵芳")
     assert {r.rater for r in latest_records(campaign, FormKind.ASSESSOR)} == {"李明", "赵芳"}
 
 
