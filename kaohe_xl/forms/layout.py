@@ -80,6 +80,10 @@ def veto_text(veto: bool | None) -> str:
 NAME_ASSESSOR = "KH_ASSESSOR"
 # Workbook-scope name of the range holding the 是/否 options on LISTS_SHEET.
 NAME_VETO_LIST = "KH_VETO_OPTIONS"
+# Sheet-local name, on each unit sheet of an assessor workbook, of the locked cell that
+# holds the unit id: it belongs to the sheet by position, so renaming or swapping tab
+# names does not move a unit's scores to another unit.
+NAME_UNIT = "KH_UNIT"
 
 # ---- metadata --------------------------------------------------------------------------
 # META_SHEET holds one key per row in column A and its value in column B.

@@ -250,9 +250,9 @@ def test_oversized_sheet_is_a_warning_when_every_item_was_read(
 ) -> None:
     from _returns_helpers import rewrite_part, sheet_part
 
-    from kaohe_xl.collect import returns
+    from kaohe_xl.collect import opening
 
-    monkeypatch.setattr(returns, "STREAM_CELL_LIMIT", 2_000)
+    monkeypatch.setattr(opening, "STREAM_CELL_LIMIT", 2_000)
     path = fill_self(forms, "01", tmp_path / "big.xlsx")
     junk = b"".join(b'<row r="%d"><c r="ZZ%d"><v>1</v></c></row>' % (r, r) for r in range(100, 5000))
 
