@@ -42,12 +42,12 @@ from pathlib import Path
 from kaohe_xl.atomic import write_atomic
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.clock import now_text
-from kaohe_xl.errors import CampaignError
 from kaohe_xl.collect.identify import Expected, form_kind
 from kaohe_xl.collect.received import Incoming, discover, display_name, expand, file_time, member_saved_time, peek
 from kaohe_xl.collect.report import CollectReport, FileResult, first_error
 from kaohe_xl.collect.returns import ReturnBook, ReturnReadError
 from kaohe_xl.collect.validate import Checked, check_return
+from kaohe_xl.errors import CampaignError
 from kaohe_xl.problems import Problem, errors_in
 from kaohe_xl.progress import counter
 from kaohe_xl.rubric.model import FormKind
