@@ -17,7 +17,7 @@ from kaohe_xl.collect.returns import RawCell
 from kaohe_xl.forms import layout
 from kaohe_xl.problems import Problem, errors_in
 from kaohe_xl.rubric.model import FormKind, Item
-from kaohe_xl.textnorm import cell_text, format_decimal, normalize_label, parse_decimal
+from kaohe_xl.textnorm import cell_text, format_decimal, normalize_label, parse_decimal, safe_text
 
 
 @dataclass(frozen=True)
@@ -193,5 +193,5 @@ _BRIEF = 60
 
 
 def brief(text: str) -> str:
-    """Text for a message: a pasted essay is cut to its first characters."""
-    return text if len(text) <= _BRIEF else text[: _BRIEF - 1] + "…"
+    """Text for a message: a pasted essay is cut to its first characters (and cleaned)."""
+    return safe_text(text, _BRIEF)

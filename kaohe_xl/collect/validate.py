@@ -29,7 +29,7 @@ from kaohe_xl.collect.returns import RawCell, RawReturn, RawSheet
 from kaohe_xl.forms import layout
 from kaohe_xl.problems import Problem
 from kaohe_xl.rubric.model import Category, FormKind, Item, Rubric, Unit
-from kaohe_xl.textnorm import cell_text, clean_lines, format_decimal, normalize_label, person_name
+from kaohe_xl.textnorm import cell_text, clean_lines, format_decimal, normalize_label, person_name, safe_text
 
 __all__ = ["REJECT_CODES", "Checked", "Expected", "Value", "check_return"]
 
@@ -103,7 +103,7 @@ def _check_assessor_name(raw: RawReturn, checked: Checked) -> None:
         checked.problems.append(
             problem_at(checked, "blank", "评分人未填写：同一考核组多人评分时靠评分人区分，请填写姓名后重新发送", cell)
         )
-    checked.rater = name
+    checked.rater = safe_text(name, 100)
 
 
 def _sheet_found(sheet: RawSheet, raw: RawReturn, checked: Checked, wanted: Sequence[str]) -> bool:
@@ -175,8 +175,8 @@ def _check_item_sheet(
                 item.id,
                 value,
                 veto,
-                cell_text(score.value),
-                clean_lines(remark.value) if remark else "",
+                safe_text(cell_text(score.value)),
+                safe_text(clean_lines(remark.value)) if remark else "",
                 score.sheet,
                 score.cell,
             )
@@ -274,5 +274,5 @@ def _check_rater_row(
         top = category.rater_max[source]
         value, _ = check_score(cell, None, rubric.settings.step, checked, unit.id, maximum=top)
         checked.values.append(
-            Value(unit.id, category.name, value, None, cell_text(cell.value), "", cell.sheet, cell.cell)
+            Value(unit.id, category.name, value, None, safe_text(cell_text(cell.value)), "", cell.sheet, cell.cell)
         )

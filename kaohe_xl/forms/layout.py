@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 
 from kaohe_xl.rubric.model import FormKind
+from kaohe_xl.textnorm import safe_text
 
 TEMPLATE_VERSION = "1"
 
@@ -151,7 +152,7 @@ _BAD_TITLE_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 def sanitize_sheet_title(text: str) -> str:
     """A valid Excel sheet title: no ``[]:*?/\\``, at most 31 characters, not blank."""
-    title = _BAD_TITLE_CHARS.sub("_", text).strip().strip("'")
+    title = _BAD_TITLE_CHARS.sub("_", safe_text(text)).strip().strip("'")
     return (title or "Sheet")[:SHEET_TITLE_MAX]
 
 

@@ -23,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kaohe_xl.forms import layout
 from kaohe_xl.forms.styles import CellStyle, FormStyles
 from kaohe_xl.rubric.model import FormKind, Rubric
-from kaohe_xl.textnorm import display_width, format_decimal
+from kaohe_xl.textnorm import display_width, format_decimal, safe_text
 from kaohe_xl.xlsx.ooxml import column_letter
 
 UNLOCKED = Protection(locked=False)
@@ -84,8 +84,11 @@ def number(value: Decimal | None) -> int | float | None:
 
 
 def put(ws: Worksheet, row: int, column: int, value: Value, style: CellStyle | None = None) -> Cell:
-    """Write a value as data: text starting with ``=`` stays text (openpyxl would make it a formula)."""
+    """Write a value as data: text starting with ``=`` stays text (openpyxl would make it a
+    formula); text is cleaned by :func:`~kaohe_xl.textnorm.safe_text` (unit names, prefills)."""
     cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        value = safe_text(value)
     cell.value = number(value) if isinstance(value, Decimal) else value
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"

@@ -251,9 +251,20 @@ class _Reader:
             self.found.values.setdefault(self.cell_row, {})[self.column] = value
 
 
+# Excel writes a character XML cannot hold as _xHHHH_ (\x02 → _x0002_, a literal "_x"
+# as _x005F_x). calamine, the fast reader, decodes those below U+0100 only; this reader
+# does exactly the same, so both read the same text from the same cell.
+_ESCAPED = re.compile(r"_x00([0-9A-Fa-f]{2})_")
+
+
+def unescape(text: str) -> str:
+    """``PDF_x0002_文本`` → ``PDF\x02文本`` (Excel's escape of characters XML cannot hold)."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x00" in text else text
+
+
 def _typed(kind: str, text: str, strings: list[str]) -> object:
     if kind == "inlineStr":
-        return text
+        return unescape(text)
     if text == "":
         return None
     if kind == "s":
@@ -261,7 +272,9 @@ def _typed(kind: str, text: str, strings: list[str]) -> object:
         return strings[index] if 0 <= index < len(strings) else ""
     if kind == "b":
         return text.strip() == "1"
-    if kind in ("str", "e"):
+    if kind == "str":
+        return unescape(text)
+    if kind == "e":
         return text
     try:
         return float(text)
@@ -310,7 +323,7 @@ class _Strings:
             self.phonetic = False
         elif tag == "si" and self.inside:
             self.inside = 0
-            self.strings.append("".join(self.parts))
+            self.strings.append(unescape("".join(self.parts)))
             if len(self.strings) > self.limit:
                 raise Stop
 
