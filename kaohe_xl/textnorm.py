@@ -155,9 +155,8 @@ def safe_text(value: str, limit: int = CELL_TEXT_MAX) -> str:
     ``limit`` characters (Excel's cell limit) is cut, ending in ``…``. Text that is
     already clean comes back unchanged (the same object).
     """
-    if value.isascii():
-        if value.isprintable() and len(value) <= limit:
-            return value
+    if value.isascii() and value.isprintable() and len(value) <= limit:
+        return value
     if _CONTROL.search(value):
         value = _CONTROL.sub("", value)
     if _LONE_SURROGATE.search(value):
