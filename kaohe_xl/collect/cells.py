@@ -44,11 +44,15 @@ class Checked:
     rater: str = ""  # assessor's name (assessor), rater's name (rater), '' (self)
     values: list[Value] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    rubric_hash: str = ""  # the rubric the form was generated from (its metadata)
+    rubric_hash: str = ""  # the rubric (content hash) the values were checked against
     units: list[str] = field(default_factory=list)  # the units the return scores, in order
     # index in ``problems`` → the unit the problem belongs to; problems not listed here
-    # concern the whole file (rubric_outdated, a blank 评分人, a missing rater sheet).
+    # concern the whole file (a blank 评分人, a missing rater sheet, a sheet moved).
     problem_unit: dict[int, str] = field(default_factory=dict)
+    # unit id → the unit's name as the form was made for it (the current name when the
+    # form's unit still holds the id): a renumbered unit's return never counts for the
+    # unit that holds its old number now.
+    unit_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def rejected(self) -> bool:

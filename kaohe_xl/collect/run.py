@@ -323,9 +323,11 @@ def _add_revision(conn: sqlite3.Connection, file_id: int, kind: str, checked: Ch
     unit_rows = []
     for unit_id in dict.fromkeys(checked.units):
         unit_errors = checked.unit_errors(unit_id)
-        unit_rows.append((submission_id, unit_id, int(bool(unit_errors)), first_error(unit_errors)))
+        name = checked.unit_names.get(unit_id, "")
+        unit_rows.append((submission_id, unit_id, int(bool(unit_errors)), first_error(unit_errors), name))
     conn.executemany(
-        "INSERT INTO submission_units (submission_id, unit_id, has_errors, note) VALUES (?, ?, ?, ?)", unit_rows
+        "INSERT INTO submission_units (submission_id, unit_id, has_errors, note, unit_name) VALUES (?, ?, ?, ?, ?)",
+        unit_rows,
     )
     conn.executemany(
         "INSERT INTO scores (submission_id, unit_id, item_id, value, veto, raw, remark, sheet, cell)"

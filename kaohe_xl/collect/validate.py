@@ -24,32 +24,57 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from kaohe_xl.collect.cells import Checked, Value, as_decimal, check_score, problem_at
-from kaohe_xl.collect.identify import REJECT_CODES, Expected, identify, rubric_outdated
+from kaohe_xl.collect.identify import (
+    REJECT_CODES,
+    Expected,
+    identify,
+    rubric_outdated,
+    same_name,
+    signed_units,
+    title_name,
+    unit_check,
+)
 from kaohe_xl.collect.returns import RawCell, RawReturn, RawSheet
+from kaohe_xl.collect.visible import check_order, check_sheet
 from kaohe_xl.forms import layout
 from kaohe_xl.problems import Problem
 from kaohe_xl.rubric.model import Category, FormKind, Item, Rubric, Unit
-from kaohe_xl.textnorm import cell_text, clean_lines, format_decimal, normalize_label, person_name, safe_text
+from kaohe_xl.textnorm import (
+    cell_text,
+    clean_lines,
+    clean_text,
+    format_decimal,
+    normalize_label,
+    person_name,
+    safe_text,
+)
 
 __all__ = ["REJECT_CODES", "Checked", "Expected", "Value", "check_return"]
 
 
 def check_return(raw: RawReturn, expected: Expected) -> Checked:
-    """Identify the return by its signed metadata, then check every value and locked cell."""
+    """Identify the return by its signed metadata, then check every value and locked cell.
+
+    Values are checked against the campaign's rubric as it is now. A form generated from
+    an earlier version of it (``kaohe update`` since) gets a ``rubric_updated`` warning:
+    wording may differ, values that fit the current items still count, items added since
+    are missing (errors), items removed are ignored.
+    """
     checked = Checked(raw.name)
     found = identify(raw.meta, expected, raw.name)
     if isinstance(found, Problem):
         checked.problems.append(found)
         return checked
     checked.kind, checked.subject_id, checked.rater = found
-    checked.rubric_hash = raw.meta.get(layout.META_RUBRIC_HASH, "")
-    outdated = rubric_outdated(raw.meta, expected.rubric)
-    if outdated:
+    checked.rubric_hash = expected.rubric_hash  # what the values are checked against
+    older = rubric_outdated(raw.meta, expected)
+    if older:
         checked.problems.append(
-            problem_at(
-                checked,
-                "rubric_outdated",
-                "这份表格是按旧版考核细则生成的（细则已修改），分值和条目可能不一致：请下发新表格，请对方用新表格重新填写",
+            Problem(
+                "rubric_updated",
+                "这份表格是按修改前的考核细则生成的，已按现行细则核对（条目或分值有变化的会单独报错）",
+                file=raw.name,
+                severity="warning",
             )
         )
     if checked.kind is FormKind.RATER:
@@ -57,15 +82,32 @@ def check_return(raw: RawReturn, expected: Expected) -> Checked:
     else:
         if checked.kind is FormKind.ASSESSOR:
             _check_assessor_name(raw, checked)
+        check_order(raw, checked)
         # One sheet per unit (a 自评表 has one): a problem on a sheet holds back only its unit.
+        names = signed_units(raw.meta)
         for sheet in raw.sheets:
             start = len(checked.problems)
-            _check_item_sheet(sheet, raw, expected.rubric, checked, compare_locked=not outdated)
+            _check_unit(sheet, names, expected, checked)
+            _check_item_sheet(sheet, raw, expected.rubric, checked, older=older)
             checked.claim_since(start, sheet.unit_id)
             checked.units.append(sheet.unit_id)
     if _untouched(checked):
         _reject_as_blank(checked)
     return checked
+
+
+def _check_unit(sheet: RawSheet, names: Mapping[str, str], expected: Expected, checked: Checked) -> None:
+    """The unit the sheet was made for is still the one holding its id (else 待核实)."""
+    signed = names.get(sheet.unit_id, "")
+    legacy = checked.kind is FormKind.ASSESSOR and not names
+    title = sheet.declared_title if legacy else ""
+    message = unit_check(sheet.unit_id, signed, expected, title=title)
+    current = next((u.name for u in expected.units if u.id == sheet.unit_id), "")
+    if message:
+        checked.problems.append(problem_at(checked, "unit_changed", message, sheet=sheet.title, value=sheet.unit_id))
+        checked.unit_names[sheet.unit_id] = signed or title_name(title, sheet.unit_id)
+    else:
+        checked.unit_names[sheet.unit_id] = current
 
 
 def _untouched(checked: Checked) -> bool:
@@ -149,22 +191,22 @@ def _sheet_found(sheet: RawSheet, raw: RawReturn, checked: Checked, wanted: Sequ
 _FIXED_SHEETS = {layout.INSTRUCTIONS_SHEET, layout.LISTS_SHEET, layout.META_SHEET}
 
 
-def _check_item_sheet(
-    sheet: RawSheet, raw: RawReturn, rubric: Rubric, checked: Checked, *, compare_locked: bool
-) -> None:
+def _check_item_sheet(sheet: RawSheet, raw: RawReturn, rubric: Rubric, checked: Checked, *, older: bool) -> None:
     kind = checked.kind
     assert kind in layout.SCORE_HEADER
     score_label, remark_label = layout.SCORE_HEADER[kind], layout.REMARK_HEADER[kind]
     if not _sheet_found(sheet, raw, checked, (layout.H_ID, *layout.LOCKED_HEADERS[1:], score_label)):
         return
+    read = (layout.H_ID, layout.H_CONTENT, layout.H_POINTS, score_label, remark_label)
+    check_sheet(sheet, checked, {normalize_label(label): label for label in read})
     score_key, remark_key = normalize_label(score_label), normalize_label(remark_label)
     expected_rows = [(item.id, f"条目 {item.id}（{item.content}）", "请删除复制出来的行") for item in rubric.items]
-    found_rows = _rows_for(sheet, checked, expected_rows)
+    found_rows = _rows_for(sheet, checked, expected_rows, _ADDED if older else _DELETED)
     for item in rubric.items:
         cells = found_rows.get(item.id)
         if cells is None:
             continue
-        if compare_locked:
+        if not older:  # an older form shows the wording and points of its time
             _compare_locked(cells, item, checked)
         score = cells[score_key]
         value, veto = check_score(score, item, rubric.step_of(item), checked, item.id)
@@ -183,8 +225,12 @@ def _check_item_sheet(
         )
 
 
+_DELETED = "缺少{what}这一行：请不要删除行"
+_ADDED = "缺少{what}这一行（表格按修改前的细则生成，此条目是后来新增或改动的）：请用新下发的表格重新填写"
+
+
 def _rows_for(
-    sheet: RawSheet, checked: Checked, wanted: list[tuple[str, str, str]]
+    sheet: RawSheet, checked: Checked, wanted: list[tuple[str, str, str]], missing: str = _DELETED
 ) -> dict[str, Mapping[str, RawCell]]:
     """The row of each wanted key (item id or unit id), by the key in the 编号 column.
 
@@ -199,7 +245,7 @@ def _rows_for(
     for key, what, advice in wanted:
         matches = rows.get(key, [])
         if not matches:
-            message = f"缺少{what}这一行：请不要删除行"
+            message = missing.format(what=what)
             checked.problems.append(problem_at(checked, "item_missing", message, sheet=sheet.title, item=key))
             continue
         if len(matches) > 1:
@@ -243,8 +289,10 @@ def _check_rater_sheet(raw: RawReturn, expected: Expected, checked: Checked) -> 
     categories = [c for c in rubric.categories if source in c.rater_max]
     sheet = raw.sheets[0]
     checked.units.extend(unit.id for unit in expected.units)
-    if not _sheet_found(sheet, raw, checked, (layout.H_ID, layout.H_UNIT_NAME, *(c.name for c in categories))):
+    read = (layout.H_ID, layout.H_UNIT_NAME, *(c.name for c in categories))
+    if not _sheet_found(sheet, raw, checked, read):
         return  # a file-wide problem: every unit is held back
+    check_sheet(sheet, checked, {normalize_label(label): label for label in read})
     # One row per unit: a problem on a row (item = the unit id) holds back only that unit.
     start = len(checked.problems)
     found_rows = _rows_for(sheet, checked, [(unit.id, f"单位 {unit.id}（{unit.name}）", "") for unit in expected.units])
@@ -255,20 +303,26 @@ def _check_rater_sheet(raw: RawReturn, expected: Expected, checked: Checked) -> 
         if cells is None:
             continue
         start = len(checked.problems)
-        _check_rater_row(cells, unit, categories, expected.rubric, checked)
+        _check_rater_row(cells, unit, categories, expected, checked)
         checked.claim_since(start, unit.id)
 
 
 def _check_rater_row(
-    cells: Mapping[str, RawCell], unit: Unit, categories: Sequence[Category], rubric: Rubric, checked: Checked
+    cells: Mapping[str, RawCell], unit: Unit, categories: Sequence[Category], expected: Expected, checked: Checked
 ) -> None:
     """One unit's row of a 评分表: the locked unit name, then a score per category."""
-    source = checked.subject_id
+    source, rubric = checked.subject_id, expected.rubric
     name = cells.get(normalize_label(layout.H_UNIT_NAME))
+    checked.unit_names[unit.id] = unit.name
     if name is not None and normalize_label(name.value) != normalize_label(unit.name):
+        shown = clean_text(name.value)
+        # the row of another unit (the list renumbered since the form was made), or an edit
+        changed = any(same_name(u.name, shown) for u in expected.units if u.id != unit.id)
+        message = unit_check(unit.id, shown, expected) if changed else f"单位名称被改动，应为“{unit.name}”"
         checked.problems.append(
-            problem_at(checked, "locked_changed", f"单位名称被改动，应为“{unit.name}”", name, item=unit.id)
+            problem_at(checked, "unit_changed" if changed else "locked_changed", message, name, item=unit.id)
         )
+        checked.unit_names[unit.id] = shown
     for category in categories:
         cell = cells[normalize_label(category.name)]
         top = category.rater_max[source]

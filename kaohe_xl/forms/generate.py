@@ -39,6 +39,7 @@ from kaohe_xl.forms.parts import (
     write_instructions,
     write_lists,
     write_meta,
+    write_unit_cell,
 )
 from kaohe_xl.forms.rater import build_rater_workbook
 from kaohe_xl.forms.styles import load_styles
@@ -257,13 +258,15 @@ def build_assessor_workbook(
         ws = wb.create_sheet(title)
         info = f"被考核单位：{unit.name}（编号：{unit.id}）    考核组：{group}    满分：{full} 分"
         lines = [("title", ctx.title), ("subtitle", FormKind.ASSESSOR.label), ("info", info)]
-        write_item_sheet(ws, ctx, ASSESSOR_SPEC, lines, prefill.get(unit.id))
+        header = write_item_sheet(ws, ctx, ASSESSOR_SPEC, lines, prefill.get(unit.id))
+        write_unit_cell(ws, header - 1, len(ASSESSOR_SPEC.columns) + 1, unit.id, ctx.styles["info"])
     meta = ctx.meta(
         FormKind.ASSESSOR,
         group,
         group,
         sheets=layout.encode_sheet_map(pairs),
         source=_self_source(ctx, FormKind.ASSESSOR),
+        units=layout.encode_units([(unit.id, unit.name) for unit in units]),
     )
     _finish(wb, ctx, meta, None)
     return wb

@@ -17,7 +17,9 @@ from collections.abc import Mapping
 from kaohe_xl.rubric.model import FormKind
 from kaohe_xl.textnorm import safe_text
 
-TEMPLATE_VERSION = "1"
+# 2: assessor workbooks carry each unit sheet's id in its KH_UNIT cell and the unit
+# names in the signed metadata (META_UNITS).
+TEMPLATE_VERSION = "2"
 
 # ---- sheets ---------------------------------------------------------------------------
 # Excel limit: a sheet title is at most 31 characters and may not contain []:*?/\ .
@@ -99,6 +101,9 @@ META_GENERATED = "generated_at"
 META_SHEETS = "sheets"
 # rater workbooks: the rubric source (e.g. 班子评分) the rater scores for; "" otherwise
 META_SOURCE = "source"
+# assessor workbooks: "unit id\tunit name" per line, in sheet order: the identity of each
+# unit the form was made for (a renumbered or renamed unit is told apart by it)
+META_UNITS = "units"
 META_SIGNATURE = "signature"
 META_KEYS = (
     META_CAMPAIGN,
@@ -110,18 +115,36 @@ META_KEYS = (
     META_GENERATED,
     META_SHEETS,
     META_SOURCE,
+    META_UNITS,
     META_SIGNATURE,
 )
-SIGNED_KEYS = META_KEYS[:-1]
+SIGNED_KEYS = tuple(key for key in META_KEYS if key != META_SIGNATURE)
+# The keys signed since the first release take part in every signature; keys added since
+# take part only when they hold a value, so forms already sent keep verifying, and
+# adding, removing or changing a later key breaks a newer form's signature all the same.
+_FIRST_SIGNED = (
+    META_CAMPAIGN,
+    META_KIND,
+    META_SUBJECT,
+    META_SUBJECT_NAME,
+    META_RUBRIC_HASH,
+    META_TEMPLATE,
+    META_GENERATED,
+    META_SHEETS,
+    META_SOURCE,
+)
 
 
 def sign_metadata(secret: str, meta: Mapping[str, str]) -> str:
     """HMAC-SHA256 over the signed metadata fields, with the campaign secret.
 
-    Every signed key takes part, missing ones as empty strings, in a fixed order, so
-    changing any of them (e.g. the unit id) breaks the signature.
+    Every key of the first release takes part, missing ones as empty strings, in a fixed
+    order, then every later key that holds a value, so changing any of them (e.g. the
+    unit id or name) breaks the signature.
     """
-    message = "\n".join(f"{key}={meta.get(key, '')}" for key in SIGNED_KEYS)
+    lines = [f"{key}={meta.get(key, '')}" for key in _FIRST_SIGNED]
+    lines += [f"{key}={meta[key]}" for key in SIGNED_KEYS if key not in _FIRST_SIGNED and meta.get(key)]
+    message = "\n".join(lines)
     return hmac.new(secret.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
@@ -134,6 +157,21 @@ def verify_metadata(secret: str, meta: Mapping[str, str]) -> bool:
 def encode_sheet_map(pairs: list[tuple[str, str]]) -> str:
     """``[(sheet title, unit id), ...]`` → the META_SHEETS value."""
     return "\n".join(f"{title}\t{unit}" for title, unit in pairs)
+
+
+def encode_units(pairs: list[tuple[str, str]]) -> str:
+    """``[(unit id, unit name), ...]`` → the META_UNITS value."""
+    return "\n".join(f"{unit}\t{name}" for unit, name in pairs)
+
+
+def decode_units(text: str) -> dict[str, str]:
+    """The META_UNITS value → ``{unit id: unit name}`` ({} for forms made before it existed)."""
+    units = {}
+    for line in (text or "").splitlines():
+        unit, _, name = line.partition("\t")
+        if unit:
+            units[unit] = name
+    return units
 
 
 def decode_sheet_map(text: str) -> list[tuple[str, str]]:

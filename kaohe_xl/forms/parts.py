@@ -56,7 +56,14 @@ class FormContext:
         return settings.name
 
     def meta(
-        self, kind: FormKind, subject_id: str, subject_name: str, *, sheets: str = "", source: str = ""
+        self,
+        kind: FormKind,
+        subject_id: str,
+        subject_name: str,
+        *,
+        sheets: str = "",
+        source: str = "",
+        units: str = "",
     ) -> dict[str, str]:
         """The unsigned metadata of a form (every signed key present)."""
         return {
@@ -69,6 +76,7 @@ class FormContext:
             layout.META_GENERATED: self.generated_at,
             layout.META_SHEETS: sheets,
             layout.META_SOURCE: source,
+            layout.META_UNITS: units,
         }
 
     def sign(self, meta: Mapping[str, str]) -> str:
@@ -169,6 +177,21 @@ def write_meta(wb: Workbook, meta: Mapping[str, str]) -> None:
         put(ws, row, 2, meta.get(key) or None)
     # "veryHidden" cannot be undone from Excel's Unhide dialog (only through VBA).
     ws.sheet_state = "veryHidden"
+
+
+def write_unit_cell(ws: Worksheet, row: int, column: int, unit_id: str, style: CellStyle) -> None:
+    """The locked cell that says which unit a sheet is for, and its sheet-local name.
+
+    A sheet-local defined name belongs to its sheet by position, so renaming (or
+    swapping) tabs leaves every unit's id on its own sheet: the reader finds a unit's
+    sheet by this cell, not by the tab name. It sits right of the table, outside the
+    print area.
+    """
+    cell = put(ws, row, column, unit_id, style)
+    cell.font = Font(name=style.font.name, size=9, color="808080")
+    cell.protection = LOCKED
+    ref = f"{quote_sheet(ws.title)}!${column_letter(column)}${row}"
+    ws.defined_names[layout.NAME_UNIT] = DefinedName(layout.NAME_UNIT, attr_text=ref)
 
 
 def write_instructions(

@@ -7,7 +7,10 @@ transactions so an interrupted run leaves no half records.
 
 Schema history: 1 — first release; 2 — ``submissions.rubric_hash`` and the
 ``submission_units`` table (an error on one unit's sheet of a 考核组评分表 no longer holds
-back the other units). :func:`connect` upgrades an older store in place.
+back the other units); 3 — assessor names without padding; 4 —
+``submission_units.unit_name`` (the unit a return was made for, so a renumbered unit's
+return never counts for the unit that holds its old number). :func:`connect` upgrades
+an older store in place.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 from kaohe_xl.errors import StoreError
 from kaohe_xl.textnorm import person_name
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DB_NAME = "kaohe.sqlite"  # the store's file name in a campaign folder
 # Files refused as returns (listed by status, the 汇总 回收情况 sheet and 控制台).
 REFUSED_FILES = "status IN ('rejected', 'quarantined')"
@@ -54,7 +57,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     revision    INTEGER NOT NULL,
     received_at TEXT NOT NULL,
     has_errors  INTEGER NOT NULL DEFAULT 0, -- any error in the file
-    rubric_hash TEXT NOT NULL DEFAULT '', -- the rubric the form was generated from ('' before v2)
+    rubric_hash TEXT NOT NULL DEFAULT '', -- the rubric the values were checked against ('' before v2)
     UNIQUE (form_kind, subject_id, rater, revision)
 );
 -- the units a revision covers (self: its unit; assessor: one per unit sheet; rater: one
@@ -65,6 +68,7 @@ CREATE TABLE IF NOT EXISTS submission_units (
     unit_id       TEXT NOT NULL,
     has_errors    INTEGER NOT NULL DEFAULT 0,
     note          TEXT NOT NULL DEFAULT '', -- the unit's first error, located
+    unit_name     TEXT NOT NULL DEFAULT '', -- the unit the form was made for ('' before v4)
     PRIMARY KEY (submission_id, unit_id)
 );
 CREATE TABLE IF NOT EXISTS scores (
@@ -167,10 +171,21 @@ def _upgrade(conn: sqlite3.Connection) -> None:
             _to_version_2(conn)
         if get_meta(conn, "schema_version") == "2":
             _to_version_3(conn)
+        if get_meta(conn, "schema_version") == "3":
+            _to_version_4(conn)
     except BaseException:
         conn.rollback()
         raise
     conn.commit()
+
+
+def _to_version_4(conn: sqlite3.Connection) -> None:
+    """The name of the unit each revision covers ('' for revisions stored before: they
+    count for whoever holds the id, until ``kaohe update`` records the names they had)."""
+    columns = {row["name"] for row in conn.execute("PRAGMA table_info(submission_units)")}
+    if "unit_name" not in columns:
+        conn.execute("ALTER TABLE submission_units ADD COLUMN unit_name TEXT NOT NULL DEFAULT ''")
+    set_meta(conn, "schema_version", "4")
 
 
 def _to_version_3(conn: sqlite3.Connection) -> None:

@@ -8,8 +8,9 @@
   forms): 已收到 / 待提交 / 待核实, revision count, time of the latest file, a note.
   The state follows the unit in the *latest* revision covering it, errors or not.
 
-Revisions made from an older rubric (``kaohe init --force`` with a changed rubric) do
-not count and show 待核实 until a return on the new form arrives.
+After ``kaohe update`` a revision counts only for the unit it was made for and only
+while its values fit the current rubric (:mod:`kaohe_xl.store.revisions`); one that no
+longer fits shows 待核实 with the reason until a return on the new form arrives.
 - :func:`status_report` — the tables behind ``kaohe status`` (and its ``--json``).
 """
 
@@ -24,6 +25,7 @@ from typing import Any, Protocol
 from kaohe_xl.rubric.model import FormKind, Rubric, Unit
 from kaohe_xl.store import db as store
 from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
+from kaohe_xl.store.revisions import Judge, RevisionUnit
 from kaohe_xl.textnorm import display_width
 
 
@@ -49,57 +51,41 @@ def _source_name(rubric: Rubric, form: FormKind, subject: str) -> str:
     return sources[0].name if sources else form.label
 
 
-# A revision counts for the rubric it was generated from; after ``kaohe init --force``
-# with a changed rubric the older returns no longer fit (items, points) and wait for a
-# return on the new form. '' = stored before the store recorded rubric hashes.
-_OUTDATED_NOTE = "按旧版考核细则填写（细则已更新）：请用新生成的表格重新填写后发送"
-
-# Per (form, subject, rater, unit): the latest revision in which that unit has no
-# errors and that was made from the current rubric.
-_LATEST_VALID = """
-    WITH ok AS (
-        SELECT s.id, s.form_kind, s.subject_id, s.rater, s.revision, u.unit_id
-        FROM submissions s JOIN submission_units u ON u.submission_id = s.id
-        WHERE u.has_errors = 0 AND s.rubric_hash IN (?, '')
-    ), best AS (
-        SELECT form_kind, subject_id, rater, unit_id, MAX(revision) AS revision
-        FROM ok GROUP BY form_kind, subject_id, rater, unit_id
-    )
-    SELECT ok.id, ok.form_kind, ok.subject_id, ok.rater, c.unit_id, c.item_id, c.value, c.veto, c.remark
-    FROM ok JOIN best ON best.form_kind = ok.form_kind AND best.subject_id = ok.subject_id
-                     AND best.rater = ok.rater AND best.unit_id = ok.unit_id AND best.revision = ok.revision
-    JOIN scores c ON c.submission_id = ok.id AND c.unit_id = ok.unit_id
-"""
-
-
 def latest_records(campaign: Campaign, form: FormKind | None = None) -> list[ScoreRecord]:
     """Values of the latest valid revision per (form, subject, rater, unit), in store order.
 
     "Valid" is judged per unit: on a 考核组评分表 an error on unit A's sheet keeps A at its
     previous valid revision (or without values) while unit B's values of the same file
-    count. Revisions made from an older rubric (before ``init --force``) never count.
+    count. A revision counts only for the unit it was made for, and only while its
+    values fit the current rubric (:mod:`kaohe_xl.store.revisions`).
     """
-    query, params = _LATEST_VALID, [campaign.rubric.content_hash()]
-    if form is not None:
-        query += " WHERE ok.form_kind = ?"
-        params.append(form.value)
     rubric = campaign.rubric
     with closing(campaign.connect()) as conn:
-        rows = conn.execute(query + " ORDER BY ok.id, c.rowid", params).fetchall()
-    return [
-        ScoreRecord(
-            form=FormKind(row["form_kind"]),
-            source=_source_name(rubric, FormKind(row["form_kind"]), row["subject_id"]),
-            unit_id=row["unit_id"],
-            key=row["item_id"],
-            value=None if row["value"] is None else Decimal(row["value"]),
-            veto=None if row["veto"] is None else bool(row["veto"]),
-            remark=row["remark"],
-            rater=row["rater"],
-            submission_id=row["id"],
-        )
-        for row in rows
-    ]
+        chosen: dict[tuple[str, str, str, str], RevisionUnit] = {}
+        for rev in Judge(conn, rubric, campaign.units).revisions():  # newest first
+            if rev.usable and rev.key not in chosen and (form is None or rev.form is form):
+                chosen[rev.key] = rev
+        records = []
+        for rev in sorted(chosen.values(), key=lambda r: r.submission_id):
+            rows = conn.execute(
+                "SELECT item_id, value, veto, remark FROM scores WHERE submission_id = ? AND unit_id = ? ORDER BY rowid",
+                (rev.submission_id, rev.stored_unit),
+            ).fetchall()
+            records += [
+                ScoreRecord(
+                    form=rev.form,
+                    source=_source_name(rubric, rev.form, rev.subject),
+                    unit_id=rev.unit_id,
+                    key=row["item_id"],
+                    value=None if row["value"] is None else Decimal(row["value"]),
+                    veto=None if row["veto"] is None else bool(row["veto"]),
+                    remark=row["remark"],
+                    rater=rev.rater,
+                    submission_id=rev.submission_id,
+                )
+                for row in rows
+            ]
+    return records
 
 
 @dataclass(frozen=True)
@@ -112,23 +98,25 @@ class _Latest:
     note: str
 
 
-def _latest_by_unit(conn: sqlite3.Connection, rubric_hash: str) -> dict[tuple[str, str, str, str], _Latest]:
-    """(form, subject, rater, unit) → that unit in the latest revision covering it."""
-    rows = conn.execute(
-        """
-        SELECT s.form_kind, s.subject_id, s.rater, u.unit_id, s.received_at, s.rubric_hash, u.has_errors, u.note
-        FROM submissions s JOIN submission_units u ON u.submission_id = s.id
-        ORDER BY s.revision
-        """
-    ).fetchall()
-    latest: dict[tuple[str, str, str, str], _Latest] = {}
-    for r in rows:
-        key = (r["form_kind"], r["subject_id"], r["rater"], r["unit_id"])
-        count = latest[key].revisions + 1 if key in latest else 1
-        outdated = r["rubric_hash"] not in (rubric_hash, "")
-        note = r["note"] if r["has_errors"] else (_OUTDATED_NOTE if outdated else "")
-        latest[key] = _Latest(count, r["received_at"], bool(r["has_errors"]) or outdated, note)
-    return latest
+_Key = tuple[str, str, str, str]
+
+
+def _latest_by_unit(judge: Judge) -> tuple[dict[_Key, _Latest], dict[_Key, _Latest]]:
+    """(form, subject, rater, unit) → that unit in the latest revision covering it; and
+    the latest return made for a unit under another id or name (its key's subject is ''
+    for self and assessor forms)."""
+    latest: dict[_Key, _Latest] = {}
+    counts: dict[_Key, int] = {}
+    foreign: dict[_Key, _Latest] = {}
+    for rev in judge.revisions():  # newest first
+        if not rev.own:
+            key = (rev.form.value, rev.subject if rev.form is FormKind.RATER else "", rev.rater, rev.unit_id)
+            foreign.setdefault(key, _Latest(1, rev.received_at, True, rev.note))
+            continue
+        counts[rev.key] = counts.get(rev.key, 0) + 1
+        latest.setdefault(rev.key, _Latest(0, rev.received_at, rev.has_errors, rev.note if rev.has_errors else ""))
+    latest = {key: replace(facts, revisions=counts[key]) for key, facts in latest.items()}
+    return latest, foreign
 
 
 def collection_status(campaign: Campaign) -> list[UnitState]:
@@ -143,7 +131,7 @@ def collection_status(campaign: Campaign) -> list[UnitState]:
     """
     rubric = campaign.rubric
     with closing(campaign.connect()) as conn:
-        latest = _latest_by_unit(conn, rubric.content_hash())
+        latest, foreign = _latest_by_unit(Judge(conn, rubric, campaign.units))
     by_unit: dict[tuple[str, str], list[tuple[str, _Latest]]] = {}  # (group, unit) → assessors
     for (form, subject, rater, unit_id), facts in latest.items():
         if form == FormKind.ASSESSOR.value:
@@ -151,14 +139,27 @@ def collection_status(campaign: Campaign) -> list[UnitState]:
     states: list[UnitState] = []
     for unit in campaign.units:
         own = latest.get((FormKind.SELF.value, unit.id, "", unit.id))
-        states.append(_state(unit.id, FormKind.SELF, own, ""))
-        states.append(_assessor_state(unit.id, sorted(by_unit.get((unit.assessor_group, unit.id), []))))
+        other = _foreign(foreign, FormKind.SELF, "", unit.id)
+        states.append(_state(unit.id, FormKind.SELF, own or other, ""))
+        assessed = sorted(by_unit.get((unit.assessor_group, unit.id), []))
+        other = _foreign(foreign, FormKind.ASSESSOR, "", unit.id)
+        if not assessed and other is not None:
+            states.append(_state(unit.id, FormKind.ASSESSOR, other, ""))
+        else:
+            states.append(_assessor_state(unit.id, assessed))
         for source in rubric.sources_of(FormKind.RATER):
             for rater in source.raters:
                 rated = latest.get((FormKind.RATER.value, source.name, rater, unit.id))
+                rated = rated or foreign.get((FormKind.RATER.value, source.name, rater, unit.id))
                 state = _state(unit.id, FormKind.RATER, rated, f"{source.name}·{rater}")
                 states.append(replace(state, source=source.name, rater=rater))
     return states
+
+
+def _foreign(foreign: dict[_Key, _Latest], form: FormKind, subject: str, unit_id: str) -> _Latest | None:
+    """The newest return made for the unit under another id or name, any rater."""
+    found = [facts for (f, s, _r, u), facts in foreign.items() if f == form.value and s == subject and u == unit_id]
+    return max(found, key=lambda facts: facts.received_at) if found else None
 
 
 def _assessor_state(unit_id: str, returned: list[tuple[str, _Latest]]) -> UnitState:
