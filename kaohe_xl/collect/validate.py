@@ -35,7 +35,7 @@ from kaohe_xl.collect.identify import (
     unit_check,
 )
 from kaohe_xl.collect.returns import RawCell, RawReturn, RawSheet
-from kaohe_xl.collect.visible import check_order, check_sheet
+from kaohe_xl.collect.visible import DECOYS, check_order, check_sheet
 from kaohe_xl.forms import layout
 from kaohe_xl.problems import Problem
 from kaohe_xl.rubric.model import Category, FormKind, Item, Rubric, Unit
@@ -91,7 +91,7 @@ def check_return(raw: RawReturn, expected: Expected) -> Checked:
             _check_item_sheet(sheet, raw, expected.rubric, checked, older=older)
             checked.claim_since(start, sheet.unit_id)
             checked.units.append(sheet.unit_id)
-    if _untouched(checked):
+    if _untouched(checked) and not any(p.code in DECOYS for p in checked.problems):
         _reject_as_blank(checked)
     return checked
 

@@ -18,6 +18,9 @@ from kaohe_xl.collect.returns import RawReturn, RawSheet
 from kaohe_xl.forms import layout
 from kaohe_xl.problems import Problem
 
+# Problems that say the cells read are not the ones a person sees (a blank read from a
+# hidden column is no blank form).
+DECOYS = frozenset({"sheet_hidden", "sheet_moved", "hidden_input", "column_duplicate"})
 # Sheets every form has besides the ones it declares (说明 first; the others hidden).
 _FIXED = (layout.INSTRUCTIONS_SHEET, layout.LISTS_SHEET, layout.META_SHEET)
 
