@@ -81,7 +81,7 @@ class Campaign:
         root = Path(root)
         rubric = load_rubric(rubric_path)
         units = load_units(units_path)
-        _check_form_names(rubric, units, Path(units_path).name)
+        check_form_names(rubric, units, Path(units_path).name)
         del rubric, units  # validated; the copies below are what the campaign reads
         config_path = root / CONFIG_NAME
         if root.exists() and not root.is_dir():
@@ -288,7 +288,7 @@ def fitted_form_filename(kind: FormKind, subject_id: str, subject_name: str) -> 
     return name
 
 
-def _check_form_names(rubric: Rubric, units: list[Unit], units_name: str) -> None:
+def check_form_names(rubric: Rubric, units: list[Unit], units_name: str) -> None:
     """Refuse units/groups/raters whose forms would get the same file name.
 
     Two names that differ only in characters Windows forbids in file names (``A/1`` and

@@ -16,7 +16,7 @@ Each revision records, per unit it covers, the unit's name as the form was made 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -64,8 +64,13 @@ class RevisionUnit:
 class Judge:
     """Judges stored revisions against the current ``rubric`` and ``units``."""
 
-    def __init__(self, conn: sqlite3.Connection, rubric: Rubric, units: list[Unit]) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, rubric: Rubric, units: list[Unit], legacy: Mapping[str, str] | None = None
+    ) -> None:
+        """``legacy``: unit id → the name to assume for revisions stored without one (the
+        units list they were collected under, when judging a list about to replace it)."""
         self.conn = conn
+        self.legacy = legacy or {}
         self.rubric = rubric
         self.hash = rubric.content_hash()
         self.names = {u.id: normalize_label(u.name) for u in units}
@@ -75,13 +80,13 @@ class Judge:
         """Every stored revision-unit, newest revision first."""
         for row in self.conn.execute(_ROWS):
             form = FormKind(row["form_kind"])
-            name = normalize_label(row["unit_name"])
             stored = row["unit_id"]
+            name = normalize_label(row["unit_name"] or self.legacy.get(stored, ""))
             own = not name or self.names.get(stored) == name
             unit = stored if own or name not in self.ids else self.ids[name]
             has_errors, note = bool(row["has_errors"]), row["note"]
             if not own and not has_errors:
-                has_errors, note = True, FOREIGN_NOTE.format(name=row["unit_name"], unit=stored)
+                has_errors, note = True, FOREIGN_NOTE.format(name=row["unit_name"] or self.legacy[stored], unit=stored)
             elif own and not has_errors and row["rubric_hash"] not in (self.hash, ""):
                 reason = self.misfit(row["id"], stored, form, row["subject_id"])
                 if reason:
