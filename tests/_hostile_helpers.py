@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import struct
 import zipfile
 from collections.abc import Callable
@@ -109,3 +110,51 @@ def truncate(data: bytes, rng: random.Random) -> bytes:
 
 
 MUTATORS: tuple[Callable[[bytes, random.Random], bytes], ...] = (flip_bytes, mutate_header, mutate_header, truncate)
+
+
+def _sheet_of(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [i for i in archive.infolist() if i.filename.startswith("xl/worksheets/sheet")]
+        return max(sheets, key=lambda i: i.file_size).filename
+
+
+def mutate_sheet_xml(data: bytes, rng: random.Random) -> bytes:
+    """The largest sheet's XML changed the way a hand-made file could be: far or missing
+    references, other quotes, a DTD, junk cells, random characters."""
+    part = _sheet_of(data)
+
+    def change(name: str, xml: bytes) -> bytes:
+        if name != part:
+            return xml
+        cells = [m.start() for m in _CELL.finditer(xml)]
+        at = rng.choice(cells) if cells else 0
+        choice = rng.randrange(7)
+        if choice == 0:  # a far reference, in either quotes
+            ref = rng.choice([b"XFD1048576", b"A1048576", b"XFD1", b"ZZ99999", b"AAAA1", b"A0", b"a5", b"A99999999"])
+            quote = rng.choice([b'"', b"'"])
+            return xml[:at] + b"<c r=" + quote + ref + quote + b"><v>1</v></c>" + xml[at:]
+        if choice == 1:  # references removed from some cells
+            return _CELL_REF.sub(lambda m: b"<c" if rng.random() < 0.3 else m.group(0), xml)
+        if choice == 2:  # a row of cells without references
+            row = (
+                b'<row r="'
+                + str(rng.randint(1, 1_048_576)).encode()
+                + b'">'
+                + b"<c><v>1</v></c>" * rng.randint(1, 20_000)
+                + b"</row>"
+            )
+            end = xml.find(b"</sheetData>")
+            return xml[:end] + row + xml[end:] if end >= 0 else xml
+        if choice == 3:  # a document type declaration with entities
+            return b'<!DOCTYPE w [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>' + xml
+        if choice == 4:  # single quotes everywhere
+            return xml.replace(b'"', b"'")
+        if choice == 5:  # a formula pushed into a random cell
+            return xml[:at] + b"<c r='A1'><f>A2</f><v>1</v></c>" + xml[at:]
+        return flip_bytes(xml, rng)
+
+    return rezip(data, change)
+
+
+_CELL = re.compile(rb"<c[ >]")
+_CELL_REF = re.compile(rb'<c r="[A-Z]+[0-9]+"')

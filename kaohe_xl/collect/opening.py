@@ -161,8 +161,11 @@ class SafeBook:
         if self.book is not None and scan is not None and title in self.fast_titles:
             return SheetRows(self._dense(title), scan)
         entry = self.package.sheet(title)
-        if entry is None or entry.part is None:
+        if entry is None:
             return SheetRows(iter(()), sheetxml.SheetScan())
+        if entry.part is None:  # listed in the workbook, its part gone: the package is damaged
+            message = f"工作表“{title}”的内容部件缺失（{entry.path or '无关联'}），文件已损坏"
+            raise ReturnReadError("corrupt_file", message, entry.path)
         try:
             found = sheetxml.read_values(
                 self.package.read(entry.part), self._shared(), STREAM_MAX_COLUMN, STREAM_CELL_LIMIT

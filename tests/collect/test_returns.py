@@ -207,3 +207,27 @@ def test_cell_names_round_trip() -> None:
         assert ooxml.column_index(ooxml.column_letter(column)) == column
     assert ooxml.parse_cell_name("$XFD$1048576") == (1048576, 16384)
     assert ooxml.parse_cell_name("A1:B2") is None
+
+
+@pytest.mark.parametrize("kind", ["self", "assessor"])
+def test_the_python_reader_reads_what_calamine_reads(
+    forms: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Sheets calamine may not see are read by the pure-Python reader: same values, types,
+    cells, formulas and errors (shared strings, escapes, line breaks, booleans, errors)."""
+    from kaohe_xl.collect import opening
+
+    notes = {"1": "第一行\n第二行 _x0002_ 原文", "2": "=不是公式", "3": "  前后空格  "}
+    if kind == "self":
+        path = fill_self(forms, "01", tmp_path / "r.xlsx", {**GOOD, "2": "=1+1", "4": True}, notes=notes)
+    else:
+        scores = {"01": {**GOOD, "1": "三"}, "02": GOOD}
+        path = fill_assessor(forms, "第一考核组", "李 明", tmp_path / "r.xlsx", scores)
+    data = path.read_bytes()
+    fast = read_return(data, path.name)
+    book = opening.SafeBook.open(ooxml.Package(data), path.name)
+    assert book.book is not None and book.fast_titles  # calamine read it
+    book.close()
+    monkeypatch.setattr(opening.SafeBook, "_open_fast", lambda self: None)
+    slow = read_return(data, path.name)
+    assert slow == fast
