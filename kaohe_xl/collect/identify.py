@@ -15,7 +15,7 @@ naming both (the return is 待核实). Forms that predate the signed unit names 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
@@ -45,14 +45,39 @@ class Expected:
         """The content hash of the rubric (computed once per run)."""
         return self.rubric.content_hash()
 
-    def unit_ids(self) -> set[str]:
-        return {unit.id for unit in self.units}
+    @cached_property
+    def by_id(self) -> dict[str, Unit]:
+        """The units by id."""
+        return {unit.id: unit for unit in self.units}
 
-    def keys_for(self, kind: FormKind | None) -> set[str]:
+    def unit_ids(self) -> set[str]:
+        return set(self.by_id)
+
+    @cached_property
+    def _item_ids(self) -> frozenset[str]:
+        return frozenset(item.id for item in self.rubric.items)
+
+    def keys_for(self, kind: FormKind | None) -> set[str] | frozenset[str]:
         """The ids the 编号 column must hold: item ids, or unit ids on rater sheets."""
         if kind is FormKind.RATER:
-            return self.unit_ids()
-        return {item.id for item in self.rubric.items}
+            return set(self.by_id)
+        return self._item_ids
+
+    def subjects(self, kind: FormKind) -> Collection[str]:
+        """Who may send a form of ``kind``: unit ids, assessor groups or rater names."""
+        if kind is FormKind.SELF:
+            return self.by_id.keys()
+        if kind is FormKind.ASSESSOR:
+            return self._groups
+        return self._raters
+
+    @cached_property
+    def _groups(self) -> frozenset[str]:
+        return frozenset(unit.assessor_group for unit in self.units)
+
+    @cached_property
+    def _raters(self) -> frozenset[str]:
+        return frozenset(r for s in self.rubric.sources_of(FormKind.RATER) for r in s.raters)
 
 
 class Identity(NamedTuple):
@@ -107,11 +132,7 @@ def identify(meta: Mapping[str, str], expected: Expected, file: str = "") -> Ide
     if kind is None:
         return Problem("unknown_form", "无法识别的表格类型", file=file, value=meta.get(layout.META_KIND, ""))
     rubric = expected.rubric
-    known = {
-        FormKind.SELF: expected.unit_ids(),
-        FormKind.ASSESSOR: {unit.assessor_group for unit in expected.units},
-        FormKind.RATER: {r for s in rubric.sources_of(FormKind.RATER) for r in s.raters},
-    }[kind]
+    known = expected.subjects(kind)
     if subject not in known and not (kind is FormKind.SELF and _named(expected, meta)):
         who = meta.get(layout.META_SUBJECT_NAME, "")
         label = f"“{who}”（编号 {subject}）" if who and who != subject else f"“{subject}”"
@@ -165,7 +186,7 @@ def _titled(unit: Unit, title: str) -> bool:
 def unit_check(unit_id: str, signed: str, expected: Expected, *, title: str = "") -> str:
     """The message of a ``unit_changed`` problem, or '' when the unit the form was made
     for (``signed`` name, else its signed sheet ``title``) still holds ``unit_id``."""
-    current = next((u for u in expected.units if u.id == unit_id), None)
+    current = expected.by_id.get(unit_id)
     if signed:
         if current is not None and same_name(current.name, signed):
             return ""

@@ -201,8 +201,11 @@ def _skipped(name: str) -> bool:
     return name.startswith(_SKIP_PREFIXES) or name.lower() in _SKIP_NAMES
 
 
-def expand(path: Path) -> Iterator[Incoming]:
-    """The file itself, or the members of a zip archive (recursively, by content)."""
+def expand(path: Path, *, single: bool = False) -> Iterator[Incoming]:
+    """The file itself, or the members of a zip archive (recursively, by content).
+
+    ``single``: the file is already known to be no archive of files (see :func:`peek`).
+    """
     name, source = display_name(path.name), display_name(str(path))
     try:
         data = read_regular(path)
@@ -218,7 +221,7 @@ def expand(path: Path) -> Iterator[Incoming]:
         )
         yield Incoming(name, source, b"", problem)
         return
-    yield from _expand(name, source, data, 0)
+    yield from _expand(name, source, data, _MAX_ZIP_DEPTH if single else 0)
 
 
 class _TooLarge(Exception):

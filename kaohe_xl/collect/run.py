@@ -120,7 +120,7 @@ def collect(
             if isinstance(item, Incoming):
                 take(item)
                 continue
-            for incoming in expand(item):
+            for incoming in expand(item, single=True):  # peek() found no archive of files
                 take(incoming)
             if bar is not None:
                 bar.update(1)

@@ -102,7 +102,7 @@ def _check_unit(sheet: RawSheet, names: Mapping[str, str], expected: Expected, c
     legacy = checked.kind is FormKind.ASSESSOR and not names
     title = sheet.declared_title if legacy else ""
     message = unit_check(sheet.unit_id, signed, expected, title=title)
-    current = next((u.name for u in expected.units if u.id == sheet.unit_id), "")
+    current = expected.by_id[sheet.unit_id].name if sheet.unit_id in expected.by_id else ""
     if message:
         checked.problems.append(problem_at(checked, "unit_changed", message, sheet=sheet.title, value=sheet.unit_id))
         checked.unit_names[sheet.unit_id] = signed or title_name(title, sheet.unit_id)

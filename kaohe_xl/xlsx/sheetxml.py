@@ -91,18 +91,21 @@ def scan(xml: bytes, cell_limit: int) -> SheetScan:
     listen: list[pyexpat.XMLParserType] = []
     texts: dict[int, list[str]] = {}
 
-    def start(name: str, attrs: dict[str, str]) -> None:
-        if name != "c" and ":" in name:
-            name = local(name)
+    def start(name: str, attrs: list[str]) -> None:
+        # attrs: [name, value, name, value, ...] (ordered_attributes: no dict per element)
         if name == "c":
-            add(attrs.get("r"))
-            if attrs.get("t") == "e":
+            add(attrs[1] if attrs and attrs[0] == "r" else _attribute(attrs, "r"))
+            if "e" in attrs and _attribute(attrs, "t") == "e":
                 error_at.append(len(refs))
+        elif name in _PASS:
+            return
+        elif ":" in name:
+            start(local(name), attrs)
         elif name == "f":
             formula_at.append(len(refs))
         elif name == "row":
-            if attrs.get("hidden") in _TRUE:
-                hidden.append((attrs.get("r"), len(refs)))
+            if "hidden" in attrs and _attribute(attrs, "hidden") in _TRUE:
+                hidden.append((_attribute(attrs, "r"), len(refs)))
         elif name == "v":
             if error_at and error_at[-1] == len(refs) and len(refs) not in texts:
                 parts: list[str] = []
@@ -110,7 +113,7 @@ def scan(xml: bytes, cell_limit: int) -> SheetScan:
                 listen[0].CharacterDataHandler = parts.append
                 listen[0].EndElementHandler = end_value
         elif name == "col":
-            _hidden_columns(attrs, found.hidden_cols)
+            _hidden_columns(dict(zip(attrs[::2], attrs[1::2], strict=False)), found.hidden_cols)
 
     def end_value(_name: str) -> None:
         listen[0].CharacterDataHandler = None
@@ -118,6 +121,7 @@ def scan(xml: bytes, cell_limit: int) -> SheetScan:
 
     def setup(parser: pyexpat.XMLParserType) -> None:
         listen.append(parser)
+        parser.ordered_attributes = True
         parser.StartElementHandler = start
 
     deadline = time.monotonic() + SCAN_SECONDS
@@ -146,6 +150,15 @@ def scan(xml: bytes, cell_limit: int) -> SheetScan:
 
 
 _TRUE = ("1", "true")
+_PASS = frozenset({"is", "t", "r", "rPr", "rFont", "sz", "color", "family", "b", "i", "u", "charset", "scheme"})
+
+
+def _attribute(attrs: list[str], name: str) -> str | None:
+    """The value of attribute ``name`` in expat's ordered list [name, value, ...]."""
+    for at in range(0, len(attrs) - 1, 2):
+        if attrs[at] == name:
+            return attrs[at + 1]
+    return None
 _REFS = re.compile(r"(?:[A-Z]{1,3}[1-9][0-9]{0,6}\n)*")
 _DIGITS = re.compile(r"[0-9]+")
 _UPPER = re.compile(r"[A-Z]+")
