@@ -145,6 +145,7 @@ def format_decimal(value: Decimal | None) -> str:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Half of a UTF-16 pair without its other half: no encoder (UTF-8, SQLite, XML) takes it.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 CELL_TEXT_MAX = 32_767  # Excel: characters in one cell
 
 
@@ -155,7 +156,7 @@ def safe_text(value: str, limit: int = CELL_TEXT_MAX) -> str:
     ``limit`` characters (Excel's cell limit) is cut, ending in ``…``. Text that is
     already clean comes back unchanged (the same object).
     """
-    if value.isascii() and value.isprintable() and len(value) <= limit:
+    if len(value) <= limit and ((value.isascii() and value.isprintable()) or not _UNSAFE.search(value)):
         return value
     if _CONTROL.search(value):
         value = _CONTROL.sub("", value)

@@ -63,6 +63,31 @@ class Expected:
             return set(self.by_id)
         return self._item_ids
 
+    def columns_for(self, kind: FormKind | None) -> frozenset[str]:
+        """The header labels (normalised) whose cells validation reads on a form of ``kind``."""
+        if kind not in self._columns:
+            self._columns[kind] = self._columns_of(kind)
+        return self._columns[kind]
+
+    @cached_property
+    def _columns(self) -> dict[FormKind | None, frozenset[str]]:
+        return {}
+
+    def _columns_of(self, kind: FormKind | None) -> frozenset[str]:
+        if kind is FormKind.RATER:
+            names = {layout.H_ID, layout.H_UNIT_NAME, *(c.name for c in self.rubric.categories)}
+        elif kind in layout.SCORE_HEADER:
+            names = {
+                layout.H_ID,
+                layout.H_CONTENT,
+                layout.H_POINTS,
+                layout.SCORE_HEADER[kind],
+                layout.REMARK_HEADER[kind],
+            }
+        else:
+            return frozenset()
+        return frozenset(normalize_label(name) for name in names)
+
     def subjects(self, kind: FormKind) -> Collection[str]:
         """Who may send a form of ``kind``: unit ids, assessor groups or rater names."""
         if kind is FormKind.SELF:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from kaohe_xl.collect.opening import (
     DENSE_CELL_LIMIT,
@@ -52,8 +53,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or a
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
-@dataclass(frozen=True)
-class RawCell:
+class RawCell(NamedTuple):
     """One cell as found: sheet title, ``G7``, value (None when empty), formula or not."""
 
     sheet: str
@@ -62,8 +62,7 @@ class RawCell:
     formula: bool = False
 
 
-@dataclass(frozen=True)
-class RawRow:
+class RawRow(NamedTuple):
     """A row below the header whose ``编号`` cell is filled: key = that id, normalised."""
 
     key: str
@@ -213,8 +212,11 @@ class ReturnBook:
                 meta[cell_text(values[0])] = cell_text(value)
         return meta
 
-    def read(self, meta: dict[str, str], keys: Collection[str] | None = None) -> RawReturn:
-        """Read the sheets the metadata declares; keep only rows whose id is in ``keys``.
+    def read(
+        self, meta: dict[str, str], keys: Collection[str] | None = None, columns: Collection[str] | None = None
+    ) -> RawReturn:
+        """Read the sheets the metadata declares; keep only rows whose id is in ``keys``
+        and, when given, only the cells of the ``columns`` (normalised header labels).
 
         On a 考核组评分表 a unit's sheet is the one whose ``KH_UNIT`` cell holds the unit
         id (a renamed or swapped tab does not move scores); forms made before that cell
@@ -228,7 +230,7 @@ class ReturnBook:
         for title, unit in declared_sheets(meta):
             titles = by_unit.get(unit, [])
             actual = titles[0] if len(titles) == 1 else title
-            sheets.append(self.read_sheet(actual, unit, keys, declared=title))
+            sheets.append(self.read_sheet(actual, unit, keys, declared=title, columns=columns))
         assessor = None
         if meta.get(layout.META_KIND) == FormKind.ASSESSOR.value:
             assessor = self.defined_cell(layout.NAME_ASSESSOR)
@@ -247,7 +249,13 @@ class ReturnBook:
         return claims
 
     def read_sheet(
-        self, title: str, unit_id: str, keys: Collection[str] | None = None, *, declared: str = ""
+        self,
+        title: str,
+        unit_id: str,
+        keys: Collection[str] | None = None,
+        *,
+        declared: str = "",
+        columns: Collection[str] | None = None,
     ) -> RawSheet:
         """Find the header row and read every row whose ``编号`` cell is filled."""
         declared = declared or title
@@ -256,7 +264,8 @@ class ReturnBook:
         rows = self.book.rows(title)
         id_label = normalize_label(layout.H_ID)
         header_row, id_col = 0, 0
-        columns: list[tuple[str, int, str]] = []  # (label, index, column letter)
+        taken: list[tuple[str, int, str]] = []
+        found: list[tuple[str, int, str]] = []  # (label, index, column letter)
         twins: list[str] = []
         kept: list[RawRow] = []
         formulas, errors = rows.formulas, rows.errors
@@ -271,7 +280,8 @@ class ReturnBook:
                         labels.setdefault(label, i)  # the first of twin headers wins
                 if id_label in labels:
                     header_row, id_col = number, labels[id_label]
-                    columns = [(label, i, ooxml.column_letter(i + 1)) for label, i in labels.items()]
+                    found = [(label, i, ooxml.column_letter(i + 1)) for label, i in labels.items()]
+                    taken = [c for c in found if columns is None or c[0] in columns]
                 else:
                     twins.clear()
                 continue
@@ -280,14 +290,14 @@ class ReturnBook:
                 continue
             cells = {}
             width = len(values)
-            for label, i, letter in columns:
-                ref = f"{letter}{number}"
+            for label, i, letter in taken:
+                ref = letter + str(number)
                 value = values[i] if i < width else None
-                if ref in errors:
+                if errors and ref in errors:
                     value = errors[ref]
                 cells[label] = RawCell(title, ref, None if value == "" else value, ref in formulas)
             kept.append(RawRow(key, number, cells))
-        letters = {label: letter for label, _i, letter in columns}
+        letters = {label: letter for label, _i, letter in found}
         scan = rows.scan
         entry = self.book.package.sheet(title)
         return RawSheet(
@@ -301,7 +311,7 @@ class ReturnBook:
             declared,
             hidden=entry is not None and entry.hidden,
             header_hidden=header_row in scan.hidden_rows,
-            hidden_labels=tuple(label for label, i, _ in columns if scan.column_hidden(i + 1)),
+            hidden_labels=tuple(label for label, i, _ in found if scan.column_hidden(i + 1)),
             hidden_rows=tuple(row.key for row in kept if row.row in scan.hidden_rows),
             twin_labels=tuple(dict.fromkeys(twins)),
         )

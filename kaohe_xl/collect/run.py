@@ -229,7 +229,8 @@ def analyse(incoming: Incoming, expected: Expected) -> tuple[str, Checked]:
     try:
         with ReturnBook.open(incoming.data, incoming.name) as book:
             meta = book.metadata()
-            raw = book.read(meta, expected.keys_for(form_kind(meta))) if meta else None
+            kind = form_kind(meta)
+            raw = book.read(meta, expected.keys_for(kind), expected.columns_for(kind)) if meta else None
     except ReturnReadError as exc:
         checked.problems.append(Problem(exc.code, str(exc), file=incoming.name))
         return "quarantined", checked

@@ -218,7 +218,7 @@ def _check_item_sheet(sheet: RawSheet, raw: RawReturn, rubric: Rubric, checked: 
                 value,
                 veto,
                 safe_text(cell_text(score.value)),
-                safe_text(clean_lines(remark.value)) if remark else "",
+                clean_lines(remark.value) if remark else "",  # cleaned line by line (safe_text)
                 score.sheet,
                 score.cell,
             )
@@ -255,8 +255,11 @@ def _rows_for(
     return found
 
 
+_CONTENT_KEY, _POINTS_KEY = normalize_label(layout.H_CONTENT), normalize_label(layout.H_POINTS)
+
+
 def _compare_locked(cells: Mapping[str, RawCell], item: Item, checked: Checked) -> None:
-    content = cells.get(normalize_label(layout.H_CONTENT))
+    content = cells.get(_CONTENT_KEY)
     if (
         content is not None
         and content.value != item.content
@@ -271,8 +274,13 @@ def _compare_locked(cells: Mapping[str, RawCell], item: Item, checked: Checked) 
                 item=item.id,
             )
         )
-    points = cells.get(normalize_label(layout.H_POINTS))
-    if points is not None and item.points is not None and as_decimal(points.value) != item.points:
+    points = cells.get(_POINTS_KEY)
+    if (
+        points is not None
+        and item.points is not None
+        and points.value != float(item.points)  # the usual case, without parsing
+        and as_decimal(points.value) != item.points
+    ):
         checked.problems.append(
             problem_at(
                 checked,

@@ -159,6 +159,8 @@ def _attribute(attrs: list[str], name: str) -> str | None:
         if attrs[at] == name:
             return attrs[at + 1]
     return None
+
+
 _REFS = re.compile(r"(?:[A-Z]{1,3}[1-9][0-9]{0,6}\n)*")
 _DIGITS = re.compile(r"[0-9]+")
 _UPPER = re.compile(r"[A-Z]+")

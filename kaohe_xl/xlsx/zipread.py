@@ -71,6 +71,7 @@ class ZipPackage:
             folded.add(key)
             self._infos[info.filename] = info
         self._read_total = 0
+        self._read: dict[str, bytes] = {}  # parts checked so far (bounded by MAX_TOTAL_BYTES)
 
     @property
     def names(self) -> list[str]:
@@ -93,6 +94,8 @@ class ZipPackage:
 
     def read(self, name: str, limit: int = MAX_PART_BYTES) -> bytes:
         """The member's bytes, checked as the module docstring says (raises :class:`PartError`)."""
+        if name in self._read:
+            return self._read[name]
         info = self._infos[name]
         if info.flag_bits & 0x1:
             raise PartError("encrypted", f"部件“{name}”被加密，无法读取：请取消密码后重新发送", name)
@@ -111,6 +114,7 @@ class ZipPackage:
             )
         content = _inflate(self._raw(info), info, name)
         self._read_total += size
+        self._read[name] = content
         return content
 
     def _raw(self, info: zipfile.ZipInfo) -> bytes:
