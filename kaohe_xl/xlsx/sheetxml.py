@@ -8,10 +8,10 @@ whole process. Searching the bytes with patterns is fooled by exactly such varia
 so every sheet is parsed with expat (:mod:`kaohe_xl.xlsx.xmlsafe`: no DTD, no entities)
 before calamine may read it, and :func:`scan` reports:
 
-- ``last_row``/``last_col``: an upper bound of every cell position, counting cells
-  without ``r`` at the position Excel (and calamine) gives them;
 - ``plain``: every cell carries a well-formed reference within Excel's grid — only then
   do two readers agree on where each cell is, and only then may calamine read the sheet;
+- ``last_row``/``last_col``: the extent of those references (cells without ``r`` are
+  placed where Excel places them by :func:`read_values`, the reader of such sheets);
 - formula cells (``<f>``) and error cells (``t="e"``, whose text calamine drops);
 - hidden rows and columns (a decoy can hide the cells that are really read);
 - ``stopped``: the parse ended at the cell or element limit (the sheet is not a form).
