@@ -30,7 +30,7 @@ import python_calamine
 
 from kaohe_xl.errors import FormError
 from kaohe_xl.xlsx import ooxml, sheetxml
-from kaohe_xl.xlsx.xmlsafe import XmlRefused
+from kaohe_xl.xlsx.xmlsafe import XmlRefused, parse
 from kaohe_xl.xlsx.zipread import PartError
 
 # A dense grid above this many cells goes to the pure-Python reader (calamine would
@@ -134,7 +134,7 @@ class SafeBook:
         ):
             member = self.package.find(base)
             if member is not None:
-                parts.append((base, self.package.read(member)))
+                parts.append((base, self._well_formed(member)))
         # each sheet under the name calamine looks it up by (the package may spell it otherwise)
         stored = {e.path.casefold(): (e.path, e.part) for e in fast if e.part is not None}
         parts += [(path, self.package.read(part)) for path, part in stored.values()]
@@ -149,6 +149,15 @@ class SafeBook:
             return
         self.book = book
         self.fast_titles = {e.title for e in fast}
+
+    def _well_formed(self, member: str) -> bytes:
+        """A part calamine parses, proven well-formed XML without a DTD first."""
+        data = self.package.read(member)
+        try:
+            parse(data, _no_handlers)
+        except XmlRefused as exc:
+            raise ReturnReadError("corrupt_file", _located(f"部件内容不是有效的 XML（{exc}），文件已损坏", member), member) from exc
+        return data
 
     def close(self) -> None:
         if self.book is not None:
@@ -192,6 +201,10 @@ class SafeBook:
             member = self.package.find(ooxml.STRINGS_PART)
             self._strings = sheetxml.shared_strings(self.package.read(member)) if member else []
         return self._strings
+
+
+def _no_handlers(_parser: object) -> None:
+    """Expat alone: checks well-formedness (and refuses DTDs) at C speed."""
 
 
 def native_failure(exc: BaseException) -> bool:
