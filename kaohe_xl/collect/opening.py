@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 import python_calamine
 
 from kaohe_xl.errors import FormError
+from kaohe_xl.forms import layout
 from kaohe_xl.xlsx import ooxml, sheetxml
 from kaohe_xl.xlsx.xmlsafe import XmlRefused, parse
 from kaohe_xl.xlsx.zipread import PartError
@@ -44,7 +45,7 @@ STREAM_CELL_LIMIT = 200_000
 SCAN_CELL_LIMIT = 250_000
 OPEN_SECONDS = 60.0  # all the sheets of one file together
 # Sheets of a form that never hold what collect reads (their cells are never given to calamine).
-UNREAD_SHEETS = frozenset({"说明", "_lists"})
+UNREAD_SHEETS = frozenset({layout.INSTRUCTIONS_SHEET, layout.LISTS_SHEET})
 
 
 class ReturnReadError(FormError):
@@ -83,6 +84,7 @@ class SafeBook:
         self.scans: dict[str, sheetxml.SheetScan] = {}
         self.book: python_calamine.CalamineWorkbook | None = None
         self.fast_titles: set[str] = set()
+        self._grids: dict[str, Sequence[Sequence[object]]] = {}
         self._strings: list[str] | None = None
 
     @classmethod
@@ -156,7 +158,9 @@ class SafeBook:
         try:
             parse(data, _no_handlers)
         except XmlRefused as exc:
-            raise ReturnReadError("corrupt_file", _located(f"部件内容不是有效的 XML（{exc}），文件已损坏", member), member) from exc
+            raise ReturnReadError(
+                "corrupt_file", _located(f"部件内容不是有效的 XML（{exc}），文件已损坏", member), member
+            ) from exc
         return data
 
     def close(self) -> None:
@@ -186,14 +190,17 @@ class SafeBook:
 
     def _dense(self, title: str) -> Iterator[tuple[int, Sequence[object]]]:
         assert self.book is not None
-        try:
-            # skip_empty_area=False: the grid starts at A1, so list positions are coordinates.
-            grid = self.book.get_sheet_by_name(title).to_python(skip_empty_area=False)
-        except BaseException as exc:
-            if not native_failure(exc):
-                raise
-            message = f"工作表“{title}”已损坏，无法读取（{type(exc).__name__}: {exc}）"
-            raise ReturnReadError("corrupt_file", message) from exc
+        grid: Sequence[Sequence[object]] | None = self._grids.get(title)
+        if grid is None:  # a sheet is read once (the KH_UNIT cell, then its rows)
+            try:
+                # skip_empty_area=False: the grid starts at A1, so list positions are coordinates.
+                grid = self.book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+            except BaseException as exc:
+                if not native_failure(exc):
+                    raise
+                message = f"工作表“{title}”已损坏，无法读取（{type(exc).__name__}: {exc}）"
+                raise ReturnReadError("corrupt_file", message) from exc
+            self._grids[title] = grid
         return enumerate(grid, start=1)
 
     def _shared(self) -> list[str]:

@@ -178,3 +178,19 @@ def test_decoys_are_pending_with_a_message(campaign: Campaign, tmp_path: Path, m
     assert all(p.message for p in result.problems)
     assert _states(campaign, FormKind.SELF)["01"][0] is ReturnState.INVALID
     assert latest_records(campaign) == []
+
+
+@pytest.mark.libreoffice
+def test_unit_cells_survive_a_libreoffice_save(campaign: Campaign, tmp_path: Path) -> None:
+    from kaohe_xl.collect.returns import ReturnBook
+    from kaohe_xl.xlsx.libreoffice import recalculate
+
+    generated(campaign)
+    scores = {"01": GOOD, "02": {**GOOD, "1": 1}}
+    saved = recalculate(fill_assessor(campaign, GROUP, "李明", tmp_path / "a.xlsx", scores), tmp_path / "lo.xlsx")
+    with ReturnBook.open(saved.read_bytes(), saved.name) as book:
+        assert sorted(book.unit_claims()) == [("01_东湖村", "01"), ("02_西山村", "02")]
+    assert (collect_one(campaign, saved).status, _states(campaign, FormKind.ASSESSOR)["02"][0]) == (
+        "accepted",
+        ReturnState.OK,
+    )
