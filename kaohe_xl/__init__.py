@@ -42,7 +42,7 @@ _EXPORTS = {
     "collect_returns": "collect.run:collect",
     "collection_status": "store.status",
     "latest_records": "store.status",
-    "status_report": "store.status",
+    "status_report": "store.report",
     # results
     "compute_results": "scoring.results:compute",
     "results_frame": "scoring.frames",
@@ -122,7 +122,8 @@ if TYPE_CHECKING:
     from kaohe_xl.rubric.units import load_units
     from kaohe_xl.scoring.frames import item_scores_frame, reconciliation_frame, results_frame, status_frame
     from kaohe_xl.scoring.results import compute as compute_results
-    from kaohe_xl.store.status import collection_status, latest_records, status_report
+    from kaohe_xl.store.report import status_report
+    from kaohe_xl.store.status import collection_status, latest_records
 
 __getattr__ = lazy_exports(__name__, _EXPORTS)
 
@@ -135,7 +136,7 @@ keep_moved_modules(
         "ooxml": ["xlsx.ooxml"],
         "printing": ["xlsx.libreoffice"],
         "records": ["store.records"],
-        "status": ["store.status"],
+        "status": ["store.status", "store.report"],
         "layout": ["forms.layout"],
         "fill": ["forms.fill"],
         "received": ["collect.received"],

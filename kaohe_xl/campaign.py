@@ -33,7 +33,7 @@ from kaohe_xl.resources import mail_defaults
 from kaohe_xl.rubric.load import load_rubric
 from kaohe_xl.rubric.model import FormKind, Roster, Rubric, Unit
 from kaohe_xl.rubric.units import load_roster, load_units
-from kaohe_xl.store.db import DB_NAME, connect, explain, get_meta, set_meta
+from kaohe_xl.store.db import DB_NAME, connect, explain, get_meta, set_meta, transaction
 from kaohe_xl.textnorm import safe_filename
 
 CONFIG_NAME = "campaign.yaml"
@@ -82,7 +82,7 @@ class Campaign:
         rubric = load_rubric(rubric_path)
         units = load_units(units_path)
         roster = load_roster(units_path, units)
-        _check_form_names(rubric, units, roster, Path(units_path).name)
+        check_form_names(rubric, units, roster, Path(units_path).name)
         del rubric, units, roster  # validated; the copies below are what the campaign reads
         config_path = root / CONFIG_NAME
         if root.exists() and not root.is_dir():
@@ -114,6 +114,7 @@ class Campaign:
         if config_path.exists():
             loaded = yaml.safe_load(config_path.read_text(encoding="utf-8"))
             old_config = loaded if isinstance(loaded, dict) else {}
+        old_units = _units_of(root, old_config)  # before the copy moves to old/
         stamp = file_stamp()
         rubric_rel = _copy_in(rubric_path.name, rubric_data, root / RUBRIC_DIR, stamp)
         units_rel = _copy_in(units_path.name, units_data, root / UNITS_DIR, stamp)
@@ -135,6 +136,7 @@ class Campaign:
                 set_meta(conn, "campaign_id", uuid.uuid4().hex[:16])
                 set_meta(conn, "secret", secrets.token_hex(32))
                 set_meta(conn, "created_at", config["created_at"])
+            record_unit_names(conn, old_units)
         _write_config(config_path, config)
 
     @classmethod
@@ -307,7 +309,7 @@ def assessor_subject(group: str, source: str = "", assessor: str = "") -> str:
     return "_".join(part for part in (source, group, assessor) if part)
 
 
-def _check_form_names(rubric: Rubric, units: list[Unit], roster: Roster, units_name: str) -> None:
+def check_form_names(rubric: Rubric, units: list[Unit], roster: Roster, units_name: str) -> None:
     """Refuse units/groups/raters whose forms would get the same file name.
 
     Two names that differ only in characters Windows forbids in file names (``A/1`` and
@@ -340,6 +342,31 @@ def _check_form_names(rubric: Rubric, units: list[Unit], roster: Roster, units_n
             f'{units_name}: 有 {len(clashes)} 处名称只差大小写或文件名中不能用的字符（\\/:*?"<>|），'
             f"生成的表格会互相覆盖，请改成不同的编号或名称\n{lines}"
         )
+
+
+def _units_of(root: Path, config: dict[str, Any]) -> list[Unit]:
+    """The campaign's units list as it was (none for a new campaign or an unreadable copy)."""
+    try:
+        return load_units(root / str(config["units"]))
+    except (KeyError, CampaignError, OSError):
+        return []
+
+
+def record_unit_names(conn: sqlite3.Connection, units: list[Unit]) -> int:
+    """Give the returns stored before unit names were recorded the names they were made for.
+
+    Called before the units list is replaced: from then on a renumbered or renamed unit's
+    earlier return is told apart from the unit that holds its id (see
+    :mod:`kaohe_xl.store.revisions`). Returns the number of rows named.
+    """
+    named = 0
+    with transaction(conn):
+        for unit in units:
+            cursor = conn.execute(
+                "UPDATE submission_units SET unit_name = ? WHERE unit_id = ? AND unit_name = ''", (unit.name, unit.id)
+            )
+            named += cursor.rowcount
+    return named
 
 
 def _copy_in(name: str, data: bytes, folder: Path, stamp: str) -> str:

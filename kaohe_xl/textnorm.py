@@ -58,8 +58,9 @@ def id_text(value: object) -> str:
 
 
 def clean_text(value: object) -> str:
-    """Cell text for display: stripped, inner runs of white space kept as one space."""
-    return _SPACES.sub(" ", cell_text(value)).strip()
+    """Cell text for display: stripped, inner runs of white space kept as one space,
+    cleaned by :func:`safe_text` (no control characters, at most one cell's length)."""
+    return safe_text(_SPACES.sub(" ", cell_text(value)).strip())
 
 
 def clean_lines(value: object) -> str:
@@ -135,6 +136,40 @@ def format_decimal(value: Decimal | None) -> str:
         return ""
     text = format(value.normalize(), "f")
     return "0" if text in ("-0", "") else text
+
+
+# What a cell (and an XML 1.0 document) cannot hold: the C0 control characters except
+# tab, line feed and carriage return, and U+FFFE/U+FFFF. Text pasted from a PDF carries
+# them (Excel stores \x02 as ``_x0002_``); openpyxl refuses to write them and the file
+# would be damaged if it did.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Half of a UTF-16 pair without its other half: no encoder (UTF-8, SQLite, XML) takes it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+CELL_TEXT_MAX = 32_767  # Excel: characters in one cell
+
+
+def safe_text(value: str, limit: int = CELL_TEXT_MAX) -> str:
+    """Text any writer can take: the one sanitiser for workbooks, CSV/JSON and the store.
+
+    Control characters are dropped, a lone surrogate becomes ``�``, and text over
+    ``limit`` characters (Excel's cell limit) is cut, ending in ``…``. Text that is
+    already clean comes back unchanged (the same object).
+    """
+    if len(value) <= limit and ((value.isascii() and value.isprintable()) or not _UNSAFE.search(value)):
+        return value
+    if _CONTROL.search(value):
+        value = _CONTROL.sub("", value)
+    if _LONE_SURROGATE.search(value):
+        value = _LONE_SURROGATE.sub("\ufffd", value)
+    if len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return value
+
+
+def safe_value(value: object, limit: int = CELL_TEXT_MAX) -> object:
+    """:func:`safe_text` for a str; any other value as it is."""
+    return safe_text(value, limit) if isinstance(value, str) else value
 
 
 # Windows refuses these characters in file names, and these names whatever the extension.

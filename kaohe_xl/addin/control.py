@@ -30,6 +30,7 @@ from kaohe_xl.rubric.model import FormKind
 from kaohe_xl.store import db as store
 from kaohe_xl.store.records import ReturnState
 from kaohe_xl.store.status import collection_status
+from kaohe_xl.textnorm import safe_value
 from kaohe_xl.xlsx.styled import lock_files
 
 if TYPE_CHECKING:
@@ -248,7 +249,7 @@ def _fill(wb: openpyxl.Workbook, values: Mapping[str, object]) -> None:
         for title, ref in defined.destinations:
             cell = wb[title][ref.replace("$", "")]
             # Text from files and units is never a formula: openpyxl would write "=..." as one.
-            cell.value = value
+            cell.value = safe_value(value)
             if isinstance(value, str) and value.startswith("="):
                 cell.data_type = "s"
 

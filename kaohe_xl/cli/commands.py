@@ -45,16 +45,25 @@ def main() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="units list (.xlsx or .csv)",
 )
-@click.option("--force", is_flag=True, help="re-initialise an existing campaign (returns and the store are kept)")
+@click.option(
+    "--force", is_flag=True, help="re-initialise an existing campaign: the same as kaohe update (returns are kept)"
+)
+@click.option("--yes", "-y", is_flag=True, help="with --force: do not ask before changing the campaign")
 @friendly_errors
-def init(campaign: Path, rubric_path: Path, units_path: Path, force: bool) -> None:
+def init(campaign: Path, rubric_path: Path, units_path: Path, force: bool, yes: bool) -> None:
     """Create a campaign folder from a rubric and a units list.
+
+    On an existing campaign --force amends it as kaohe update does: it shows what
+    changes and what that does to the returns collected, and asks first (or --yes).
 
     Example: kaohe init 2023老干部考核 --rubric 细则.xlsx --units 单位.xlsx
     """
     from kaohe_xl.addin.control import write_control_workbook
-    from kaohe_xl.campaign import Campaign
+    from kaohe_xl.campaign import CONFIG_NAME, Campaign
 
+    if force and (campaign / CONFIG_NAME).exists():
+        _amend(campaign, rubric_path, units_path, yes)
+        return
     opened = Campaign.init(campaign, rubric_path, units_path, force=force)
     write_control_workbook(opened)  # 控制台.xlsx, for the ribbon buttons
     rubric = opened.rubric
@@ -63,6 +72,66 @@ def init(campaign: Path, rubric_path: Path, units_path: Path, force: bool) -> No
     )
     for warning in rubric.warnings:
         click.echo(f"  {warning.describe()}")
+
+
+@main.command()
+@campaign_dir
+@click.option(
+    "--rubric",
+    "rubric_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="the new 细则 (default: the campaign's current copy)",
+)
+@click.option(
+    "--units",
+    "units_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="the new units list (default: the campaign's current copy)",
+)
+@click.option("--yes", "-y", is_flag=True, help="do not ask before changing the campaign")
+@friendly_errors
+def update(campaign: Path, rubric_path: Path | None, units_path: Path | None, yes: bool) -> None:
+    """Amend a running campaign: a corrected rubric or units list, returns kept.
+
+    Shows what changes (items, points, wording, units) and what that does to the
+    returns collected so far, then asks (or --yes). Wording changes keep every return
+    valid; nothing received is deleted. The forms are generated again.
+
+    Example: kaohe update 2023老干部考核 --rubric 细则(修订).xlsx --units 单位.xlsx
+    """
+    from kaohe_xl.campaign import Campaign
+
+    opened = Campaign.open(campaign)
+    if rubric_path is None and units_path is None:
+        raise click.UsageError("请用 --rubric 或 --units 给出修改后的考核细则或单位名单")
+    rubric_path = rubric_path or opened.root / str(opened.config["rubric"])
+    units_path = units_path or opened.root / str(opened.config["units"])
+    _amend(campaign, rubric_path, units_path, yes)
+
+
+def _amend(campaign: Path, rubric_path: Path, units_path: Path, yes: bool) -> None:
+    """Plan, show, ask, apply: the body of ``kaohe update`` and ``kaohe init --force``."""
+    from kaohe_xl.addin.control import write_control_workbook
+    from kaohe_xl.campaign import Campaign
+    from kaohe_xl.collect.amend import apply_update, plan_update
+
+    opened = Campaign.open(campaign)
+    plan = plan_update(opened, rubric_path, units_path)
+    for line in plan.lines():
+        click.echo(line)
+    if not plan.changed:
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            click.echo("没有修改考核目录：确认无误后加 --yes 重新运行", err=True)
+            sys.exit(EXIT_ERROR)
+        click.confirm("确认按以上内容修改考核目录？", abort=True)
+    updated, generated = apply_update(opened, plan)
+    write_control_workbook(updated)
+    click.echo(f"已修改考核目录 {updated.root}：{len(updated.rubric.items)} 个条目，{len(updated.units)} 个单位")
+    if generated is not None:
+        click.echo(generated.summary())
+    record(updated, "修改考核细则/单位名单（命令行 update）", "已修改")
 
 
 @main.command()
@@ -108,7 +177,7 @@ def status(campaign: Path, missing: bool, as_json: bool) -> None:
     import json
 
     from kaohe_xl.campaign import Campaign
-    from kaohe_xl.store.status import status_report
+    from kaohe_xl.store.report import status_report
 
     report = status_report(Campaign.open(campaign))
     if as_json:

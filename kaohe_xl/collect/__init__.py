@@ -1,9 +1,11 @@
 """Received files → identified, read, validated returns in the store, and the report.
 
 The flow, one module a step: :mod:`.received` (files, folders, zips → bytes) →
-:mod:`.identify` (whose form is it) → :mod:`.returns` (raw cell values) →
-:mod:`.cells` and :mod:`.validate` (values and problems) → :mod:`.run` (archive and
-store) → :mod:`.report` (what ``kaohe collect`` prints).
+:mod:`.opening` (the package checked, every sheet parsed, calamine given only what is
+proven safe) → :mod:`.returns` (raw cell values) → :mod:`.identify` (whose form is it) →
+:mod:`.cells`, :mod:`.visible` and :mod:`.validate` (values and problems) → :mod:`.run`
+(archive and store) → :mod:`.report` (what ``kaohe collect`` prints). :mod:`.amend`
+changes a running campaign's rubric or units list (``kaohe update``).
 """
 
 from typing import TYPE_CHECKING

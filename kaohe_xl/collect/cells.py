@@ -17,7 +17,7 @@ from kaohe_xl.collect.returns import RawCell
 from kaohe_xl.forms import layout
 from kaohe_xl.problems import Problem, errors_in
 from kaohe_xl.rubric.model import FormKind, Item
-from kaohe_xl.textnorm import cell_text, format_decimal, normalize_label, parse_decimal
+from kaohe_xl.textnorm import cell_text, format_decimal, normalize_label, parse_decimal, safe_text
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,15 @@ class Checked:
     source: str = ""  # the rubric source (round) the return feeds: 自评, 专项督查, 班子评分, 民主测评
     values: list[Value] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    rubric_hash: str = ""  # the rubric the form was generated from (its metadata)
+    rubric_hash: str = ""  # the rubric (content hash) the values were checked against
     units: list[str] = field(default_factory=list)  # the units the return scores, in order
     # index in ``problems`` → the unit the problem belongs to; problems not listed here
-    # concern the whole file (rubric_outdated, a blank 评分人, a missing rater sheet).
+    # concern the whole file (a blank 评分人, a missing rater sheet, a sheet moved).
     problem_unit: dict[int, str] = field(default_factory=dict)
+    # unit id → the unit's name as the form was made for it (the current name when the
+    # form's unit still holds the id): a renumbered unit's return never counts for the
+    # unit that holds its old number now.
+    unit_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def rejected(self) -> bool:
@@ -194,5 +198,5 @@ _BRIEF = 60
 
 
 def brief(text: str) -> str:
-    """Text for a message: a pasted essay is cut to its first characters."""
-    return text if len(text) <= _BRIEF else text[: _BRIEF - 1] + "…"
+    """Text for a message: a pasted essay is cut to its first characters (and cleaned)."""
+    return safe_text(text, _BRIEF)

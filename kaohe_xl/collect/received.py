@@ -20,8 +20,8 @@ import functools
 import io
 import os
 import re
+import stat
 import zipfile
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +37,8 @@ _MAX_ZIP_DEPTH = 3
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 # Beyond this the zip is not unpacked at all (a zip bomb, or not a batch of returns).
 MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
+# A received file larger than this is not read at all (a video, a disk image).
+MAX_FILE_BYTES = 1024 * 1024 * 1024
 # Members that mark a zip as a document package rather than an archive of files: an
 # Office file (xlsx, docx) or an OpenDocument file (ods, odt).
 OPENDOCUMENT_MARKERS = ("mimetype", "META-INF/manifest.xml")
@@ -53,24 +55,71 @@ class Incoming:
     error: Problem | None = None  # set when the container could not be expanded
 
 
-def discover(paths: Iterable[str | Path], unreadable: list[str] | None = None) -> list[Path]:
+def discover(
+    paths: Iterable[str | Path], unreadable: list[str] | None = None, skipped: list[str] | None = None
+) -> list[Path]:
     """Files named directly, and every file below the folders named, in sorted order.
 
     A folder that cannot be listed (no permission, a network drive gone) is not skipped
-    silently: its path and the reason are appended to ``unreadable``.
+    silently: its path and the reason are appended to ``unreadable``. What is not a
+    regular file (a named pipe, a device: reading it would wait forever) and links that
+    lead out of the paths given are not taken: ``path（reason）`` goes to ``skipped``.
     """
+    roots = [Path(raw).expanduser() for raw in paths]
+    inside = [_resolved(root) for root in roots]
     found: list[Path] = []
-    for raw in paths:
-        path = Path(raw).expanduser()
+    for path in roots:
         if not path.is_dir():
-            found.append(path)
+            if _regular(path, skipped):
+                found.append(path)
             continue
-
         below: list[Path] = []
-        for folder, _dirs, names in os.walk(path, onerror=functools.partial(_note, unreadable)):
-            below.extend(Path(folder) / name for name in names if not _skipped(name))
-        found.extend(p for p in sorted(below) if p.is_file())
+        for folder, dirs, names in os.walk(path, onerror=functools.partial(_note, unreadable)):
+            for name in dirs:  # os.walk does not go into linked folders: say so when they lead out
+                linked = Path(folder) / name
+                if linked.is_symlink() and not _within(linked, inside):
+                    _skip(skipped, linked, "是指向收取范围之外的链接，未跟随")
+            for name in names:
+                candidate = Path(folder) / name
+                if _skipped(name):
+                    continue
+                if candidate.is_symlink() and not _within(candidate, inside):
+                    _skip(skipped, candidate, "是指向收取范围之外的链接，未收取")
+                elif _regular(candidate, skipped):
+                    below.append(candidate)
+        found.extend(sorted(below))
     return found
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
+def _within(link: Path, roots: list[Path]) -> bool:
+    """True when the link's target lies inside one of the paths given."""
+    target = _resolved(link)
+    return any(target == root or root in target.parents for root in roots)
+
+
+def _regular(path: Path, skipped: list[str] | None) -> bool:
+    """True for a regular file; else a note (a missing file is left to the reader to report)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return True  # expand() reports it as unreadable, with the reason
+    if stat.S_ISREG(mode):
+        return True
+    what = "命名管道" if stat.S_ISFIFO(mode) else "套接字" if stat.S_ISSOCK(mode) else "设备或其他特殊文件"
+    _skip(skipped, path, f"不是普通文件（{what}），未收取")
+    return False
+
+
+def _skip(skipped: list[str] | None, path: Path, reason: str) -> None:
+    if skipped is not None:
+        skipped.append(f"{display_name(str(path))}（{reason}）")
 
 
 def peek(path: Path) -> tuple[bool, float]:
@@ -85,7 +134,7 @@ def peek(path: Path) -> tuple[bool, float]:
             if not _is_package(package):
                 return True, file_time(path)
             stamp = _core_modified(package)
-    except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+    except Exception:  # any damage (a flag, a method, a size): the reader reports it later
         stamp = None
     return False, stamp if stamp is not None else file_time(path)
 
@@ -102,14 +151,14 @@ def member_saved_time(data: bytes, fallback: float) -> float | None:
         return None
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
-    except (ValueError, zipfile.BadZipFile, zlib.error, EOFError):
+    except Exception:  # not a readable zip: not a document package
         return None
     with package:
         if not _is_package(package):
             return None
         try:
             stamp = _core_modified(package)
-        except (ValueError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+        except Exception:  # an encrypted or damaged core.xml: the reader reports it later
             stamp = None
     return stamp if stamp is not None else fallback
 
@@ -124,10 +173,13 @@ def file_time(path: Path) -> float:
 
 def _core_modified(package: zipfile.ZipFile) -> float | None:
     try:
-        with package.open("docProps/core.xml") as part:
-            core = part.read(8192)  # a few hundred bytes in any real workbook
+        info = package.getinfo("docProps/core.xml")
     except KeyError:
         return None
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+        return None  # not what Excel writes: the reader reports the file as damaged
+    with package.open(info) as part:
+        core = part.read(8192)  # a few hundred bytes in any real workbook
     match = _MODIFIED.search(core)
     if not match:
         return None
@@ -149,16 +201,49 @@ def _skipped(name: str) -> bool:
     return name.startswith(_SKIP_PREFIXES) or name.lower() in _SKIP_NAMES
 
 
-def expand(path: Path) -> Iterator[Incoming]:
-    """The file itself, or the members of a zip archive (recursively, by content)."""
+def expand(path: Path, *, single: bool = False) -> Iterator[Incoming]:
+    """The file itself, or the members of a zip archive (recursively, by content).
+
+    ``single``: the file is already known to be no archive of files (see :func:`peek`).
+    """
     name, source = display_name(path.name), display_name(str(path))
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except OSError as exc:
         problem = Problem("unreadable", f"无法读取文件（{exc.strerror or exc}）", file=name)
         yield Incoming(name, source, b"", problem)
         return
-    yield from _expand(name, source, data, 0)
+    except _TooLarge as exc:
+        problem = Problem(
+            "too_large",
+            f"文件有 {exc.size / 2**20:,.0f} MB，超过 {MAX_FILE_BYTES // 2**20} MB，不是考核表，未读取（原文件仍在原处）",
+            file=name,
+        )
+        yield Incoming(name, source, b"", problem)
+        return
+    yield from _expand(name, source, data, _MAX_ZIP_DEPTH if single else 0)
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`.
+
+    Opened without waiting (a named pipe put in the file's place would otherwise block
+    forever) and checked to be a regular file on the open handle itself.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(0, "不是普通文件")
+        if info.st_size > MAX_FILE_BYTES:
+            raise _TooLarge(info.st_size)
+        return handle.read(MAX_FILE_BYTES + 1)
 
 
 def _note(unreadable: list[str] | None, error: OSError) -> None:
@@ -230,7 +315,7 @@ def _expand(name: str, source: str, data: bytes, depth: int) -> Iterator[Incomin
                 continue
             try:
                 content = archive.read(info)
-            except (RuntimeError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            except Exception as exc:  # RuntimeError, BadZipFile, zlib, bz2/LZMA errors, NotImplementedError …
                 # Encrypted or damaged member: keep the whole archive, quarantined.
                 problem = Problem("bad_archive", f"压缩包中的“{member}”无法解压（加密或损坏：{exc}）", file=name)
                 yield Incoming(name, source, data, problem)
@@ -243,7 +328,7 @@ def _plain_zip(data: bytes) -> zipfile.ZipFile | None:
         return None
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
+    except Exception:  # not a readable zip: taken as one file, the reader says what is wrong
         return None
     if _is_package(archive):
         archive.close()

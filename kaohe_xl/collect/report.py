@@ -41,12 +41,15 @@ class FileResult:
 class CollectReport:
     """Every file's result, in the order received, and the counts.
 
-    ``skipped``: the campaign's own files met in the folders given (not collected).
+    ``skipped``: the campaign's own files met in the folders given (not collected);
+    ``skipped_files``: what was not taken because it is no regular file (a named pipe)
+    or a link leading out of the paths given, as ``path（reason）``.
     """
 
     results: list[FileResult] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     unreadable_folders: list[str] = field(default_factory=list)  # "path（reason）"
+    skipped_files: list[str] = field(default_factory=list)  # "path（reason）"
 
     def _count(self, *statuses: str) -> int:
         return sum(1 for r in self.results if r.status in statuses)
@@ -72,9 +75,9 @@ class CollectReport:
 
     @property
     def clean(self) -> bool:
-        """True when every file was accepted without errors (duplicates are fine) and
-        every folder could be read."""
-        return self.rejected == 0 and self.invalid == 0 and not self.unreadable_folders
+        """True when every file was accepted without errors (duplicates are fine), every
+        folder could be read and nothing was skipped as no regular file."""
+        return self.rejected == 0 and self.invalid == 0 and not self.unreadable_folders and not self.skipped_files
 
     def problem_lines(self) -> list[str]:
         """One line per file that was not accepted cleanly, then its problems indented."""
@@ -96,7 +99,8 @@ class CollectReport:
         """Things to know that are not problems of a file: several files of one unit in
         this run (which one counts), the campaign's own files skipped, nothing found."""
         lines = [f"无法打开文件夹 {folder}，其中的文件未收取" for folder in self.unreadable_folders]
-        if not self.results:
+        lines += [f"已跳过 {entry}" for entry in self.skipped_files]
+        if not self.results and not self.skipped_files:
             lines.append("没有找到任何文件：请检查给出的文件夹（回收的表格通常在考核目录的 inbox 文件夹中）")
         by_key: dict[tuple[str, str, str], list[FileResult]] = {}
         for result in self.results:

@@ -4,58 +4,56 @@ The reader finds everything through the layout contract, never by fixed coordina
 the metadata on the very hidden sheet ``_kaohe`` says what the file is; the header row
 is the first row holding the ``编号`` label; columns are found by header label; item
 rows by the id in the ``编号`` column; the assessor's name by the defined name
-``KH_ASSESSOR``. Inserted rows, moved or hidden columns do not change what is read.
+``KH_ASSESSOR``; on a 考核组评分表 each unit sheet by the unit id in its ``KH_UNIT``
+cell, not by its tab name. Inserted rows, moved columns, renamed tabs do not change
+what is read; what is hidden (sheets, columns, the header row) is reported, because a
+person looking at the file does not see it.
 
-Values come from python-calamine (fast, reads hidden and very hidden sheets, does not
-trust the ``<dimension>`` element WPS gets wrong). What calamine does not tell —
-formulas, defined names, the true extent of a sheet — comes from the XML parts
-(:mod:`kaohe_xl.ooxml`). A sheet whose used area is huge (a stray value in row
-1,048,576) is read by a bounded streaming reader instead, because calamine would
-allocate the whole dense grid.
-
-Files that are not readable workbooks raise :class:`ReturnReadError` with a stable code.
+Opening is :mod:`kaohe_xl.collect.opening`: the package and every sheet are checked
+before the fast native reader may see them; files that are not readable workbooks
+raise :class:`ReturnReadError` with a stable code.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
-import zlib
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import NamedTuple
 
-import python_calamine
-
+from kaohe_xl.collect.opening import (
+    DENSE_CELL_LIMIT,
+    STREAM_CELL_LIMIT,
+    STREAM_MAX_COLUMN,
+    ReturnReadError,
+    SafeBook,
+)
 from kaohe_xl.collect.received import OPENDOCUMENT_MARKERS
-from kaohe_xl.errors import FormError
 from kaohe_xl.forms import layout
 from kaohe_xl.rubric.model import FormKind
 from kaohe_xl.textnorm import cell_text, id_text, normalize_label
 from kaohe_xl.xlsx import ooxml
+from kaohe_xl.xlsx.zipread import PartError
 
-# A dense grid above this many cells goes to the streaming reader (calamine would
-# allocate rows × columns cells, ~16 bytes each, before we see any value).
-DENSE_CELL_LIMIT = 1_000_000
-# The streaming reader keeps this many leading columns and stops (marking the sheet
-# truncated) after parsing this many cells: reading stays bounded in time and memory.
-STREAM_MAX_COLUMN = 64
-STREAM_CELL_LIMIT = 200_000
+__all__ = [
+    "DENSE_CELL_LIMIT",
+    "STREAM_CELL_LIMIT",
+    "STREAM_MAX_COLUMN",
+    "RawCell",
+    "RawReturn",
+    "RawRow",
+    "RawSheet",
+    "ReturnBook",
+    "ReturnReadError",
+    "declared_sheets",
+    "read_return",
+    "sniff",
+]
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or an encrypted .xlsx
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
-class ReturnReadError(FormError):
-    """The file cannot be read as a workbook; ``code`` is stable, the message Chinese."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-@dataclass(frozen=True)
-class RawCell:
+class RawCell(NamedTuple):
     """One cell as found: sheet title, ``G7``, value (None when empty), formula or not."""
 
     sheet: str
@@ -64,8 +62,7 @@ class RawCell:
     formula: bool = False
 
 
-@dataclass(frozen=True)
-class RawRow:
+class RawRow(NamedTuple):
     """A row below the header whose ``编号`` cell is filled: key = that id, normalised."""
 
     key: str
@@ -84,6 +81,12 @@ class RawSheet:
     labels: dict[str, str] = field(default_factory=dict)  # normalised label → column letter
     rows: tuple[RawRow, ...] = ()
     truncated: bool = False  # the streaming reader stopped at STREAM_CELL_LIMIT
+    declared_title: str = ""  # the title the signed metadata gives (the tab may be renamed)
+    hidden: bool = False  # the sheet itself is hidden or very hidden
+    header_hidden: bool = False  # the header row that was used is hidden
+    hidden_labels: tuple[str, ...] = ()  # normalised labels whose column is hidden
+    hidden_rows: tuple[str, ...] = ()  # keys of the rows read that are hidden
+    twin_labels: tuple[str, ...] = ()  # normalised labels found more than once in the header row
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class RawReturn:
     sheet_names: tuple[str, ...]
     sheets: tuple[RawSheet, ...] = ()
     assessor: RawCell | None = None  # the 评分人 cell (assessor workbooks)
+    hidden_sheets: frozenset[str] = frozenset()  # titles of hidden and very hidden sheets
+    unit_claims: tuple[tuple[str, str], ...] = ()  # (sheet title, unit id in its KH_UNIT cell)
 
     @property
     def kind(self) -> FormKind | None:
@@ -168,50 +173,26 @@ def _looks_like_text(head: bytes) -> bool:
 class ReturnBook:
     """An opened returned workbook: metadata first, then the sheets the form declares."""
 
-    def __init__(self, name: str, package: ooxml.Package, book: Any) -> None:
+    def __init__(self, name: str, book: SafeBook) -> None:
         self.name = name
-        self.package = package
         self.book = book
-        self.sheet_names: tuple[str, ...] = tuple(book.sheet_names)
+        self.sheet_names: tuple[str, ...] = book.sheet_names
 
     @classmethod
     def open(cls, data: bytes, name: str) -> ReturnBook:
         """Open from the file's bytes; raises :class:`ReturnReadError` if it is not a workbook."""
         sniff(data)
         try:
-            package = ooxml.Package(zipfile.ZipFile(io.BytesIO(data)))
-        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+            package = ooxml.Package(data)
+        except PartError as exc:
             raise ReturnReadError(
-                "corrupt_file", "文件已损坏（压缩包不完整，可能下载或保存未完成），请对方重新发送"
+                "corrupt_file", f"文件已损坏（压缩包不完整，可能下载或保存未完成），请对方重新发送（{exc}）"
             ) from exc
-        if not package.has(ooxml.WORKBOOK_PART):
-            if package.has("word/document.xml"):
-                raise ReturnReadError(
-                    "word_document", "这是 Word 文档（.docx），不是 Excel 工作簿，请发送下发的 .xlsx 表格"
-                )
-            if package.has("ppt/presentation.xml"):
-                raise ReturnReadError("not_xlsx", "这是 PowerPoint 文件，不是 Excel 工作簿，请发送下发的 .xlsx 表格")
-            if any(package.has(marker) for marker in OPENDOCUMENT_MARKERS):
-                raise ReturnReadError(
-                    "opendocument",
-                    "这是 OpenDocument 文件（如 .ods），不是 .xlsx：请在 WPS/LibreOffice 中“另存为”Excel 工作簿（.xlsx）后重新发送",
-                )
-            if not package.has("[Content_Types].xml"):
-                raise ReturnReadError(
-                    "not_xlsx", "这是压缩包套压缩包（嵌套超过 3 层），未再解压：请解压后收取其中的 .xlsx 文件"
-                )
-            raise ReturnReadError("not_xlsx", "这是一个压缩包而不是 Excel 工作簿（缺少 xl/workbook.xml）")
-        try:
-            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        except python_calamine.PasswordError as exc:  # pragma: no cover - caught by sniff()
-            raise ReturnReadError("encrypted", "工作簿设置了打开密码，无法读取") from exc
-        except Exception as exc:  # calamine raises several types for damaged parts
-            raise ReturnReadError("corrupt_file", f"工作簿已损坏，无法读取（{type(exc).__name__}: {exc}）") from exc
-        return cls(name, package, book)
+        _check_kind(package)
+        return cls(name, SafeBook.open(package, name))
 
     def close(self) -> None:
         self.book.close()
-        self.package.zip.close()
 
     def __enter__(self) -> ReturnBook:
         return self
@@ -225,28 +206,67 @@ class ReturnBook:
         if layout.META_SHEET not in self.sheet_names:
             return {}
         meta: dict[str, str] = {}
-        for _number, values in self._rows(layout.META_SHEET):
+        for _number, values in self.book.rows(layout.META_SHEET):
             if len(values) >= 1 and values[0] not in (None, ""):
                 value = values[1] if len(values) > 1 else None
                 meta[cell_text(values[0])] = cell_text(value)
         return meta
 
-    def read(self, meta: dict[str, str], keys: Collection[str] | None = None) -> RawReturn:
-        """Read the sheets the metadata declares; keep only rows whose id is in ``keys``."""
-        sheets = tuple(self.read_sheet(title, unit, keys) for title, unit in declared_sheets(meta))
+    def read(
+        self, meta: dict[str, str], keys: Collection[str] | None = None, columns: Collection[str] | None = None
+    ) -> RawReturn:
+        """Read the sheets the metadata declares; keep only rows whose id is in ``keys``
+        and, when given, only the cells of the ``columns`` (normalised header labels).
+
+        On a 考核组评分表 a unit's sheet is the one whose ``KH_UNIT`` cell holds the unit
+        id (a renamed or swapped tab does not move scores); forms made before that cell
+        existed are read by the titles in the metadata.
+        """
+        claims = self.unit_claims() if meta.get(layout.META_KIND) == FormKind.ASSESSOR.value else []
+        by_unit: dict[str, list[str]] = {}
+        for title, unit in claims:
+            by_unit.setdefault(unit, []).append(title)
+        sheets = []
+        for title, unit in declared_sheets(meta):
+            titles = by_unit.get(unit, [])
+            actual = titles[0] if len(titles) == 1 else title
+            sheets.append(self.read_sheet(actual, unit, keys, declared=title, columns=columns))
         assessor = None
         if meta.get(layout.META_KIND) == FormKind.ASSESSOR.value:
             assessor = self.defined_cell(layout.NAME_ASSESSOR)
-        return RawReturn(self.name, meta, self.sheet_names, sheets, assessor)
+        hidden = frozenset(s.title for s in self.book.sheets if s.hidden)
+        return RawReturn(self.name, meta, self.sheet_names, tuple(sheets), assessor, hidden, tuple(claims))
 
-    def read_sheet(self, title: str, unit_id: str, keys: Collection[str] | None = None) -> RawSheet:
+    def unit_claims(self) -> list[tuple[str, str]]:
+        """``[(sheet title, unit id)]`` from each sheet's local ``KH_UNIT`` cell."""
+        claims = []
+        for title, text in self.book.package.local_names(layout.NAME_UNIT).items():
+            _sheet, _, ref = text.rpartition("!")
+            where = ooxml.parse_cell_name(ref.replace("$", ""))
+            cell = self._cell(title, where) if where is not None else None
+            if cell is not None and cell.value not in (None, ""):
+                claims.append((title, id_text(cell.value)))
+        return claims
+
+    def read_sheet(
+        self,
+        title: str,
+        unit_id: str,
+        keys: Collection[str] | None = None,
+        *,
+        declared: str = "",
+        columns: Collection[str] | None = None,
+    ) -> RawSheet:
         """Find the header row and read every row whose ``编号`` cell is filled."""
+        declared = declared or title
         if title not in self.sheet_names:
-            return RawSheet(title, unit_id, found=False)
-        rows = self._rows(title)
+            return RawSheet(title, unit_id, found=False, declared_title=declared)
+        rows = self.book.rows(title)
         id_label = normalize_label(layout.H_ID)
         header_row, id_col = 0, 0
-        columns: list[tuple[str, int, str]] = []  # (label, index, column letter)
+        taken: list[tuple[str, int, str]] = []
+        found: list[tuple[str, int, str]] = []  # (label, index, column letter)
+        twins: list[str] = []
         kept: list[RawRow] = []
         formulas, errors = rows.formulas, rows.errors
         for number, values in rows:
@@ -254,104 +274,88 @@ class ReturnBook:
                 labels: dict[str, int] = {}
                 for i, v in enumerate(values):
                     if v not in (None, ""):
-                        labels.setdefault(normalize_label(v), i)  # the first of twin headers wins
+                        label = normalize_label(v)
+                        if label in labels:
+                            twins.append(label)
+                        labels.setdefault(label, i)  # the first of twin headers wins
                 if id_label in labels:
                     header_row, id_col = number, labels[id_label]
-                    columns = [(label, i, ooxml.column_letter(i + 1)) for label, i in labels.items()]
+                    found = [(label, i, ooxml.column_letter(i + 1)) for label, i in labels.items()]
+                    taken = [c for c in found if columns is None or c[0] in columns]
+                else:
+                    twins.clear()
                 continue
             key = _key(values[id_col]) if id_col < len(values) else ""
             if not key or (keys is not None and key not in keys):
                 continue
             cells = {}
             width = len(values)
-            for label, i, letter in columns:
-                ref = f"{letter}{number}"
+            for label, i, letter in taken:
+                ref = letter + str(number)
                 value = values[i] if i < width else None
-                if ref in errors:
+                if errors and ref in errors:
                     value = errors[ref]
                 cells[label] = RawCell(title, ref, None if value == "" else value, ref in formulas)
             kept.append(RawRow(key, number, cells))
-        letters = {label: letter for label, _i, letter in columns}
-        return RawSheet(title, unit_id, True, header_row, letters, tuple(kept), rows.truncated)
+        letters = {label: letter for label, _i, letter in found}
+        scan = rows.scan
+        entry = self.book.package.sheet(title)
+        return RawSheet(
+            title,
+            unit_id,
+            True,
+            header_row,
+            letters,
+            tuple(kept),
+            rows.truncated,
+            declared,
+            hidden=entry is not None and entry.hidden,
+            header_hidden=header_row in scan.hidden_rows,
+            hidden_labels=tuple(label for label, i, _ in found if scan.column_hidden(i + 1)),
+            hidden_rows=tuple(row.key for row in kept if row.row in scan.hidden_rows),
+            twin_labels=tuple(dict.fromkeys(twins)),
+        )
 
     def defined_cell(self, name: str) -> RawCell | None:
         """The cell a workbook-level defined name points to, with its value."""
-        for title, ref in self.package.defined_name(name):
+        for title, ref in self.book.package.defined_name(name):
             where = ooxml.parse_cell_name(ref)
             if where is None or title not in self.sheet_names:
                 continue
-            cell = ooxml.cell_name(*where)
-            rows = self._rows(title)
-            for number, values in rows:
-                if number == where[0]:
-                    value = values[where[1] - 1] if where[1] - 1 < len(values) else None
-                    value = rows.errors.get(cell, value)
-                    return RawCell(title, cell, None if value == "" else value, cell in rows.formulas)
-                if number > where[0]:
-                    break
-            return RawCell(title, cell, None)
+            return self._cell(title, where)
         return None
 
-    def _rows(self, title: str) -> _SheetRows:
-        part = self.package.sheet_part(title)
-        if part is None:  # listed by calamine but not resolvable here: let calamine read it
-            return _SheetRows(self._dense_rows(title), set())
-        xml = self.package.read(part)
-        last_row, last_col = ooxml.extent(xml)
-        rows = _SheetRows(iter(()), ooxml.formula_cells(xml), ooxml.error_cells(xml))
-        if last_row * last_col <= DENSE_CELL_LIMIT:
-            rows.source = self._dense_rows(title)
-        else:
-            rows.source = _streamed_rows(self.package, part, rows)
-        return rows
-
-    def _dense_rows(self, title: str) -> Iterator[tuple[int, Sequence[object]]]:
-        # skip_empty_area=False: the grid starts at A1, so list positions are coordinates
-        # (iter_rows() pads leading empty rows but not leading empty columns).
-        grid = self.book.get_sheet_by_name(title).to_python(skip_empty_area=False)
-        yield from enumerate(grid, start=1)
+    def _cell(self, title: str, where: tuple[int, int]) -> RawCell:
+        cell = ooxml.cell_name(*where)
+        rows = self.book.rows(title)
+        for number, values in rows:
+            if number == where[0]:
+                value = values[where[1] - 1] if where[1] - 1 < len(values) else None
+                value = rows.errors.get(cell, value)
+                return RawCell(title, cell, None if value == "" else value, cell in rows.formulas)
+            if number > where[0]:
+                break
+        return RawCell(title, cell, None)
 
 
-class _SheetRows:
-    """Rows of a sheet as (1-based row number, values from column A), plus formula cells
-    and error cells (reference → ``#N/A``).
-
-    ``truncated`` turns True when the streaming reader stops at STREAM_CELL_LIMIT.
-    """
-
-    def __init__(
-        self,
-        source: Iterator[tuple[int, Sequence[object]]],
-        formulas: set[str],
-        errors: dict[str, str] | None = None,
-    ) -> None:
-        self.source = source
-        self.formulas = formulas
-        self.errors = errors or {}
-        self.truncated = False
-
-    def __iter__(self) -> Iterator[tuple[int, Sequence[object]]]:
-        return self.source
-
-
-def _streamed_rows(package: ooxml.Package, part: str, state: _SheetRows) -> Iterator[tuple[int, Sequence[object]]]:
-    strings = ooxml.shared_strings(package)
-    current = 0
-    values_list: list[object] = []
-    for row, column, value, _formula in ooxml.stream_cells(
-        package, part, strings, STREAM_MAX_COLUMN, STREAM_CELL_LIMIT
-    ):
-        if row < 0:
-            state.truncated = True
-            break
-        if row != current:
-            if values_list:
-                yield current, values_list
-            current, values_list = row, []
-        values_list.extend([None] * (column - len(values_list)))
-        values_list[column - 1] = value
-    if values_list and not state.truncated:
-        yield current, values_list
+def _check_kind(package: ooxml.Package) -> None:
+    """Raise :class:`ReturnReadError` when the zip is another kind of document."""
+    if package.has(ooxml.WORKBOOK_PART):
+        return
+    if package.has("word/document.xml"):
+        raise ReturnReadError("word_document", "这是 Word 文档（.docx），不是 Excel 工作簿，请发送下发的 .xlsx 表格")
+    if package.has("ppt/presentation.xml"):
+        raise ReturnReadError("not_xlsx", "这是 PowerPoint 文件，不是 Excel 工作簿，请发送下发的 .xlsx 表格")
+    if any(package.has(marker) for marker in OPENDOCUMENT_MARKERS):
+        raise ReturnReadError(
+            "opendocument",
+            "这是 OpenDocument 文件（如 .ods），不是 .xlsx：请在 WPS/LibreOffice 中“另存为”Excel 工作簿（.xlsx）后重新发送",
+        )
+    if not package.has("[Content_Types].xml"):
+        raise ReturnReadError(
+            "not_xlsx", "这是压缩包套压缩包（嵌套超过 3 层），未再解压：请解压后收取其中的 .xlsx 文件"
+        )
+    raise ReturnReadError("not_xlsx", "这是一个压缩包而不是 Excel 工作簿（缺少 xl/workbook.xml）")
 
 
 def declared_sheets(meta: dict[str, str]) -> list[tuple[str, str]]:

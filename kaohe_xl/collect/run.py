@@ -47,6 +47,7 @@ from kaohe_xl.collect.received import Incoming, discover, display_name, expand, 
 from kaohe_xl.collect.report import CollectReport, FileResult, first_error
 from kaohe_xl.collect.returns import ReturnBook, ReturnReadError
 from kaohe_xl.collect.validate import Checked, check_return
+from kaohe_xl.errors import CampaignError
 from kaohe_xl.problems import Problem, errors_in
 from kaohe_xl.progress import counter
 from kaohe_xl.rubric.model import FormKind
@@ -77,11 +78,10 @@ def collect(
     """
     report = CollectReport()
     files: list[Path] = []
-    for path in discover(paths, report.unreadable_folders):
+    for path in discover(paths, report.unreadable_folders, report.skipped_files):
         (report.skipped if campaign.is_own_file(path) else files).append(path)
     expected = Expected(campaign.id, campaign.secret, campaign.rubric, tuple(campaign.units), campaign.roster)
-    campaign.archive_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(campaign.archive_dir)
+    _archive_folder(campaign)
     bar = counter(len(files), "回收", enabled=progress)
     conn = campaign.connect()
     # WAL + synchronous=NORMAL: a killed process never corrupts the store or loses a
@@ -120,7 +120,7 @@ def collect(
             if isinstance(item, Incoming):
                 take(item)
                 continue
-            for incoming in expand(item):
+            for incoming in expand(item, single=True):  # peek() found no archive of files
                 take(incoming)
             if bar is not None:
                 bar.update(1)
@@ -174,6 +174,20 @@ def archive(campaign: Campaign, digest: str, name: str, data: bytes) -> Path:
     return target
 
 
+def _archive_folder(campaign: Campaign) -> None:
+    """Make sure ``archive/`` is a folder that can be written (raises :class:`CampaignError`)."""
+    folder = campaign.archive_dir
+    if folder.exists() and not folder.is_dir():
+        raise CampaignError(
+            f"考核目录中的 {folder.name} 应是存放回收文件的文件夹，现在却是一个文件：请把它改名或移走，再重新收取"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CampaignError(f"无法创建存档文件夹 {folder}：{exc.strerror or exc}；请确认考核目录可以写入") from exc
+    _remove_stale_temporaries(folder)
+
+
 def _remove_stale_temporaries(folder: Path) -> None:
     """Half-written archive copies of a killed run (``.<sha>.<pid>.tmp``); never the archive."""
     cutoff = time.time() - _STALE_SECONDS
@@ -215,7 +229,8 @@ def analyse(incoming: Incoming, expected: Expected) -> tuple[str, Checked]:
     try:
         with ReturnBook.open(incoming.data, incoming.name) as book:
             meta = book.metadata()
-            raw = book.read(meta, expected.keys_for(form_kind(meta))) if meta else None
+            kind = form_kind(meta)
+            raw = book.read(meta, expected.keys_for(kind), expected.columns_for(kind)) if meta else None
     except ReturnReadError as exc:
         checked.problems.append(Problem(exc.code, str(exc), file=incoming.name))
         return "quarantined", checked
@@ -254,10 +269,8 @@ def _store(
     Returns the revision number (0 for files that are no revision), or None when the
     hash was already recorded.
     """
-    received = now_text()
     stored = status in ("accepted", "invalid")
     kind = checked.kind.value if checked.kind is not None and stored else ""
-    errors = errors_in(checked.problems)
     with store.transaction(conn):
         cursor = conn.execute(
             "INSERT OR IGNORE INTO files (sha256, original_name, source_path, size, received_at, archive_path,"
@@ -267,67 +280,73 @@ def _store(
                 incoming.name,
                 incoming.source,
                 len(incoming.data),
-                received,
+                now_text(),
                 archive_path,
                 "accepted" if stored else status,
-                first_error(errors),
+                first_error(errors_in(checked.problems)),
                 kind,
                 checked.subject_id if stored else "",
             ),
         )
         if cursor.rowcount == 0:
             return None
-        file_id = cursor.lastrowid
+        file_id = int(cursor.lastrowid or 0)
         conn.executemany(
             "INSERT INTO issues (file_id, severity, code, sheet, cell, item, value, message)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(file_id, p.severity, p.code, p.sheet, p.cell, p.item, p.value, p.message) for p in checked.problems],
         )
-        if not stored:
-            return 0
-        revision = conn.execute(
-            "SELECT COALESCE(MAX(revision), 0) + 1 FROM submissions WHERE form_kind = ? AND subject_id = ? AND rater = ?",
-            (kind, checked.subject_id, checked.rater),
-        ).fetchone()[0]
-        submission_id = conn.execute(
-            "INSERT INTO submissions (file_id, form_kind, subject_id, rater, revision, received_at, has_errors,"
-            " rubric_hash, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        return _add_revision(conn, file_id, kind, checked) if stored else 0
+
+
+def _add_revision(conn: sqlite3.Connection, file_id: int, kind: str, checked: Checked) -> int:
+    """The next revision of (form, subject, rater): the submission, its units, its values."""
+    received = conn.execute("SELECT received_at FROM files WHERE id = ?", (file_id,)).fetchone()[0]
+    revision = conn.execute(
+        "SELECT COALESCE(MAX(revision), 0) + 1 FROM submissions WHERE form_kind = ? AND subject_id = ? AND rater = ?",
+        (kind, checked.subject_id, checked.rater),
+    ).fetchone()[0]
+    submission_id = conn.execute(
+        "INSERT INTO submissions (file_id, form_kind, subject_id, rater, revision, received_at, has_errors,"
+        " rubric_hash, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            file_id,
+            kind,
+            checked.subject_id,
+            checked.rater,
+            revision,
+            received,
+            int(checked.has_errors),
+            checked.rubric_hash,
+            checked.source,
+        ),
+    ).lastrowid
+    # Each unit's own state: an error on one unit's sheet holds back only that unit.
+    unit_rows = []
+    for unit_id in dict.fromkeys(checked.units):
+        unit_errors = checked.unit_errors(unit_id)
+        name = checked.unit_names.get(unit_id, "")
+        unit_rows.append((submission_id, unit_id, int(bool(unit_errors)), first_error(unit_errors), name))
+    conn.executemany(
+        "INSERT INTO submission_units (submission_id, unit_id, has_errors, note, unit_name) VALUES (?, ?, ?, ?, ?)",
+        unit_rows,
+    )
+    conn.executemany(
+        "INSERT INTO scores (submission_id, unit_id, item_id, value, veto, raw, remark, sheet, cell)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
             (
-                file_id,
-                kind,
-                checked.subject_id,
-                checked.rater,
-                revision,
-                received,
-                int(bool(errors)),
-                checked.rubric_hash,
-                checked.source,
-            ),
-        ).lastrowid
-        # Each unit's own state: an error on one unit's sheet holds back only that unit.
-        unit_rows = []
-        for unit_id in dict.fromkeys(checked.units):
-            unit_errors = checked.unit_errors(unit_id)
-            unit_rows.append((submission_id, unit_id, int(bool(unit_errors)), first_error(unit_errors)))
-        conn.executemany(
-            "INSERT INTO submission_units (submission_id, unit_id, has_errors, note) VALUES (?, ?, ?, ?)", unit_rows
-        )
-        conn.executemany(
-            "INSERT INTO scores (submission_id, unit_id, item_id, value, veto, raw, remark, sheet, cell)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    submission_id,
-                    v.unit_id,
-                    v.key,
-                    None if v.value is None else format_decimal(v.value),
-                    None if v.veto is None else int(v.veto),
-                    v.raw,
-                    v.remark,
-                    v.sheet,
-                    v.cell,
-                )
-                for v in checked.values
-            ],
-        )
+                submission_id,
+                v.unit_id,
+                v.key,
+                None if v.value is None else format_decimal(v.value),
+                None if v.veto is None else int(v.veto),
+                v.raw,
+                v.remark,
+                v.sheet,
+                v.cell,
+            )
+            for v in checked.values
+        ],
+    )
     return int(revision)

@@ -25,23 +25,48 @@ forged metadata make the file *rejected*; all other problems are stored with the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 
 from kaohe_xl.collect.cells import Checked, Value, as_decimal, check_score, problem_at
-from kaohe_xl.collect.identify import REJECT_CODES, Expected, form_source, identify, rubric_outdated
+from kaohe_xl.collect.identify import (
+    REJECT_CODES,
+    Expected,
+    form_source,
+    identify,
+    rubric_outdated,
+    signed_units,
+    title_name,
+    unit_check,
+)
+from kaohe_xl.collect.rater import check_rater_sheet
 from kaohe_xl.collect.returns import RawCell, RawReturn, RawSheet
+from kaohe_xl.collect.rows import ADDED, DELETED, rows_for, sheet_found
 from kaohe_xl.collect.tally import check_tally_sheet
+from kaohe_xl.collect.visible import DECOYS, check_order, check_sheet
 from kaohe_xl.forms import layout
 from kaohe_xl.problems import Problem
-from kaohe_xl.rubric.model import Category, FormKind, Item, Rubric, Unit
-from kaohe_xl.textnorm import cell_text, clean_lines, format_decimal, normalize_label, person_name
+from kaohe_xl.rubric.model import FormKind, Item, Rubric
+from kaohe_xl.textnorm import (
+    cell_text,
+    clean_lines,
+    format_decimal,
+    normalize_label,
+    person_name,
+    safe_text,
+)
 
 __all__ = ["REJECT_CODES", "Checked", "Expected", "Value", "check_return"]
 
 
 def check_return(raw: RawReturn, expected: Expected) -> Checked:
-    """Identify the return by its signed metadata, then check every value and locked cell."""
+    """Identify the return by its signed metadata, then check every value and locked cell.
+
+    Values are checked against the campaign's rubric as it is now. A form generated from
+    an earlier version of it (``kaohe update`` since) gets a ``rubric_updated`` warning:
+    wording may differ, values that fit the current items still count, items added since
+    are missing (errors), items removed are ignored.
+    """
     checked = Checked(raw.name)
     found = identify(raw.meta, expected, raw.name)
     if isinstance(found, Problem):
@@ -56,18 +81,19 @@ def check_return(raw: RawReturn, expected: Expected) -> Checked:
         checked.source = source
     else:
         checked.source = checked.subject_id
-    checked.rubric_hash = raw.meta.get(layout.META_RUBRIC_HASH, "")
-    outdated = rubric_outdated(raw.meta, expected.rubric)
-    if outdated:
+    checked.rubric_hash = expected.rubric_hash  # what the values are checked against
+    older = rubric_outdated(raw.meta, expected)
+    if older:
         checked.problems.append(
-            problem_at(
-                checked,
-                "rubric_outdated",
-                "这份表格是按旧版考核细则生成的（细则已修改），分值和条目可能不一致：请下发新表格，请对方用新表格重新填写",
+            Problem(
+                "rubric_updated",
+                "这份表格是按修改前的考核细则生成的，已按现行细则核对（条目或分值有变化的会单独报错）",
+                file=raw.name,
+                severity="warning",
             )
         )
     if checked.kind is FormKind.RATER:
-        _check_rater_sheet(raw, expected, checked)
+        check_rater_sheet(raw, expected, checked)
     elif checked.kind is FormKind.BALLOT:
         if check_tally_sheet(raw, expected, checked):
             _reject_as_blank(checked)
@@ -75,25 +101,28 @@ def check_return(raw: RawReturn, expected: Expected) -> Checked:
     else:
         if checked.kind is FormKind.ASSESSOR:
             _check_assessor_name(raw, checked, expected)
-        if _check_item_sheets(raw, expected, checked, compare_locked=not outdated):
+        check_order(raw, checked)
+        if _check_item_sheets(raw, expected, checked, older=older):
             _reject_as_blank(checked)
             return checked
-    if _untouched(checked):
+    if _untouched(checked) and not any(p.code in DECOYS for p in checked.problems):
         _reject_as_blank(checked)
     return checked
 
 
-def _check_item_sheets(raw: RawReturn, expected: Expected, checked: Checked, *, compare_locked: bool) -> bool:
+def _check_item_sheets(raw: RawReturn, expected: Expected, checked: Checked, *, older: bool) -> bool:
     """Check each unit sheet; True when every sheet of a 考核组评分表 was left blank.
 
     One sheet per unit (a 自评表 has one): a problem on a sheet holds back only its unit.
     A 考核组评分表 sheet with not one input filled is that unit not yet scored: it is left
     out of the revision (the unit stays 待提交, or at its earlier return).
     """
+    names = signed_units(raw.meta)
     skipped = 0
     for sheet in raw.sheets:
         start, first = len(checked.problems), len(checked.values)
-        _check_item_sheet(sheet, raw, expected.rubric, checked, compare_locked=compare_locked)
+        _check_unit(sheet, names, expected, checked)
+        _check_item_sheet(sheet, raw, expected.rubric, checked, older=older)
         if checked.kind is FormKind.ASSESSOR and _blank_sheet(checked, start, first):
             del checked.problems[start:]
             del checked.values[first:]
@@ -115,6 +144,20 @@ def _blank_sheet(checked: Checked, start: int, first: int) -> bool:
         and all(not v.raw and not v.remark for v in values)
         and all(p.code == "blank" for p in checked.problems[start:])
     )
+
+
+def _check_unit(sheet: RawSheet, names: Mapping[str, str], expected: Expected, checked: Checked) -> None:
+    """The unit the sheet was made for is still the one holding its id (else 待核实)."""
+    signed = names.get(sheet.unit_id, "")
+    legacy = checked.kind is FormKind.ASSESSOR and not names
+    title = sheet.declared_title if legacy else ""
+    message = unit_check(sheet.unit_id, signed, expected, title=title)
+    current = expected.by_id[sheet.unit_id].name if sheet.unit_id in expected.by_id else ""
+    if message:
+        checked.problems.append(problem_at(checked, "unit_changed", message, sheet=sheet.title, value=sheet.unit_id))
+        checked.unit_names[sheet.unit_id] = signed or title_name(title, sheet.unit_id)
+    else:
+        checked.unit_names[sheet.unit_id] = current
 
 
 def _untouched(checked: Checked) -> bool:
@@ -171,69 +214,26 @@ def _typed_assessor_name(raw: RawReturn, checked: Checked) -> None:
         checked.problems.append(
             problem_at(checked, "blank", "评分人未填写：同一考核组多人评分时靠评分人区分，请填写姓名后重新发送", cell)
         )
-    checked.rater = name
+    checked.rater = safe_text(name, 100)
 
 
-def _sheet_found(sheet: RawSheet, raw: RawReturn, checked: Checked, wanted: Sequence[str]) -> bool:
-    if not sheet.found:
-        others = [n for n in raw.sheet_names if n not in _FIXED_SHEETS and n not in {s.title for s in raw.sheets}]
-        hint = f"（表中现有：{'、'.join(others)}，可能被改名）" if others else ""
-        checked.problems.append(
-            problem_at(
-                checked,
-                "sheet_missing",
-                f"找不到工作表“{sheet.title}”{hint}：请不要修改工作表名称，改回原名后重新发送",
-                sheet=sheet.title,
-            )
-        )
-        return False
-    if not sheet.header_row:
-        checked.problems.append(
-            problem_at(
-                checked, "header_missing", f"找不到表头行（含“{layout.H_ID}”的行），表格结构被改动", sheet=sheet.title
-            )
-        )
-        return False
-    ok = True
-    for label in wanted:
-        if normalize_label(label) not in sheet.labels:
-            checked.problems.append(
-                problem_at(checked, "column_missing", f"找不到“{label}”列：请不要删除或改动表头", sheet=sheet.title)
-            )
-            ok = False
-    if sheet.truncated:  # a warning: the rows read are checked; items not reached are errors
-        checked.problems.append(
-            Problem(
-                "sheet_too_large",
-                "工作表数据量过大，只读取了前面一部分（其后的条目会报告为缺少）：请删除表格下方多余的内容",
-                file=checked.file,
-                sheet=sheet.title,
-                severity="warning",
-            )
-        )
-    return ok
-
-
-_FIXED_SHEETS = {layout.INSTRUCTIONS_SHEET, layout.LISTS_SHEET, layout.META_SHEET}
-
-
-def _check_item_sheet(
-    sheet: RawSheet, raw: RawReturn, rubric: Rubric, checked: Checked, *, compare_locked: bool
-) -> None:
+def _check_item_sheet(sheet: RawSheet, raw: RawReturn, rubric: Rubric, checked: Checked, *, older: bool) -> None:
     kind = checked.kind
     assert kind in layout.SCORE_HEADER
     score_label, remark_label = layout.SCORE_HEADER[kind], layout.REMARK_HEADER[kind]
-    if not _sheet_found(sheet, raw, checked, (layout.H_ID, *layout.LOCKED_HEADERS[1:], score_label)):
+    if not sheet_found(sheet, raw, checked, (layout.H_ID, *layout.LOCKED_HEADERS[1:], score_label)):
         return
+    read = (layout.H_ID, layout.H_CONTENT, layout.H_POINTS, score_label, remark_label)
+    check_sheet(sheet, checked, {normalize_label(label): label for label in read})
     score_key, remark_key = normalize_label(score_label), normalize_label(remark_label)
     expected_rows = [(item.id, f"条目 {item.id}（{item.content}）", "请删除复制出来的行") for item in rubric.items]
-    found_rows = _rows_for(sheet, checked, expected_rows)
+    found_rows = rows_for(sheet, checked, expected_rows, ADDED if older else DELETED)
     computed = rubric.computed_items
     for item in rubric.items:
         cells = found_rows.get(item.id)
         if cells is None:
             continue
-        if compare_locked:
+        if not older:  # an older form shows the wording and points of its time
             _compare_locked(cells, item, checked)
         if item.id in computed:
             continue  # filled by 民主测评: nothing to read
@@ -246,42 +246,19 @@ def _check_item_sheet(
                 item.id,
                 value,
                 veto,
-                cell_text(score.value),
-                clean_lines(remark.value) if remark else "",
+                safe_text(cell_text(score.value)),
+                clean_lines(remark.value) if remark else "",  # cleaned line by line (safe_text)
                 score.sheet,
                 score.cell,
             )
         )
 
 
-def _rows_for(
-    sheet: RawSheet, checked: Checked, wanted: list[tuple[str, str, str]]
-) -> dict[str, Mapping[str, RawCell]]:
-    """The row of each wanted key (item id or unit id), by the key in the 编号 column.
-
-    ``wanted`` holds (key, what it is for messages, advice for a duplicated row). A key
-    with no row is an ``item_missing`` problem; a key found twice is ``item_duplicate``
-    and its first row counts.
-    """
-    rows: dict[str, list[Mapping[str, RawCell]]] = {}
-    for row in sheet.rows:
-        rows.setdefault(row.key, []).append(row.cells)
-    found: dict[str, Mapping[str, RawCell]] = {}
-    for key, what, advice in wanted:
-        matches = rows.get(key, [])
-        if not matches:
-            message = f"缺少{what}这一行：请不要删除行"
-            checked.problems.append(problem_at(checked, "item_missing", message, sheet=sheet.title, item=key))
-            continue
-        if len(matches) > 1:
-            message = f"{what.split('（')[0]} 出现了 {len(matches)} 次" + (f"：{advice}" if advice else "")
-            checked.problems.append(problem_at(checked, "item_duplicate", message, sheet=sheet.title, item=key))
-        found[key] = matches[0]
-    return found
+_CONTENT_KEY, _POINTS_KEY = normalize_label(layout.H_CONTENT), normalize_label(layout.H_POINTS)
 
 
 def _compare_locked(cells: Mapping[str, RawCell], item: Item, checked: Checked) -> None:
-    content = cells.get(normalize_label(layout.H_CONTENT))
+    content = cells.get(_CONTENT_KEY)
     if (
         content is not None
         and content.value != item.content
@@ -296,8 +273,13 @@ def _compare_locked(cells: Mapping[str, RawCell], item: Item, checked: Checked) 
                 item=item.id,
             )
         )
-    points = cells.get(normalize_label(layout.H_POINTS))
-    if points is not None and item.points is not None and as_decimal(points.value) != item.points:
+    points = cells.get(_POINTS_KEY)
+    if (
+        points is not None
+        and item.points is not None
+        and points.value != float(item.points)  # the usual case, without parsing
+        and as_decimal(points.value) != item.points
+    ):
         checked.problems.append(
             problem_at(
                 checked,
@@ -306,45 +288,4 @@ def _compare_locked(cells: Mapping[str, RawCell], item: Item, checked: Checked) 
                 points,
                 item=item.id,
             )
-        )
-
-
-def _check_rater_sheet(raw: RawReturn, expected: Expected, checked: Checked) -> None:
-    rubric = expected.rubric
-    # the columns the 评分表 was generated with: categories whose maximum is above 0
-    categories = [c for c, _ in rubric.rater_categories(rubric.source(checked.subject_id))]
-    sheet = raw.sheets[0]
-    checked.units.extend(unit.id for unit in expected.units)
-    if not _sheet_found(sheet, raw, checked, (layout.H_ID, layout.H_UNIT_NAME, *(c.name for c in categories))):
-        return  # a file-wide problem: every unit is held back
-    # One row per unit: a problem on a row (item = the unit id) holds back only that unit.
-    start = len(checked.problems)
-    found_rows = _rows_for(sheet, checked, [(unit.id, f"单位 {unit.id}（{unit.name}）", "") for unit in expected.units])
-    for index in range(start, len(checked.problems)):
-        checked.problem_unit[index] = checked.problems[index].item
-    for unit in expected.units:
-        cells = found_rows.get(unit.id)
-        if cells is None:
-            continue
-        start = len(checked.problems)
-        _check_rater_row(cells, unit, categories, expected.rubric, checked)
-        checked.claim_since(start, unit.id)
-
-
-def _check_rater_row(
-    cells: Mapping[str, RawCell], unit: Unit, categories: Sequence[Category], rubric: Rubric, checked: Checked
-) -> None:
-    """One unit's row of a 评分表: the locked unit name, then a score per category."""
-    source = checked.subject_id
-    name = cells.get(normalize_label(layout.H_UNIT_NAME))
-    if name is not None and normalize_label(name.value) != normalize_label(unit.name):
-        checked.problems.append(
-            problem_at(checked, "locked_changed", f"单位名称被改动，应为“{unit.name}”", name, item=unit.id)
-        )
-    for category in categories:
-        cell = cells[normalize_label(category.name)]
-        top = category.rater_max[source]
-        value, _ = check_score(cell, None, rubric.settings.step, checked, unit.id, maximum=top)
-        checked.values.append(
-            Value(unit.id, category.name, value, None, cell_text(cell.value), "", cell.sheet, cell.cell)
         )

@@ -21,14 +21,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kaohe_xl.atomic import save_workbook
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.forms import layout
+from kaohe_xl.forms.inputs import invalid_input_format, protect_sheet, protect_workbook
 from kaohe_xl.forms.parts import (
     UNLOCKED,
     FormContext,
     banner_rows,
     fact_lines,
-    invalid_input_format,
-    protect_sheet,
-    protect_workbook,
     put,
     put_formula,
     setup_print,

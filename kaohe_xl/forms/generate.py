@@ -35,19 +35,20 @@ from kaohe_xl.clock import now_text
 from kaohe_xl.errors import CampaignError
 from kaohe_xl.forms import layout
 from kaohe_xl.forms.ballot import generate_ballots
+from kaohe_xl.forms.inputs import protect_workbook
 from kaohe_xl.forms.items import TableSpec, write_item_sheet
 from kaohe_xl.forms.parts import (
     FormContext,
     Value,
     fact_lines,
-    protect_workbook,
-    step_note,
     write_instructions,
     write_lists,
     write_meta,
+    write_unit_cell,
 )
 from kaohe_xl.forms.rater import build_rater_workbook
 from kaohe_xl.forms.styles import load_styles
+from kaohe_xl.forms.texts import assessor_steps, self_steps
 from kaohe_xl.progress import progress as progress_bar
 from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Source, Unit
 from kaohe_xl.store.status import latest_records
@@ -79,33 +80,6 @@ ASSESSOR_SPEC = TableSpec(
     readonly=layout.H_SELF_SCORE,
     signatures=("考核组成员签字：", "考核日期：        年    月    日"),
 )
-
-
-def self_steps(rubric: Rubric) -> tuple[str, ...]:
-    """The numbered steps of the 自评表 说明 sheet (step 3 states this rubric's 步长)."""
-    return (
-        "请在“自评表”工作表中黄色底色的单元格内填写“自评得分”和“自评说明（佐证材料）”，其他单元格已锁定。",
-        "基础项目和加分项目填写所得分数（0 到本项分值之间）；扣分项目填写扣减的分数，为正数（例如扣 2 分填 2）；否决项目从下拉列表中选择“是”或“否”。",
-        f"{step_note(rubric)}。填写错误的单元格会显示为红色。",
-        "表中小计、基础分、加分、扣分和总分由公式自动计算，仅供参考，以考核组核定为准。",
-        "请勿重命名、删除或增加工作表，请勿插入、删除行列，请勿修改考核内容和分值；不要把内容复制到新建的工作簿中再提交。",
-        "填好后保存为 .xlsx 格式（不要另存为 .xls 或 .et），在截止日期前通过电子邮件发回；如需修改，重新发送即可，以最后一次为准。",
-        "打印后由单位负责人签字，签字扫描件与佐证材料一并报送。",
-    )
-
-
-def assessor_steps(rubric: Rubric) -> tuple[str, ...]:
-    """The numbered steps of the 考核组评分表 说明 sheet (step 5 states the 步长)."""
-    return (
-        "先在本页“评分人”一格填写您的姓名；同组多位评分人各填一份，分别发回，系统按姓名区分并取平均。",
-        "每个被考核单位一张工作表。请在黄色底色的单元格内填写“考核得分”和“扣分原因”，其他单元格已锁定。",
-        "“自评得分”一列是该单位已报送的自评分，仅供参考；空白表示生成本表时尚未收到自评表。",
-        "基础项目和加分项目填写所得分数（0 到本项分值之间）；扣分项目填写扣减的分数，为正数；否决项目选择“是”或“否”。未得满分的项目请写明扣分原因。",
-        f"{step_note(rubric)}。填写错误的单元格会显示为红色。",
-        "表中小计和总分由公式自动计算，仅供参考；最终得分由汇总程序按细则重新计算。",
-        "请勿重命名、删除或增加工作表，请勿插入、删除行列，请勿修改考核内容和分值。",
-        "填好后保存为 .xlsx 格式，通过电子邮件发回；如需修改，重新发送即可，以最后一次为准。",
-    )
 
 
 @dataclass
@@ -321,9 +295,17 @@ def build_assessor_workbook(
         if assessor:
             info += f"    评分人：{assessor}"
         lines = [("title", ctx.title), ("subtitle", title), ("info", info)]
-        write_item_sheet(ws, ctx, spec, lines, prefill.get(unit.id))
-    sheets = layout.encode_sheet_map(pairs)
-    meta = ctx.meta(FormKind.ASSESSOR, group, group, sheets=sheets, source=source.name, assessor=assessor)
+        header = write_item_sheet(ws, ctx, spec, lines, prefill.get(unit.id))
+        write_unit_cell(ws, header - 1, len(spec.columns) + 1, unit.id, ctx.styles["info"])
+    meta = ctx.meta(
+        FormKind.ASSESSOR,
+        group,
+        group,
+        sheets=layout.encode_sheet_map(pairs),
+        source=source.name,
+        assessor=assessor,
+        units=layout.encode_units([(unit.id, unit.name) for unit in units]),
+    )
     _finish(wb, ctx, meta, None)
     return wb
 

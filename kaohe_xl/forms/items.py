@@ -23,18 +23,16 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.forms import layout
+from kaohe_xl.forms.inputs import invalid_input_format, protect_sheet, score_validation
 from kaohe_xl.forms.parts import (
     UNLOCKED,
     FormContext,
     Value,
     banner_rows,
-    invalid_input_format,
-    protect_sheet,
     put,
     put_formula,
     ranges,
     row_height,
-    score_validation,
     setup_print,
     style_row,
 )

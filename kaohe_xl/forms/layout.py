@@ -15,8 +15,11 @@ import re
 from collections.abc import Mapping
 
 from kaohe_xl.rubric.model import FormKind
+from kaohe_xl.textnorm import safe_text
 
-TEMPLATE_VERSION = "1"
+# 2: assessor workbooks carry each unit sheet's id in its KH_UNIT cell and the unit
+# names in the signed metadata (META_UNITS).
+TEMPLATE_VERSION = "2"
 
 # ---- sheets ---------------------------------------------------------------------------
 # Excel limit: a sheet title is at most 31 characters and may not contain []:*?/\ .
@@ -88,6 +91,10 @@ def veto_text(veto: bool | None) -> str:
 NAME_ASSESSOR = "KH_ASSESSOR"
 # Workbook-scope name of the range holding the 是/否 options on LISTS_SHEET.
 NAME_VETO_LIST = "KH_VETO_OPTIONS"
+# Sheet-local name, on each unit sheet of an assessor workbook, of the locked cell that
+# holds the unit id: it belongs to the sheet by position, so renaming or swapping tab
+# names does not move a unit's scores to another unit.
+NAME_UNIT = "KH_UNIT"
 
 # ---- metadata --------------------------------------------------------------------------
 # META_SHEET holds one key per row in column A and its value in column B.
@@ -105,6 +112,9 @@ META_SHEETS = "sheets"
 META_SOURCE = "source"
 # assessor workbooks of a group with a roster: the named assessor the copy is for
 META_ASSESSOR = "assessor"
+# assessor workbooks: "unit id\tunit name" per line, in sheet order: the identity of each
+# unit the form was made for (a renumbered or renamed unit is told apart by it)
+META_UNITS = "units"
 META_SIGNATURE = "signature"
 META_KEYS = (
     META_CAMPAIGN,
@@ -117,10 +127,14 @@ META_KEYS = (
     META_SHEETS,
     META_SOURCE,
     META_ASSESSOR,
+    META_UNITS,
     META_SIGNATURE,
 )
-# Signed always, in this order (missing ones as empty strings).
-SIGNED_KEYS = (
+SIGNED_KEYS = tuple(key for key in META_KEYS if key != META_SIGNATURE)
+# The keys signed since the first release take part in every signature; keys added since
+# take part only when they hold a value, so forms already sent keep verifying, and
+# adding, removing or changing a later key breaks a newer form's signature all the same.
+_FIRST_SIGNED = (
     META_CAMPAIGN,
     META_KIND,
     META_SUBJECT,
@@ -131,21 +145,18 @@ SIGNED_KEYS = (
     META_SHEETS,
     META_SOURCE,
 )
-# Signed after those, only when present: forms made before these keys existed keep the
-# signature they were sent with.
-OPTIONAL_SIGNED_KEYS = (META_ASSESSOR,)
 
 
 def sign_metadata(secret: str, meta: Mapping[str, str]) -> str:
     """HMAC-SHA256 over the signed metadata fields, with the campaign secret.
 
-    Every signed key takes part, missing ones as empty strings, in a fixed order, so
-    changing any of them (e.g. the unit id) breaks the signature; an optional key
-    (the named assessor) takes part when it is filled, so adding, removing or changing
-    it breaks the signature too.
+    Every key of the first release takes part, missing ones as empty strings, in a fixed
+    order, then every later key that holds a value (the units of a 考核组评分表, the named
+    assessor of a copy), so changing any of them (e.g. the
+    unit id or name) breaks the signature.
     """
-    lines = [f"{key}={meta.get(key, '')}" for key in SIGNED_KEYS]
-    lines += [f"{key}={meta[key]}" for key in OPTIONAL_SIGNED_KEYS if meta.get(key)]
+    lines = [f"{key}={meta.get(key, '')}" for key in _FIRST_SIGNED]
+    lines += [f"{key}={meta[key]}" for key in SIGNED_KEYS if key not in _FIRST_SIGNED and meta.get(key)]
     message = "\n".join(lines)
     return hmac.new(secret.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
 
@@ -159,6 +170,21 @@ def verify_metadata(secret: str, meta: Mapping[str, str]) -> bool:
 def encode_sheet_map(pairs: list[tuple[str, str]]) -> str:
     """``[(sheet title, unit id), ...]`` → the META_SHEETS value."""
     return "\n".join(f"{title}\t{unit}" for title, unit in pairs)
+
+
+def encode_units(pairs: list[tuple[str, str]]) -> str:
+    """``[(unit id, unit name), ...]`` → the META_UNITS value."""
+    return "\n".join(f"{unit}\t{name}" for unit, name in pairs)
+
+
+def decode_units(text: str) -> dict[str, str]:
+    """The META_UNITS value → ``{unit id: unit name}`` ({} for forms made before it existed)."""
+    units = {}
+    for line in (text or "").splitlines():
+        unit, _, name = line.partition("\t")
+        if unit:
+            units[unit] = name
+    return units
 
 
 def decode_sheet_map(text: str) -> list[tuple[str, str]]:
@@ -177,7 +203,7 @@ _BAD_TITLE_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 def sanitize_sheet_title(text: str) -> str:
     """A valid Excel sheet title: no ``[]:*?/\\``, at most 31 characters, not blank."""
-    title = _BAD_TITLE_CHARS.sub("_", text).strip().strip("'")
+    title = _BAD_TITLE_CHARS.sub("_", safe_text(text)).strip().strip("'")
     return (title or "Sheet")[:SHEET_TITLE_MAX]
 
 

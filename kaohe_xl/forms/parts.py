@@ -12,18 +12,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Font, PatternFill, Protection
-from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.styles import Font, Protection
 from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.forms import layout
+from kaohe_xl.forms.inputs import protect_sheet
 from kaohe_xl.forms.styles import CellStyle, FormStyles
 from kaohe_xl.rubric.model import FormKind, Rubric
-from kaohe_xl.textnorm import display_width, format_decimal
+from kaohe_xl.textnorm import display_width, format_decimal, safe_text
 from kaohe_xl.xlsx.ooxml import column_letter
 
 UNLOCKED = Protection(locked=False)
@@ -64,6 +63,7 @@ class FormContext:
         sheets: str = "",
         source: str = "",
         assessor: str = "",
+        units: str = "",
     ) -> dict[str, str]:
         """The unsigned metadata of a form (every signed key present; ``assessor`` only
         on a named assessor's copy)."""
@@ -77,6 +77,7 @@ class FormContext:
             layout.META_GENERATED: self.generated_at,
             layout.META_SHEETS: sheets,
             layout.META_SOURCE: source,
+            layout.META_UNITS: units,
         }
         if assessor:
             meta[layout.META_ASSESSOR] = assessor
@@ -95,8 +96,11 @@ def number(value: Decimal | None) -> int | float | None:
 
 
 def put(ws: Worksheet, row: int, column: int, value: Value, style: CellStyle | None = None) -> Cell:
-    """Write a value as data: text starting with ``=`` stays text (openpyxl would make it a formula)."""
+    """Write a value as data: text starting with ``=`` stays text (openpyxl would make it a
+    formula); text is cleaned by :func:`~kaohe_xl.textnorm.safe_text` (unit names, prefills)."""
     cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        value = safe_text(value)
     cell.value = number(value) if isinstance(value, Decimal) else value
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"
@@ -177,6 +181,21 @@ def write_meta(wb: Workbook, meta: Mapping[str, str]) -> None:
         put(ws, row, 2, meta.get(key) or None)
     # "veryHidden" cannot be undone from Excel's Unhide dialog (only through VBA).
     ws.sheet_state = "veryHidden"
+
+
+def write_unit_cell(ws: Worksheet, row: int, column: int, unit_id: str, style: CellStyle) -> None:
+    """The locked cell that says which unit a sheet is for, and its sheet-local name.
+
+    A sheet-local defined name belongs to its sheet by position, so renaming (or
+    swapping) tabs leaves every unit's id on its own sheet: the reader finds a unit's
+    sheet by this cell, not by the tab name. It sits right of the table, outside the
+    print area.
+    """
+    cell = put(ws, row, column, unit_id, style)
+    cell.font = Font(name=style.font.name, size=9, color="808080")
+    cell.protection = LOCKED
+    ref = f"{quote_sheet(ws.title)}!${column_letter(column)}${row}"
+    ws.defined_names[layout.NAME_UNIT] = DefinedName(layout.NAME_UNIT, attr_text=ref)
 
 
 def write_instructions(
@@ -284,27 +303,6 @@ def _step_text(step: Decimal) -> str:
 
 
 # ---- protection and printing -------------------------------------------------------------
-def protect_sheet(ws: Worksheet, password: str) -> None:
-    """Lock the sheet; only cells with ``locked=False`` stay editable.
-
-    Excel's sheet password is a weak legacy hash: it prevents accidents, not tampering
-    (the reader re-checks everything and verifies the signed metadata instead).
-    """
-    ws.protection.sheet = True
-    # In OOXML these flags mean "forbidden while protected"; resizing rows/columns stays allowed.
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
-    if password:
-        ws.protection.password = password
-
-
-def protect_workbook(wb: Workbook, password: str) -> None:
-    """Lock the structure: sheets cannot be added, deleted, renamed, moved or unhidden."""
-    wb.security = WorkbookProtection(lockStructure=True)
-    if password:
-        wb.security.workbookPassword = password
-
-
 def setup_print(
     ws: Worksheet,
     ctx: FormContext,
@@ -331,37 +329,6 @@ def setup_print(
         ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
     ws.print_area = f"A1:{column_letter(last_col)}{last_row}"
     ws.sheet_view.showGridLines = False
-
-
-def score_validation(top: str, error: str, prompt_title: str) -> DataValidation:
-    """Excel data validation for a score cell: a number from 0 to ``top``, blank allowed.
-
-    A value outside the range is refused with ``error`` (Excel's "stop" style); the
-    input prompt shows the range. Pasting bypasses validation, so returns are re-checked.
-    """
-    return DataValidation(
-        type="decimal",
-        operator="between",
-        formula1="0",
-        formula2=top,
-        allow_blank=True,
-        showErrorMessage=True,
-        showInputMessage=True,
-        errorStyle="stop",
-        errorTitle="得分超出范围",
-        error=error,
-        promptTitle=prompt_title,
-        prompt=f"0～{top} 分",
-    )
-
-
-def invalid_input_format(invalid: CellStyle) -> DifferentialStyle:
-    """The conditional format that paints invalid input, from the template's 'invalid' style."""
-    color = invalid.fill.fgColor.rgb if invalid.fill.fill_type else "FFC7CE"
-    return DifferentialStyle(
-        font=Font(color=invalid.font.color, bold=invalid.font.b),
-        fill=PatternFill(fill_type="solid", start_color=color, end_color=color),
-    )
 
 
 def quote_sheet(title: str) -> str:

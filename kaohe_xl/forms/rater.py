@@ -8,18 +8,15 @@ from openpyxl.formatting.rule import Rule
 from openpyxl.workbook.workbook import Workbook
 
 from kaohe_xl.forms import layout
+from kaohe_xl.forms.inputs import invalid_input_format, protect_sheet, protect_workbook, score_validation
 from kaohe_xl.forms.parts import (
     UNLOCKED,
     FormContext,
     banner_rows,
     fact_lines,
-    invalid_input_format,
-    protect_sheet,
-    protect_workbook,
     put,
     put_formula,
     row_height,
-    score_validation,
     setup_print,
     step_note,
     style_row,

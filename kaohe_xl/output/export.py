@@ -29,6 +29,7 @@ from kaohe_xl.errors import OutputError
 from kaohe_xl.output.report import OutputReport
 from kaohe_xl.scoring.engine import Results
 from kaohe_xl.scoring.results import RESULT_COLUMNS, compute, result_rows, source_column
+from kaohe_xl.textnorm import safe_value
 
 if TYPE_CHECKING:
     from kaohe_xl.campaign import Campaign
@@ -44,9 +45,10 @@ def export_columns(results: Results) -> list[str]:
 
 
 def export_rows(results: Results) -> list[dict[str, Any]]:
-    """The exported rows (plain Python values: str, float, int, bool, None)."""
+    """The exported rows (plain Python values: str, float, int, bool, None); text cleaned
+    by :func:`~kaohe_xl.textnorm.safe_text` (JSON and CSV readers choke on control characters)."""
     columns = export_columns(results)
-    return [{key: row[key] for key in columns} for row in result_rows(results)]
+    return [{key: safe_value(row[key]) for key in columns} for row in result_rows(results)]
 
 
 def _csv_cell(key: str, value: Any) -> str:

@@ -12,7 +12,7 @@ from kaohe_xl.rubric.model import BALLOT_GRADES, FormKind, ItemKind
 from kaohe_xl.scoring.engine import Results, exact_decimal, round2, source_label
 from kaohe_xl.scoring.reconcile import Reconciliation
 from kaohe_xl.store.records import FILE_STATUS_LABELS, ReturnState, UnitState
-from kaohe_xl.store.status import state_heading
+from kaohe_xl.store.report import state_heading
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.ooxml import column_letter
 from kaohe_xl.xlsx.styled import FLAG_FILL, MUTED_FILL, fit_height, print_setup, put_number, put_text, title_row

@@ -12,7 +12,8 @@ from kaohe_xl.lazy import lazy_exports
 if TYPE_CHECKING:
     from kaohe_xl.store.db import DB_NAME, connect
     from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
-    from kaohe_xl.store.status import StatusReport, collection_status, latest_records, status_report
+    from kaohe_xl.store.report import StatusReport, status_report
+    from kaohe_xl.store.status import collection_status, latest_records
 
 __all__ = [
     "DB_NAME",
@@ -31,7 +32,8 @@ __getattr__ = lazy_exports(
         "DB_NAME": "db",
         "connect": "db",
         **dict.fromkeys(("ReturnState", "ScoreRecord", "UnitState"), "records"),
-        **dict.fromkeys(("StatusReport", "collection_status", "latest_records", "status_report"), "status"),
+        **dict.fromkeys(("StatusReport", "status_report"), "report"),
+        **dict.fromkeys(("collection_status", "latest_records"), "status"),
     },
     moved_from="db",
 )

@@ -14,6 +14,8 @@ place, one step at a time:
 3. assessor names as collect keys them (``李 明`` → ``李明``), their revisions renumbered.
 4. ``submissions.source``, the rubric source a revision feeds: several 考核组评分表
    rounds of one group are kept apart.
+5. ``submission_units.unit_name``: the unit a return was made for, so a renumbered
+   unit's return never counts for the unit that holds its old number.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 from kaohe_xl.errors import StoreError
 from kaohe_xl.textnorm import person_name
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DB_NAME = "kaohe.sqlite"  # the store's file name in a campaign folder
 # Files refused as returns (listed by status, the 汇总 回收情况 sheet and 控制台).
 REFUSED_FILES = "status IN ('rejected', 'quarantined')"
@@ -60,7 +62,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     revision    INTEGER NOT NULL,
     received_at TEXT NOT NULL,
     has_errors  INTEGER NOT NULL DEFAULT 0, -- any error in the file
-    rubric_hash TEXT NOT NULL DEFAULT '', -- the rubric the form was generated from ('' before v2)
+    rubric_hash TEXT NOT NULL DEFAULT '', -- the rubric the values were checked against ('' before v2)
     -- the rubric source the form feeds (e.g. 专项督查 / 年终考核); '' before v4: the first
     -- source of its form. Revisions are numbered per (form, subject, rater) across sources.
     source      TEXT NOT NULL DEFAULT '',
@@ -74,6 +76,7 @@ CREATE TABLE IF NOT EXISTS submission_units (
     unit_id       TEXT NOT NULL,
     has_errors    INTEGER NOT NULL DEFAULT 0,
     note          TEXT NOT NULL DEFAULT '', -- the unit's first error, located
+    unit_name     TEXT NOT NULL DEFAULT '', -- the unit the form was made for ('' before v4)
     PRIMARY KEY (submission_id, unit_id)
 );
 CREATE TABLE IF NOT EXISTS scores (
@@ -178,6 +181,8 @@ def _upgrade(conn: sqlite3.Connection) -> None:
             _to_version_3(conn)
         if get_meta(conn, "schema_version") == "3":
             _to_version_4(conn)
+        if get_meta(conn, "schema_version") == "4":
+            _to_version_5(conn)
     except BaseException:
         conn.rollback()
         raise
@@ -190,6 +195,15 @@ def _to_version_4(conn: sqlite3.Connection) -> None:
     if "source" not in columns:
         conn.execute("ALTER TABLE submissions ADD COLUMN source TEXT NOT NULL DEFAULT ''")
     set_meta(conn, "schema_version", "4")
+
+
+def _to_version_5(conn: sqlite3.Connection) -> None:
+    """The name of the unit each revision covers ('' for revisions stored before: they
+    count for whoever holds the id, until ``kaohe update`` records the names they had)."""
+    columns = {row["name"] for row in conn.execute("PRAGMA table_info(submission_units)")}
+    if "unit_name" not in columns:
+        conn.execute("ALTER TABLE submission_units ADD COLUMN unit_name TEXT NOT NULL DEFAULT ''")
+    set_meta(conn, "schema_version", "5")
 
 
 def _to_version_3(conn: sqlite3.Connection) -> None:

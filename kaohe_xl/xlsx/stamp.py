@@ -30,9 +30,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.workbook.workbook import Workbook
 
+from kaohe_xl.textnorm import safe_text
 from kaohe_xl.xlsx.zipwrite import LEVEL, Deflated, ZipWriter, deflated
 
 _NONCE = secrets.token_hex(4).upper()
@@ -47,8 +47,9 @@ def token(field: str) -> str:
 
 
 def xml_text(value: str) -> str:
-    """Text made safe for an XML element body, as openpyxl would store it."""
-    return escape(ILLEGAL_CHARACTERS_RE.sub("", value))
+    """Text made safe for an XML element body, cleaned as every writer cleans it
+    (:func:`~kaohe_xl.textnorm.safe_text`)."""
+    return escape(safe_text(value))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.atomic import replace_file, workbook_bytes
 from kaohe_xl.errors import OutputError
-from kaohe_xl.textnorm import display_width
+from kaohe_xl.textnorm import display_width, safe_text
 
 FONT = "宋体"  # what Chinese offices print with; LibreOffice substitutes a CJK font
 SCORE_FORMAT = "0.00"
@@ -39,13 +39,14 @@ _FORMULA_START = ("=", "+", "-", "@")
 def put_text(
     ws: Worksheet, row: int, column: int, value: object, *, header: bool = False, center: bool = False
 ) -> Cell:
-    """Write ``value`` as text, never as a formula.
+    """Write ``value`` as text, never as a formula, cleaned by :func:`~kaohe_xl.textnorm.safe_text`
+    (a control character pasted from a PDF would make openpyxl refuse the whole workbook).
 
     openpyxl stores any str starting with ``=`` as a formula; forcing the cell type to
     ``s`` writes it as an inline string instead. The quote prefix (Excel's leading ')
     keeps it text even when someone edits the cell in Excel later.
     """
-    text = "" if value is None else str(value)
+    text = "" if value is None else safe_text(str(value))
     cell = ws.cell(row=row, column=column)
     cell.value = text
     cell.data_type = "s"

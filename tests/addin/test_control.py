@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import SMALL_UNITS, write_rubric_workbook, write_units_workbook
 
 from kaohe_xl.addin import control
 from kaohe_xl.addin.buttons import BUTTONS
@@ -125,11 +126,14 @@ def test_status_text_is_never_a_formula(campaign: Campaign) -> None:
     assert control.read_values(campaign.control_workbook)[control.NAME_LAST_ACTION] == "汇总回收表"
 
 
-def test_reinit_rewrites_it(campaign: Campaign, rubric_path: Path, units_path: Path) -> None:
+def test_reinit_rewrites_it(campaign: Campaign, tmp_path: Path) -> None:
     control.write_status(campaign.control_workbook, {control.NAME_STATUS: "旧状态"})
-    args = ["init", str(campaign.root), "--rubric", str(rubric_path), "--units", str(units_path), "--force"]
+    units = write_units_workbook(tmp_path / "单位2.xlsx", [*SMALL_UNITS, {"编号": "04", "单位名称": "北坡村"}])
+    rubric = write_rubric_workbook(tmp_path / "细则2.xlsx")
+    args = ["init", str(campaign.root), "--rubric", str(rubric), "--units", str(units), "--force", "--yes"]
     assert CliRunner().invoke(main, args).exit_code == 0
-    assert control.read_values(campaign.control_workbook)[control.NAME_STATUS] is None
+    values = control.read_values(campaign.control_workbook)
+    assert (values[control.NAME_STATUS], values[control.NAME_UNITS]) == ("已修改", 4)
 
 
 @pytest.mark.libreoffice

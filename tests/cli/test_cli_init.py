@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import SAMPLES, SMALL_SETTINGS, write_rubric_workbook, write_units_workbook
+from conftest import SAMPLES, SMALL_ITEMS, SMALL_SETTINGS, write_rubric_workbook, write_units_workbook
 
 from kaohe_xl.campaign import CONFIG_NAME, Campaign
 from kaohe_xl.cli.commands import main
@@ -64,8 +64,15 @@ def test_existing_campaign_needs_force(tmp_path: Path, rubric_path: Path, units_
     refused = _init(target, rubric_path, units_path)
     assert refused.exit_code == 1 and "--force" in refused.output and "Traceback" not in refused.output
     assert (target / CONFIG_NAME).read_bytes() == config
-    forced = _init(target, rubric_path, units_path, "--force")
-    assert forced.exit_code == 0
+    same = _init(target, rubric_path, units_path, "--force")  # nothing changed: nothing to do
+    assert same.exit_code == 0 and "都没有变化" in same.output and not (target / "rubric" / "old").exists()
+    items = [{**SMALL_ITEMS[0], "考核内容": "召开专题会议（修订）"}, *SMALL_ITEMS[1:]]
+    changed = write_rubric_workbook(tmp_path / "细则2.xlsx", items=items)
+    asked = _init(target, changed, units_path, "--force")  # not a terminal: refuses without --yes
+    assert asked.exit_code == 1 and "--yes" in asked.output and not (target / "rubric" / "old").exists()
+    forced = _init(target, changed, units_path, "--force", "--yes")
+    assert forced.exit_code == 0, forced.output
+    assert "只改了文字" in forced.output and "条目 1：考核内容" in forced.output
     assert len(list((target / "rubric" / "old").iterdir())) == 1
 
 

@@ -41,7 +41,8 @@ from kaohe_xl.forms import layout
 from kaohe_xl.forms.generate import generate_forms
 from kaohe_xl.rubric.model import FormKind
 from kaohe_xl.store.db import explain
-from kaohe_xl.store.status import latest_records, status_report
+from kaohe_xl.store.report import status_report
+from kaohe_xl.store.status import latest_records
 
 
 @pytest.fixture

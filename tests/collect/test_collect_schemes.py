@@ -26,7 +26,8 @@ from kaohe_xl.rubric.model import FormKind
 from kaohe_xl.scoring.results import compute
 from kaohe_xl.store import db as store
 from kaohe_xl.store.records import ReturnState
-from kaohe_xl.store.status import collection_status, latest_records, status_report
+from kaohe_xl.store.report import status_report
+from kaohe_xl.store.status import collection_status, latest_records
 
 CATEGORIES = [
     {"类别": "组织领导", "分值": 6},
@@ -298,16 +299,18 @@ def test_rater_form_without_zero_max_columns_is_accepted(
 
 
 # ---- the store upgrade ----------------------------------------------------------------------
-def test_version_3_store_gets_the_source_column(campaign: Campaign, tmp_path: Path) -> None:
+def test_version_3_store_gets_the_source_and_unit_name_columns(campaign: Campaign, tmp_path: Path) -> None:
     generated(campaign)
     collect_one(campaign, fill_assessor(campaign, "第一考核组", "李明", tmp_path / "a.xlsx", {"01": GOOD, "02": GOOD}))
     before = latest_records(campaign)
     with closing(sqlite3.connect(campaign.db_path)) as conn:
         conn.executescript(
-            "ALTER TABLE submissions DROP COLUMN source; UPDATE meta SET value = '3' WHERE key = 'schema_version';"
+            "ALTER TABLE submissions DROP COLUMN source; ALTER TABLE submission_units DROP COLUMN unit_name;"
+            " UPDATE meta SET value = '3' WHERE key = 'schema_version';"
         )
     with closing(store.connect(campaign.db_path)) as conn:
-        assert store.get_meta(conn, "schema_version") == "4"
+        assert store.get_meta(conn, "schema_version") == "5"  # 3 → 4 (source) → 5 (unit_name)
         assert [r[0] for r in conn.execute("SELECT source FROM submissions")] == [""]
+        assert {r[0] for r in conn.execute("SELECT unit_name FROM submission_units")} == {""}
     assert latest_records(campaign) == before  # '' reads as the first 考核组评分表 source
     assert {r.source for r in before} == {"考核组"}

@@ -94,17 +94,30 @@ def test_file_wide_error_holds_back_every_unit(campaign: Campaign, tmp_path: Pat
     assert latest_records(campaign, FormKind.ASSESSOR) == []
 
 
-def test_renamed_unit_sheet_holds_back_only_that_unit(campaign: Campaign, tmp_path: Path) -> None:
+def test_renamed_unit_sheet_is_read_by_its_unit_cell(campaign: Campaign, tmp_path: Path) -> None:
     generated(campaign)
 
     def rename(wb: openpyxl.Workbook) -> None:
         wb["02_西山村"].title = "西山"
 
     path = fill_assessor(campaign, GROUP, "李明", tmp_path / "a.xlsx", {"01": GOOD, "02": GOOD}, mutate=rename)
+    result = collect_one(campaign, path)
+    assert [(p.code, p.severity, p.sheet) for p in result.problems] == [("sheet_renamed", "warning", "西山")]
+    states = _states(campaign, FormKind.ASSESSOR)
+    assert (states["01"][0], states["02"][0]) == (ReturnState.OK, ReturnState.OK)
+
+
+def test_missing_unit_sheet_holds_back_only_that_unit(campaign: Campaign, tmp_path: Path) -> None:
+    generated(campaign)
+
+    def drop(wb: openpyxl.Workbook) -> None:
+        del wb["02_西山村"]
+
+    path = fill_assessor(campaign, GROUP, "李明", tmp_path / "a.xlsx", {"01": GOOD, "02": GOOD}, mutate=drop)
     assert [p.code for p in collect_one(campaign, path).problems] == ["sheet_missing"]
     states = _states(campaign, FormKind.ASSESSOR)
     assert (states["01"][0], states["02"][0]) == (ReturnState.OK, ReturnState.INVALID)
-    assert "西山" in states["02"][1]
+    assert "02_西山村" in states["02"][1]
 
 
 def test_rater_form_error_on_one_row_holds_back_only_that_unit(
@@ -185,7 +198,7 @@ def test_version_1_store_is_upgraded_in_place(campaign: Campaign, tmp_path: Path
             " UPDATE meta SET value = '1' WHERE key = 'schema_version';"
         )
     with closing(store.connect(campaign.db_path)) as conn:
-        assert store.get_meta(conn, "schema_version") == str(store.SCHEMA_VERSION) == "4"
+        assert store.get_meta(conn, "schema_version") == str(store.SCHEMA_VERSION) == "5"
     assert rows(campaign, "SELECT unit_id, has_errors FROM submission_units ORDER BY unit_id") == [("01", 0), ("02", 1)]
     assert latest_records(campaign) == before
     states = _states(campaign, FormKind.SELF)

@@ -16,7 +16,7 @@ from kaohe_xl.campaign import Campaign
 from kaohe_xl.collect.returns import ReturnReadError, read_return, sniff
 from kaohe_xl.forms import layout
 from kaohe_xl.rubric.model import FormKind
-from kaohe_xl.xlsx import ooxml
+from kaohe_xl.xlsx import ooxml, sheetxml
 
 SCORE = "自评得分"
 
@@ -92,7 +92,7 @@ def test_formula_cells_are_flagged(forms: Campaign, tmp_path: Path) -> None:
     flagged = {row.key for row in sheet.rows if row.cells[SCORE].formula}
     assert flagged == {"2"}
     with zipfile.ZipFile(path) as archive:
-        formulas = ooxml.formula_cells(archive.read(sheet_part(path, layout.SELF_SHEET)))
+        formulas = sheetxml.scan(archive.read(sheet_part(path, layout.SELF_SHEET)), 10_000).formulas
     typed = cell_of(ws, "2", SCORE)
     # the form's own subtotal formulas are found too, each at its real cell
     assert typed in formulas
@@ -156,9 +156,9 @@ def test_fifty_thousand_junk_rows_are_read_quickly(forms: Campaign, tmp_path: Pa
 def test_oversized_sheet_is_streamed_and_bounded(
     forms: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kaohe_xl.collect import returns
+    from kaohe_xl.collect import opening
 
-    monkeypatch.setattr(returns, "STREAM_CELL_LIMIT", 5_000)
+    monkeypatch.setattr(opening, "STREAM_CELL_LIMIT", 5_000)
     path = fill_self(forms, "01", tmp_path / "oversized.xlsx")
     junk = b"".join(b'<row r="%d"><c r="AZ%d"><v>1</v></c></row>' % (r, r) for r in range(1000, 30000))
     rewrite_part(path, sheet_part(path, layout.SELF_SHEET), lambda xml: _append_rows(xml, junk))
@@ -197,10 +197,9 @@ def test_defined_names_with_quoted_sheet_titles(tmp_path: Path) -> None:
 
     wb.defined_names["KH_ASSESSOR"] = DefinedName("KH_ASSESSOR", attr_text="'评 分''s'!$C$3")
     wb.save(tmp_path / "n.xlsx")
-    with zipfile.ZipFile(tmp_path / "n.xlsx") as archive:
-        package = ooxml.Package(archive)
-        assert package.defined_name("KH_ASSESSOR") == [("评 分's", "C3")]
-        assert package.sheet_part("评 分's") == "xl/worksheets/sheet1.xml"
+    package = ooxml.Package((tmp_path / "n.xlsx").read_bytes())
+    assert package.defined_name("KH_ASSESSOR") == [("评 分's", "C3")]
+    assert package.sheet_part("评 分's") == "xl/worksheets/sheet1.xml"
 
 
 def test_cell_names_round_trip() -> None:
@@ -208,3 +207,27 @@ def test_cell_names_round_trip() -> None:
         assert ooxml.column_index(ooxml.column_letter(column)) == column
     assert ooxml.parse_cell_name("$XFD$1048576") == (1048576, 16384)
     assert ooxml.parse_cell_name("A1:B2") is None
+
+
+@pytest.mark.parametrize("kind", ["self", "assessor"])
+def test_the_python_reader_reads_what_calamine_reads(
+    forms: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Sheets calamine may not see are read by the pure-Python reader: same values, types,
+    cells, formulas and errors (shared strings, escapes, line breaks, booleans, errors)."""
+    from kaohe_xl.collect import opening
+
+    notes = {"1": "第一行\n第二行 _x0002_ 原文", "2": "=不是公式", "3": "  前后空格  "}
+    if kind == "self":
+        path = fill_self(forms, "01", tmp_path / "r.xlsx", {**GOOD, "2": "=1+1", "4": True}, notes=notes)
+    else:
+        scores = {"01": {**GOOD, "1": "三"}, "02": GOOD}
+        path = fill_assessor(forms, "第一考核组", "李 明", tmp_path / "r.xlsx", scores)
+    data = path.read_bytes()
+    fast = read_return(data, path.name)
+    book = opening.SafeBook.open(ooxml.Package(data), path.name)
+    assert book.book is not None and book.fast_titles  # calamine read it
+    book.close()
+    monkeypatch.setattr(opening.SafeBook, "_open_fast", lambda self: None)
+    slow = read_return(data, path.name)
+    assert slow == fast

@@ -220,15 +220,17 @@ def test_plain_workbook_is_not_a_form(forms: Campaign, tmp_path: Path) -> None:
     assert [p.code for p in checked.problems] == ["not_a_form"]
 
 
-def test_out_of_date_rubric_is_one_clear_error(
+def test_form_of_an_earlier_rubric_is_checked_against_the_current_one(
     forms: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Before, any change of the rubric (a typo fixed) made every return one rubric_outdated error.
     path = fill_self(forms, "01", tmp_path / "old.xlsx")
     monkeypatch.setattr(type(forms.rubric), "content_hash", lambda self: "0" * 64)
     checked = check(forms, path)
-    assert [p.code for p in checked.problems] == ["rubric_outdated"]
-    assert "旧版" in checked.problems[0].message
-    assert len(checked.values) == 6
+    assert [(p.code, p.severity) for p in checked.problems] == [("rubric_updated", "warning")]
+    assert "修改前" in checked.problems[0].message
+    assert not checked.has_errors and len(checked.values) == 6
+    assert checked.rubric_hash == "0" * 64  # the values were checked against the current rubric
 
 
 def test_assessor_return_needs_the_assessor_name(forms: Campaign, tmp_path: Path) -> None:
@@ -250,9 +252,9 @@ def test_oversized_sheet_is_a_warning_when_every_item_was_read(
 ) -> None:
     from _returns_helpers import rewrite_part, sheet_part
 
-    from kaohe_xl.collect import returns
+    from kaohe_xl.collect import opening
 
-    monkeypatch.setattr(returns, "STREAM_CELL_LIMIT", 2_000)
+    monkeypatch.setattr(opening, "STREAM_CELL_LIMIT", 2_000)
     path = fill_self(forms, "01", tmp_path / "big.xlsx")
     junk = b"".join(b'<row r="%d"><c r="ZZ%d"><v>1</v></c></row>' % (r, r) for r in range(100, 5000))
 

@@ -448,8 +448,9 @@ def test_forms_never_generated_are_reported_for_drafts_and_sending(
 def test_forms_of_an_older_rubric_are_held_back_until_regenerated(
     ready: Campaign, smtp_server: SmtpServer, tmp_path: Path
 ) -> None:
-    """After `kaohe init --force` with a changed 细则 the blank forms in forms/ are stale:
-    collect would flag every return made from them rubric_outdated, so none is sent."""
+    """After the rubric is replaced without regenerating the forms (the library's
+    Campaign.init(force=True); `kaohe update` regenerates them) the blank forms in forms/
+    are stale, so none is sent."""
     from conftest import SMALL_ITEMS, write_rubric_workbook, write_units_workbook
 
     items = [dict(item) for item in SMALL_ITEMS]
@@ -457,8 +458,7 @@ def test_forms_of_an_older_rubric_are_held_back_until_regenerated(
     changed = write_rubric_workbook(tmp_path / "新细则.xlsx", items=items)
     units = write_units_workbook(tmp_path / "单位.xlsx")
     folder = str(ready.root)
-    result = run_cli("init", folder, "--rubric", str(changed), "--units", str(units), "--force")
-    assert result.exit_code == 0, result.output
+    Campaign.init(ready.root, changed, units, force=True)
     campaign = Campaign.open(ready.root)
     campaign.config["mail"]["assessors"] = {"第一考核组": "g1@example.cn", "第二考核组": "g2@example.cn"}
     campaign.save_config()

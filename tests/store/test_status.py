@@ -19,7 +19,8 @@ from kaohe_xl.forms.fill import fill_rater_form
 from kaohe_xl.forms.generate import generate_forms, rater_path
 from kaohe_xl.rubric.model import FormKind
 from kaohe_xl.store.records import ReturnState
-from kaohe_xl.store.status import collection_status, latest_records, status_report
+from kaohe_xl.store.report import status_report
+from kaohe_xl.store.status import collection_status, latest_records
 from kaohe_xl.textnorm import display_width
 
 

@@ -1,0 +1,100 @@
+"""The tables of ``kaohe status`` (and ``--json``): states per form and round, rejected files."""
+
+from __future__ import annotations
+
+from contextlib import closing
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from kaohe_xl.rubric.model import FormKind, Rubric
+from kaohe_xl.store import db as store
+from kaohe_xl.store.records import ReturnState, UnitState
+from kaohe_xl.store.status import Campaign, collection_status
+from kaohe_xl.textnorm import display_width
+
+
+@dataclass
+class StatusReport:
+    """The data of ``kaohe status``: state rows per form kind, and the rejected files."""
+
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # form (and round) → rows
+    rejected: list[dict[str, str]] = field(default_factory=list)
+
+    def missing(self) -> dict[str, list[dict[str, Any]]]:
+        """Only the rows still owed a usable return: 待提交, and 待核实 (a return with
+        errors, which the unit must correct and send again)."""
+        owed = (ReturnState.MISSING.value, ReturnState.INVALID.value)
+        return {
+            form: [r for r in rows if r["state"] in owed]
+            for form, rows in self.rows.items()
+            if any(r["state"] in owed for r in rows)
+        }
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """form label → {已收到: n, 待提交: n, 待核实: n}."""
+        return {
+            form: {state.label: sum(1 for r in rows if r["state"] == state.value) for state in ReturnState}
+            for form, rows in self.rows.items()
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        """The machine-readable form of ``kaohe status --json``."""
+        return {"forms": self.rows, "counts": self.counts(), "rejected": self.rejected}
+
+    def lines(self, missing_only: bool = False) -> list[str]:
+        """The tables as terminal lines: one block per form kind, then the rejected files."""
+        out: list[str] = []
+        tables = self.missing() if missing_only else self.rows
+        for form, rows in tables.items():
+            counts = "，".join(f"{label} {n}" for label, n in self.counts()[form].items() if n)
+            out.append(f"【{form}】{counts}")
+            id_width = max(display_width(r["unit_id"]) for r in rows)
+            name_width = max(display_width(r["unit_name"]) for r in rows)
+            for r in rows:
+                # pad by display width: a Chinese character takes two columns in a terminal
+                line = f"  {_pad(r['unit_id'], id_width)} {_pad(r['unit_name'], name_width)} {r['state_label']}"
+                if r["revisions"]:
+                    line += f"  第{r['revisions']}版 {r['received_at']}"
+                if r["note"]:
+                    line += f"  {r['note']}"
+                out.append(line)
+        if missing_only and not tables:
+            out.append("所有表格均已收到，且没有待核实的错误。")
+        if self.rejected and not missing_only:
+            out.append(f"【拒收的文件】{len(self.rejected)} 个")
+            out.extend(f"  {r['original_name']}  {r['received_at']}  {r['reason']}" for r in self.rejected)
+        return out
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+def state_heading(rubric: Rubric, state: UnitState) -> str:
+    """The table a state is listed under: its form, and the round when a form has several
+    sources (``考核组评分表（专项督查）``)."""
+    if state.form is not FormKind.RATER and state.source and len(rubric.sources_of(state.form)) > 1:
+        return f"{state.form.label}（{state.source}）"
+    return state.form.label
+
+
+def status_report(campaign: Campaign) -> StatusReport:
+    """Collection state of every unit per form (and round), and every rejected/quarantined file."""
+    names = {unit.id: unit.name for unit in campaign.units}
+    report = StatusReport()
+    for state in collection_status(campaign):
+        row = asdict(state)
+        row.update(
+            form=state.form.value,
+            state=state.state.value,
+            state_label=state.state.label,
+            unit_name=names.get(state.unit_id, ""),
+        )
+        report.rows.setdefault(state_heading(campaign.rubric, state), []).append(row)
+    with closing(campaign.connect()) as conn:
+        rows = conn.execute(
+            "SELECT original_name, source_path, received_at, status, reason, sha256 FROM files"
+            f" WHERE {store.REFUSED_FILES} ORDER BY received_at, id"
+        ).fetchall()
+    report.rejected = [dict(row) for row in rows]
+    return report
