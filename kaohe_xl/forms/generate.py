@@ -11,11 +11,11 @@ the style template (:mod:`kaohe_xl._styles`).
 
 Speed: a self form is built with openpyxl once per run, with placeholder tokens where
 the unit's id, name and signature go; each unit's file is then stamped from it
-(:mod:`kaohe_xl._stamp`), about 1 ms per form instead of a full openpyxl build. Rater
-forms are stamped the same way per rater. Assessor workbooks (one per group and round,
-and per named assessor of a group with a roster, each with different sheets and
-pre-filled self-scores) are built directly, as are the 民主测评 workbooks
-(:mod:`kaohe_xl.forms.ballot`).
+(:mod:`kaohe_xl.xlsx.stamp`), well under 1 ms per form instead of a full openpyxl build.
+Rater forms are stamped the same way per rater. Assessor workbooks (one per group and
+round, and per named assessor of a group with a roster) get their unit sheets stamped
+from one built per run (:mod:`kaohe_xl.forms.assessor`); the 民主测评 workbooks are
+built directly (:mod:`kaohe_xl.forms.ballot`).
 
 A scheme without a 自评表 source gets no 自评表 and no 自评得分 column.
 """
@@ -23,7 +23,7 @@ A scheme without a 自评表 source gets no 自评表 and no 自评得分 column
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,29 +34,24 @@ from kaohe_xl.campaign import Campaign
 from kaohe_xl.clock import now_text
 from kaohe_xl.errors import CampaignError
 from kaohe_xl.forms import layout
+from kaohe_xl.forms.assessor import AssessorBooks, assessor_spec, assessor_title, build_assessor_workbook
 from kaohe_xl.forms.ballot import generate_ballots
-from kaohe_xl.forms.inputs import protect_workbook
+from kaohe_xl.forms.book import finish_workbook
 from kaohe_xl.forms.items import TableSpec, write_item_sheet
-from kaohe_xl.forms.parts import (
-    FormContext,
-    Value,
-    fact_lines,
-    write_instructions,
-    write_lists,
-    write_meta,
-    write_unit_cell,
-)
+from kaohe_xl.forms.parts import FormContext, Value, fact_lines, write_instructions
 from kaohe_xl.forms.rater import build_rater_workbook
 from kaohe_xl.forms.styles import load_styles
-from kaohe_xl.forms.texts import assessor_steps, self_steps
+from kaohe_xl.forms.texts import self_steps
 from kaohe_xl.progress import progress as progress_bar
-from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Source, Unit
+from kaohe_xl.rubric.model import FormKind, Rubric, Source, Unit
 from kaohe_xl.store.status import latest_records
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.stamp import Prototype, token
 
 __all__ = [
     "GenerateReport",
+    "assessor_spec",
+    "assessor_title",
     "build_assessor_workbook",
     "build_self_workbook",
     "form_context",
@@ -71,14 +66,6 @@ SELF_SPEC = TableSpec(
     score=layout.H_SELF_SCORE,
     remark=layout.H_SELF_NOTE,
     totals=(layout.H_SELF_SCORE,),
-)
-ASSESSOR_SPEC = TableSpec(
-    columns=layout.ASSESSOR_COLUMNS,
-    score=layout.H_ASSESSOR_SCORE,
-    remark=layout.H_REASON,
-    totals=(layout.H_SELF_SCORE, layout.H_ASSESSOR_SCORE),
-    readonly=layout.H_SELF_SCORE,
-    signatures=("考核组成员签字：", "考核日期：        年    月    日"),
 )
 
 
@@ -212,16 +199,10 @@ def build_self_workbook(ctx: FormContext, unit_id: str, unit_name: str, signatur
         info += f"    截止日期：{settings.deadline}"
     lines = [("title", ctx.title), ("subtitle", FormKind.SELF.label), ("info", info)]
     write_item_sheet(ws, ctx, SELF_SPEC, lines)
-    _finish(wb, ctx, ctx.meta(FormKind.SELF, unit_id, unit_name, source=_self_source(ctx, FormKind.SELF)), signature)
+    finish_workbook(
+        wb, ctx, ctx.meta(FormKind.SELF, unit_id, unit_name, source=_self_source(ctx, FormKind.SELF)), signature
+    )
     return wb
-
-
-def _finish(wb: Workbook, ctx: FormContext, meta: dict[str, str], signature: str | None) -> None:
-    if any(item.kind is ItemKind.VETO for item in ctx.rubric.items):
-        write_lists(wb)
-    meta[layout.META_SIGNATURE] = ctx.sign(meta) if signature is None else signature
-    write_meta(wb, meta)
-    protect_workbook(wb, ctx.password)
 
 
 def self_prototype(ctx: FormContext) -> Prototype:
@@ -246,70 +227,6 @@ def _generate_self(campaign: Campaign, ctx: FormContext, units: list[Unit], prog
 
 
 # ---- assessor forms ------------------------------------------------------------------------
-def assessor_spec(rubric: Rubric) -> TableSpec:
-    """The 考核组评分表 columns: without a 自评 source there is no 自评得分 column."""
-    return ASSESSOR_SPEC if rubric.self_source is not None else ASSESSOR_SPEC.without(layout.H_SELF_SCORE)
-
-
-def assessor_title(rubric: Rubric, source: Source | None) -> str:
-    """``考核组评分表``, or ``考核组评分表（专项督查）`` when the scheme has several rounds."""
-    if source is None or len(rubric.sources_of(FormKind.ASSESSOR)) < 2:
-        return FormKind.ASSESSOR.label
-    return f"{FormKind.ASSESSOR.label}（{source.name}）"
-
-
-def build_assessor_workbook(
-    ctx: FormContext,
-    group: str,
-    units: list[Unit],
-    prefill: Mapping[str, Mapping[str, Value]] | None = None,
-    source: Source | None = None,
-    assessor: str = "",
-) -> Workbook:
-    """The 考核组评分表 of one group and round (default: the first): a 说明 sheet with the
-    评分人 cell (filled in and locked on a named ``assessor``'s copy), one sheet per unit."""
-    rubric = ctx.rubric
-    source = source or rubric.sources_of(FormKind.ASSESSOR)[0]
-    title = assessor_title(rubric, source)
-    prefill = prefill or {}
-    wb = Workbook()
-    notes = wb.active
-    assert notes is not None
-    notes.title = layout.INSTRUCTIONS_SHEET
-    names = "、".join(u.name for u in units)
-    facts = [("考核组", group), ("被考核单位", names), *fact_lines(ctx)]
-    if title != FormKind.ASSESSOR.label:
-        facts.insert(1, ("考核轮次", source.name))
-    steps = assessor_steps(rubric)
-    write_instructions(notes, ctx, f"{title}填表说明", facts, steps, assessor_input=True, assessor_name=assessor)
-    taken = {layout.INSTRUCTIONS_SHEET, layout.LISTS_SHEET, layout.META_SHEET}
-    pairs: list[tuple[str, str]] = []
-    full = format_decimal(rubric.settings.full_marks)
-    spec = assessor_spec(rubric)
-    for unit in units:
-        sheet_title = layout.assessor_sheet_title(unit.id, unit.name, taken)
-        taken.add(sheet_title)
-        pairs.append((sheet_title, unit.id))
-        ws = wb.create_sheet(sheet_title)
-        info = f"被考核单位：{unit.name}（编号：{unit.id}）    考核组：{group}    满分：{full} 分"
-        if assessor:
-            info += f"    评分人：{assessor}"
-        lines = [("title", ctx.title), ("subtitle", title), ("info", info)]
-        header = write_item_sheet(ws, ctx, spec, lines, prefill.get(unit.id))
-        write_unit_cell(ws, header - 1, len(spec.columns) + 1, unit.id, ctx.styles["info"])
-    meta = ctx.meta(
-        FormKind.ASSESSOR,
-        group,
-        group,
-        sheets=layout.encode_sheet_map(pairs),
-        source=source.name,
-        assessor=assessor,
-        units=layout.encode_units([(unit.id, unit.name) for unit in units]),
-    )
-    _finish(wb, ctx, meta, None)
-    return wb
-
-
 def self_scores(campaign: Campaign) -> dict[str, dict[str, Value]]:
     """``{unit id: {item id: value}}`` from each unit's latest valid self return.
 
@@ -347,9 +264,10 @@ def _generate_assessor(
         for name in campaign.roster.get(group, ("",))
     ]
     paths = []
+    books = AssessorBooks(ctx)
     for group, units, source, name in progress_bar(jobs, FormKind.ASSESSOR.label, enabled=progress):
         path = campaign.assessor_form_path(group, source.name, name)
-        save_workbook(build_assessor_workbook(ctx, group, units, prefill, source, name), path)
+        write_atomic(path, books.build(group, units, prefill, source, name))
         paths.append(path)
     # several copies (rounds, named assessors) show the same units: count each unit once
     return paths, sum(1 for unit in campaign.units if unit.id in prefill) if paths else 0

@@ -205,10 +205,11 @@ class Rubric:
 
     # -- look-ups ---------------------------------------------------------------------
     def item(self, item_id: str) -> Item:
-        for item in self.items:
-            if item.id == item_id:
-                return item
-        raise KeyError(item_id)
+        by_id: dict[str, Item] | None = self.__dict__.get("_by_id")
+        if by_id is None:
+            by_id = {item.id: item for item in self.items}
+            object.__setattr__(self, "_by_id", by_id)
+        return by_id[item_id]
 
     def items_of(self, kind: ItemKind) -> tuple[Item, ...]:
         return tuple(item for item in self.items if item.kind is kind)
@@ -289,7 +290,15 @@ class Rubric:
         """SHA-256 of what a form shows and a return must not change (ids, text, points).
 
         Stored in each generated form's metadata so an out-of-date form is recognised.
+        Worked out once per rubric (a rubric never changes once built).
         """
+        known: str | None = self.__dict__.get("_content_hash")
+        if known is None:
+            known = self._content_hash()
+            object.__setattr__(self, "_content_hash", known)
+        return known
+
+    def _content_hash(self) -> str:
         payload: dict[str, object] = {
             "items": [[i.id, i.category, i.content, i.kind.value, str(i.points), i.rule, i.method] for i in self.items],
             "categories": [
