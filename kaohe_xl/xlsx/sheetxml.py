@@ -25,8 +25,10 @@ from __future__ import annotations
 import pyexpat
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kaohe_xl.xlsx.numfmt import excel_date
 from kaohe_xl.xlsx.xmlsafe import Stop, XmlRefused, local, parse
 
 MAX_ROW, MAX_COLUMN = 1_048_576, 16_384  # Excel's grid
@@ -73,30 +75,58 @@ class SheetScan:
         return any(low <= column <= high for low, high in self.hidden_cols)
 
 
-def scan(xml: bytes, cell_limit: int) -> SheetScan:
+def scan(
+    xml: bytes,
+    cell_limit: int,
+    strings: Callable[[], list[str]] | None = None,
+    dates: Callable[[], dict[int, str]] | None = None,
+) -> SheetScan:
     """Parse a sheet's XML once, bounded by ``cell_limit`` cells and :data:`SCAN_SECONDS`;
-    raises :class:`XmlRefused` when it is not XML.
+    raises :class:`XmlRefused` when it is not XML. With ``strings`` (the shared string
+    table, asked for only when a cell refers to it) the cell values are read in the same
+    pass (``values``) as python-calamine reads them: numbers in date-formatted cells
+    (``dates``: the date styles, :func:`kaohe_xl.xlsx.numfmt.date_styles`) as dates.
 
     Long because it is the hot path of collect: one start-element handler, closures and
     lists instead of objects; references are checked and measured in one go at the end.
     ``last_row``/``last_col`` are exact for a ``plain`` sheet and 0 otherwise (such a
-    sheet is read by :func:`read_values`, never by the dense reader).
+    sheet is read by :func:`read_values`, which places cells without references).
     """
     refs: list[str | None] = []
     add = refs.append
+    kinds: list[str | None] = []  # each cell's t attribute
+    kind = kinds.append
+    styles: list[str | None] = []  # each cell's s attribute
+    style = styles.append
+    chunks: list[tuple[int, str]] = []  # (cell number, text of its <v> or <t>)
+    chunk = chunks.append
     formula_at: list[int] = []  # len(refs) when an <f> started: the cell it belongs to
-    error_at: list[int] = []
     hidden: list[tuple[str | None, int]] = []  # (row r, len(refs)) of hidden rows
+    phonetic = [-1]  # the cell whose phonetic run (<rPh>) started: its <t> is no value
     found = SheetScan()
     listen: list[pyexpat.XMLParserType] = []
-    texts: dict[int, list[str]] = {}
 
     def start(name: str, attrs: list[str]) -> None:
         # attrs: [name, value, name, value, ...] (ordered_attributes: no dict per element)
         if name == "c":
-            add(attrs[1] if attrs and attrs[0] == "r" else _attribute(attrs, "r"))
-            if "e" in attrs and _attribute(attrs, "t") == "e":
-                error_at.append(len(refs))
+            n = len(attrs)
+            if n == 6 and attrs[0] == "r" and attrs[2] == "s" and attrs[4] == "t":  # as Excel, WPS, openpyxl write it
+                add(attrs[1])
+                style(attrs[3])
+                kind(attrs[5])
+            elif n == 4 and attrs[0] == "r" and attrs[2] == "s":
+                add(attrs[1])
+                style(attrs[3])
+                kind(None)
+            else:
+                add(_attribute(attrs, "r"))
+                style(_attribute(attrs, "s"))
+                kind(_attribute(attrs, "t"))
+        elif name == "v" or name == "t":
+            if phonetic[0] != len(refs):
+                parser = listen[0]
+                parser.CharacterDataHandler = text
+                parser.EndElementHandler = end_text
         elif name in _PASS:
             return
         elif ":" in name:
@@ -106,22 +136,23 @@ def scan(xml: bytes, cell_limit: int) -> SheetScan:
         elif name == "row":
             if "hidden" in attrs and _attribute(attrs, "hidden") in _TRUE:
                 hidden.append((_attribute(attrs, "r"), len(refs)))
-        elif name == "v":
-            if error_at and error_at[-1] == len(refs) and len(refs) not in texts:
-                parts: list[str] = []
-                texts[len(refs)] = parts
-                listen[0].CharacterDataHandler = parts.append
-                listen[0].EndElementHandler = end_value
+        elif name == "rPh":
+            phonetic[0] = len(refs)
         elif name == "col":
             _hidden_columns(dict(zip(attrs[::2], attrs[1::2], strict=False)), found.hidden_cols)
 
-    def end_value(_name: str) -> None:
-        listen[0].CharacterDataHandler = None
-        listen[0].EndElementHandler = None
+    def text(data: str) -> None:
+        chunk((len(refs), data))
+
+    def end_text(_name: str) -> None:
+        parser = listen[0]
+        parser.CharacterDataHandler = None
+        parser.EndElementHandler = None
 
     def setup(parser: pyexpat.XMLParserType) -> None:
         listen.append(parser)
         parser.ordered_attributes = True
+        parser.buffer_text = True
         parser.StartElementHandler = start
 
     deadline = time.monotonic() + SCAN_SECONDS
@@ -140,13 +171,53 @@ def scan(xml: bytes, cell_limit: int) -> SheetScan:
     if found.last_row > MAX_ROW or found.last_col > MAX_COLUMN:
         found.plain = False
     found.formulas = {refs[i - 1] for i in formula_at if i} if formula_at else set()  # type: ignore[misc]
-    found.errors = {refs[i - 1]: "".join(parts) for i, parts in texts.items()}  # type: ignore[misc]
     for row, at in hidden:
         if row is not None and row.isdigit():
             found.hidden_rows.add(int(row))
         elif at < len(refs):  # a hidden row without r: the row of its first cell
             found.hidden_rows.add(int(_DIGITS.findall(refs[at])[0]))  # type: ignore[arg-type]
+    _values(found, refs, kinds, styles, chunks, strings, dates)  # type: ignore[arg-type]
     return found
+
+
+def _values(
+    found: SheetScan,
+    refs: list[str],
+    kinds: list[str | None],
+    styles: list[str | None],
+    chunks: list[tuple[int, str]],
+    strings: Callable[[], list[str]] | None,
+    dates: Callable[[], dict[int, str]] | None,
+) -> None:
+    """The typed value of every cell with text, and the text of error cells."""
+    texts: dict[int, str] = {}
+    for at, data in chunks:
+        if at:  # text before the first cell belongs to none
+            texts[at] = texts[at] + data if at in texts else data
+    shared: list[str] = []
+    date_styles: dict[int, str] | None = None
+    values = found.values
+    for at, data in texts.items():
+        ref, kind = refs[at - 1], kinds[at - 1] or "n"
+        if kind == "e":
+            found.errors[ref] = data
+        if strings is None:
+            continue
+        if kind == "s" and not shared:
+            shared = strings()
+        value = _typed(kind, data, shared)
+        if kind == "n" and isinstance(value, float) and dates is not None:
+            number = styles[at - 1]
+            if date_styles is None:
+                date_styles = dates()
+            if number is not None and number.isdigit() and int(number) in date_styles:
+                value = excel_date(value, date_styles[int(number)])
+        if value is not None:
+            digits = 1 if ref[1].isdigit() else 2 if ref[2].isdigit() else 3
+            row = values.get(int(ref[digits:]))
+            if row is None:
+                row = values[int(ref[digits:])] = {}
+            row[_column(ref[:digits])] = value
 
 
 _TRUE = ("1", "true")
