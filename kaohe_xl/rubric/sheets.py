@@ -16,6 +16,7 @@ from typing import Any
 from kaohe_xl.errors import RubricError
 from kaohe_xl.problems import Problem
 from kaohe_xl.textnorm import normalize_label
+from kaohe_xl.xlsx.grid import SheetGrid, read_grids
 from kaohe_xl.xlsx.ooxml import column_letter
 
 ITEMS_SHEET = "条目"
@@ -102,45 +103,39 @@ def _lookup(headers: dict[str, tuple[str, ...]]) -> dict[str, str]:
 # --------------------------------------------------------------------------- workbook
 def read_workbook(path: Path) -> RawRubric:
     """Read the 条目/类别/来源/设置 sheets of a 细则 workbook."""
-    import openpyxl  # local: the YAML path does not need it
-
     try:
-        # data_only: a rubric authored in Excel may sum category points with formulas
-        wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for damaged or non-xlsx files
+        # values as saved: a rubric authored in Excel may sum category points with formulas
+        grids = {grid.title: grid for grid in read_grids(path.read_bytes())}
+    except Exception as exc:  # a damaged or non-xlsx file: zip, XML or I/O errors
         raise RubricError(
             f"{path.name}: 无法打开细则工作簿（{type(exc).__name__}: {exc}）；请确认它是用 Excel/WPS 保存的 .xlsx 文件"
         ) from exc
     raw = RawRubric()
-    titles = {label_key(title): title for title in wb.sheetnames}
-    try:
-        for canonical, headers in TABLES:
-            ws = _worksheet(wb, titles, canonical, path.name, raw)
-            if ws is not None:
-                sheet = rows_from_grid(path.name, canonical, ws.iter_rows(values_only=True), headers, raw.problems)
-                if sheet is not None:
-                    raw.sheets[canonical] = sheet
-        ws = _worksheet(wb, titles, SETTINGS_SHEET, path.name, raw)
-        if ws is not None:
-            _read_settings_grid(path.name, ws.iter_rows(values_only=True), raw)
-            raw.sheets[SETTINGS_SHEET] = Sheet(SETTINGS_SHEET, [])
-    finally:
-        wb.close()
+    titles = {label_key(title): title for title in grids}
+    for canonical, headers in TABLES:
+        grid = _worksheet(grids, titles, canonical, path.name, raw)
+        if grid is not None:
+            sheet = rows_from_grid(path.name, canonical, (tuple(r) for r in grid.rows), headers, raw.problems)
+            if sheet is not None:
+                raw.sheets[canonical] = sheet
+    grid = _worksheet(grids, titles, SETTINGS_SHEET, path.name, raw)
+    if grid is not None:
+        _read_settings_grid(path.name, (tuple(r) for r in grid.rows), raw)
+        raw.sheets[SETTINGS_SHEET] = Sheet(SETTINGS_SHEET, [])
     return raw
 
 
-def _worksheet(wb: Any, titles: dict[str, str], canonical: str, file: str, raw: RawRubric) -> Any:
+def _worksheet(
+    grids: dict[str, SheetGrid], titles: dict[str, str], canonical: str, file: str, raw: RawRubric
+) -> SheetGrid | None:
     title = titles.get(label_key(canonical))
     if title is None:
         return None
-    ws = wb[title]
-    if not hasattr(ws, "reset_dimensions"):  # a chart sheet carries no cells
+    grid = grids[title]
+    if grid.chart:  # a chart sheet carries no cells
         raw.problems.append(Problem("not_a_worksheet", f"“{title}”是图表工作表，不是表格", file=file, sheet=canonical))
         return None
-    # WPS (and some exporters) write a wrong <dimension ref="A1"/>; in read-only mode
-    # openpyxl then sees only A1 unless the dimensions are reset and the sheet scanned.
-    ws.reset_dimensions()
-    return ws
+    return grid
 
 
 def _read_settings_grid(file: str, grid: Iterable[tuple[Any, ...]], raw: RawRubric) -> None:

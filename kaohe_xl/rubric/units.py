@@ -16,6 +16,7 @@ from kaohe_xl.errors import CampaignError
 from kaohe_xl.problems import Problem
 from kaohe_xl.rubric.model import DEFAULT_GROUP, Roster, Unit
 from kaohe_xl.textnorm import clean_text, id_text, nfkc, normalize_label
+from kaohe_xl.xlsx.grid import SheetGrid, read_grids
 from kaohe_xl.xlsx.ooxml import column_letter
 
 UNIT_HEADERS: dict[str, tuple[str, ...]] = {
@@ -167,22 +168,12 @@ def load_roster(path: str | Path, units: list[Unit]) -> Roster:
 
 def _roster_rows(path: Path) -> tuple[str, int, tuple[str, str], list[tuple[Any, Any]]] | None:
     """(sheet title, header row number, column letters, (考核组, 评分人) values below it) or None."""
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise CampaignError(f"{path.name}: 无法打开单位名单（{type(exc).__name__}: {exc}）") from exc
-    try:
-        titles = {label_key(t): t for t in wb.sheetnames}
-        title = next((titles[label_key(n)] for n in ROSTER_SHEETS if label_key(n) in titles), None)
-        if title is None or not hasattr(wb[title], "reset_dimensions"):
-            return None
-        ws = wb[title]
-        ws.reset_dimensions()  # WPS may write a wrong <dimension>
-        grid = [list(row) for row in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
+    grids = {sheet.title: sheet for sheet in _grids(path)}
+    titles = {label_key(t): t for t in grids}
+    title = next((titles[label_key(n)] for n in ROSTER_SHEETS if label_key(n) in titles), None)
+    if title is None or grids[title].chart:
+        return None
+    grid = grids[title].rows
     lookup = {label_key(a): canon for canon, aliases in ROSTER_HEADERS.items() for a in aliases}
     for n, row in enumerate(grid[:10]):
         columns = {lookup[label_key(v)]: c for c, v in enumerate(row) if label_key(v) in lookup}
@@ -222,28 +213,25 @@ def _read_rows(path: Path) -> tuple[str, list[list[Any]]]:
             raise CampaignError(f"{path.name}: 无法识别文件编码，请另存为 UTF-8 CSV")
         return "", [list(row) for row in csv.reader(text.splitlines())]
     if suffix in (".xlsx", ".xlsm"):
-        import openpyxl
-
-        try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for damaged files
-            raise CampaignError(f"{path.name}: 无法打开单位名单（{type(exc).__name__}: {exc}）") from exc
-        try:
-            first: tuple[str, list[list[Any]]] | None = None
-            for ws in wb.worksheets:
-                if not hasattr(ws, "reset_dimensions"):
-                    continue  # chart sheet
-                ws.reset_dimensions()  # WPS may write a wrong <dimension>
-                rows = [list(row) for row in ws.iter_rows(values_only=True)]
-                first = first or (ws.title, rows)
-                if any(label_key(v) in _ID_LABELS for row in rows[:10] for v in row):
-                    return ws.title, rows
-            return first or ("", [])
-        finally:
-            wb.close()
+        first: tuple[str, list[list[Any]]] | None = None
+        for sheet in _grids(path):
+            if sheet.chart:
+                continue
+            first = first or (sheet.title, sheet.rows)
+            if any(label_key(v) in _ID_LABELS for row in sheet.rows[:10] for v in row):
+                return sheet.title, sheet.rows
+        return first or ("", [])
     if suffix in (".xls", ".et"):
         raise CampaignError(f"{path.name}: 不支持旧版 {suffix} 文件，请另存为 .xlsx 或 CSV")
     raise CampaignError(f"{path.name}: 单位名单应为 .xlsx 或 .csv 文件")
+
+
+def _grids(path: Path) -> list[SheetGrid]:
+    """The sheets of a units workbook, as openpyxl would read them (:mod:`kaohe_xl.xlsx.grid`)."""
+    try:
+        return read_grids(path.read_bytes())
+    except Exception as exc:  # a damaged file: zip, XML or I/O errors
+        raise CampaignError(f"{path.name}: 无法打开单位名单（{type(exc).__name__}: {exc}）") from exc
 
 
 def write_units_csv(units: list[Unit], path: Path) -> None:
