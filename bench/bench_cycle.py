@@ -84,8 +84,11 @@ def run_measured(python: str, args: list[str], *, ok: tuple[int, ...] = (0,)) ->
     kaohe = str(Path(python).parent / "kaohe")
     with tempfile.TemporaryDirectory() as tmp:
         figures = Path(tmp) / "figures"
+        # as installed: byte code cached (a shell with PYTHONDONTWRITEBYTECODE would
+        # compile every module on every command)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         done = subprocess.run(
-            [sys.executable, "-S", "-c", _LAUNCHER, str(figures), kaohe, *args], capture_output=True, text=True
+            [sys.executable, "-S", "-c", _LAUNCHER, str(figures), kaohe, *args], capture_output=True, text=True, env=env
         )
         if done.returncode not in ok:
             raise SystemExit(f"kaohe {' '.join(args)} failed ({done.returncode}):\n{done.stderr}\n{done.stdout}")
@@ -164,7 +167,9 @@ def _fill(data: bytes, values: dict[str, dict[str, str]]) -> bytes:
             part = src.read(info)
             cells = values.get(info.filename)
             if cells:
-                part = re.sub(rb'<c r="([A-Z]+\d+)"([^>/]*?)\s*(?:/>|></c>)', lambda m: _cell(m, cells), part)
+                part = re.sub(
+                    rb'<c r="([A-Z]+\d+)"([^>/]*?)\s*(?:/>|></c>)', lambda m, cells=cells: _cell(m, cells), part
+                )
             dst.writestr(info, part)
     return buffer.getvalue()
 

@@ -116,10 +116,28 @@ class Results:
         return sorted(self.units, key=lambda r: position.get(r.unit_id, len(position)))
 
     def unit(self, unit_id: str) -> UnitResult:
-        for result in self.units:
-            if result.unit_id == unit_id:
-                return result
-        raise KeyError(unit_id)
+        """One unit's result (KeyError for an unknown id), found through an index built once."""
+        return self._by_unit[unit_id]
+
+    @cached_property
+    def _by_unit(self) -> dict[str, UnitResult]:
+        return {result.unit_id: result for result in self.units}
+
+    @cached_property
+    def ranked(self) -> int:
+        """How many units have a rank (the “共 n 个单位” of a rank sentence)."""
+        return sum(1 for result in self.units if result.rank is not None)
+
+    def unit_items(self, unit_id: str) -> list[ItemScore]:
+        """The item scores of one unit, every source, in the order of ``item_scores``."""
+        return self._items_by_unit.get(unit_id, [])
+
+    @cached_property
+    def _items_by_unit(self) -> dict[str, list[ItemScore]]:
+        grouped: dict[str, list[ItemScore]] = defaultdict(list)
+        for item_score in self.item_scores:
+            grouped[item_score.unit_id].append(item_score)
+        return dict(grouped)
 
     def item_score(self, unit_id: str, source: str, key: str) -> ItemScore | None:
         return self._index.get((unit_id, source, key))
@@ -173,14 +191,16 @@ def score(
     without one for a unit and source, the source counts as returned when it has records.
     """
     items = combine_items(rubric, records)
-    state_list = list(states)
+    state_list: dict[str, list[UnitState]] = defaultdict(list)  # by unit: indexed once, not scanned per unit
+    for state in states:
+        state_list[state.unit_id].append(state)
     by_unit: dict[str, dict[str, dict[str, ItemScore]]] = defaultdict(lambda: defaultdict(dict))
     for item_score in items:
         by_unit[item_score.unit_id][item_score.source][item_score.key] = item_score
     main = primary_source(rubric)
     results = []
     for unit in units:
-        result, filled = _score_unit(rubric, unit, by_unit[unit.id], state_list, main)
+        result, filled = _score_unit(rubric, unit, by_unit[unit.id], state_list.get(unit.id, []), main)
         results.append(result)
         items.extend(filled)
     self_source = rubric.self_source
@@ -310,10 +330,13 @@ def rank(results: Sequence[UnitResult]) -> list[UnitResult]:
     complete = [r for r in results if r.composite is not None]
     ordered: list[UnitResult] = []
     for group in ([r for r in complete if not r.veto], [r for r in complete if r.veto]):
-        group_sorted = sorted(group, key=lambda r: -(r.shown or ZERO))  # sorted() is stable
+        keyed = sorted(((r.shown or ZERO, r) for r in group), key=lambda pair: -pair[0])  # stable: input order on ties
         offset = len(ordered)
-        for result in group_sorted:
-            better = sum(1 for other in group_sorted if (other.shown or ZERO) > (result.shown or ZERO))
+        previous: Decimal | None = None
+        better = 0
+        for position, (shown, result) in enumerate(keyed):
+            if shown != previous:  # a tie keeps the rank of the first of its equals
+                previous, better = shown, position
             ordered.append(replace(result, rank=offset + better + 1))
     ordered.extend(r for r in results if r.composite is None)
     return ordered

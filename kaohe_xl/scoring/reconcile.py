@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from kaohe_xl.rubric.model import ItemKind
 from kaohe_xl.scoring.engine import ZERO, ItemScore, Results, UnitResult
@@ -77,10 +78,23 @@ class Reconciliation:
         return [row for row in self.items if row.flagged]
 
     def unit(self, unit_id: str) -> UnitDiff:
-        for row in self.units:
-            if row.unit_id == unit_id:
-                return row
-        raise KeyError(unit_id)
+        """One unit's summary (KeyError for an unknown id), through an index built once."""
+        return self._by_unit[unit_id]
+
+    def unit_items(self, unit_id: str) -> list[ItemDiff]:
+        """The item rows of one unit, in rubric order."""
+        return self._items_by_unit.get(unit_id, [])
+
+    @cached_property
+    def _by_unit(self) -> dict[str, UnitDiff]:
+        return {row.unit_id: row for row in self.units}
+
+    @cached_property
+    def _items_by_unit(self) -> dict[str, list[ItemDiff]]:
+        grouped: dict[str, list[ItemDiff]] = {}
+        for row in self.items:
+            grouped.setdefault(row.unit_id, []).append(row)
+        return grouped
 
 
 def _current(results: Results, unit: UnitResult, source: str | None, key: str) -> ItemScore | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import closing
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from kaohe_xl.rubric.model import FormKind, Rubric
@@ -45,8 +45,9 @@ class StatusReport:
         """The tables as terminal lines: one block per form kind, then the rejected files."""
         out: list[str] = []
         tables = self.missing() if missing_only else self.rows
+        all_counts = self.counts()
         for form, rows in tables.items():
-            counts = "，".join(f"{label} {n}" for label, n in self.counts()[form].items() if n)
+            counts = "，".join(f"{label} {n}" for label, n in all_counts[form].items() if n)
             out.append(f"【{form}】{counts}")
             id_width = max(display_width(r["unit_id"]) for r in rows)
             name_width = max(display_width(r["unit_name"]) for r in rows)
@@ -78,19 +79,26 @@ def state_heading(rubric: Rubric, state: UnitState) -> str:
     return state.form.label
 
 
+_FIELDS = fields(UnitState)
+
+
 def status_report(campaign: Campaign) -> StatusReport:
     """Collection state of every unit per form (and round), and every rejected/quarantined file."""
     names = {unit.id: unit.name for unit in campaign.units}
     report = StatusReport()
+    headings: dict[tuple[FormKind, str], str] = {}
     for state in collection_status(campaign):
-        row = asdict(state)
+        row = {f.name: getattr(state, f.name) for f in _FIELDS}  # asdict() deep-copies: 10 times slower
         row.update(
             form=state.form.value,
             state=state.state.value,
             state_label=state.state.label,
             unit_name=names.get(state.unit_id, ""),
         )
-        report.rows.setdefault(state_heading(campaign.rubric, state), []).append(row)
+        heading = headings.get((state.form, state.source))
+        if heading is None:
+            heading = headings[(state.form, state.source)] = state_heading(campaign.rubric, state)
+        report.rows.setdefault(heading, []).append(row)
     with closing(campaign.connect()) as conn:
         rows = conn.execute(
             "SELECT original_name, source_path, received_at, status, reason, sha256 FROM files"

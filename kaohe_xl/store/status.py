@@ -63,29 +63,54 @@ def latest_records(campaign: Campaign, form: FormKind | None = None) -> list[Sco
         for rev in Judge(conn, rubric, campaign.units).revisions():  # newest first
             if rev.usable and rev.key not in chosen and (form is None or rev.form is form):
                 chosen[rev.key] = rev
+        wanted = [
+            rev
+            for rev in sorted(chosen.values(), key=lambda r: r.submission_id)
+            if not _off_roster(roster, rev.form.value, rev.subject, rev.rater)
+        ]
+        rows_of = _score_rows(conn, {(rev.submission_id, rev.stored_unit) for rev in wanted})
+        numbers: dict[str, Decimal] = {}  # a few distinct values (0, 0.5, 1 …): each parsed once
         records = []
-        for rev in sorted(chosen.values(), key=lambda r: r.submission_id):
-            if _off_roster(roster, rev.form.value, rev.subject, rev.rater):
-                continue
-            rows = conn.execute(
-                "SELECT item_id, value, veto, remark FROM scores WHERE submission_id = ? AND unit_id = ? ORDER BY rowid",
-                (rev.submission_id, rev.stored_unit),
-            ).fetchall()
-            records += [
-                ScoreRecord(
-                    form=rev.form,
-                    source=rev.source,
-                    unit_id=rev.unit_id,
-                    key=row["item_id"],
-                    value=None if row["value"] is None else Decimal(row["value"]),
-                    veto=None if row["veto"] is None else bool(row["veto"]),
-                    remark=row["remark"],
-                    rater=rev.rater,
-                    submission_id=rev.submission_id,
+        for rev in wanted:
+            for item_id, value, veto, remark in rows_of.get((rev.submission_id, rev.stored_unit), ()):
+                if value is not None and value not in numbers:
+                    numbers[value] = Decimal(value)
+                records.append(
+                    ScoreRecord(
+                        form=rev.form,
+                        source=rev.source,
+                        unit_id=rev.unit_id,
+                        key=item_id,
+                        value=None if value is None else numbers[value],
+                        veto=None if veto is None else bool(veto),
+                        remark=remark,
+                        rater=rev.rater,
+                        submission_id=rev.submission_id,
+                    )
                 )
-                for row in rows
-            ]
     return records
+
+
+def _score_rows(
+    conn: sqlite3.Connection, wanted: set[tuple[int, str]]
+) -> dict[tuple[int, str], list[tuple[str, str | None, int | None, str]]]:
+    """The stored values of the wanted (submission, unit) pairs, each in store order: one
+    query for all of them (a query per unit costs more than reading the rows)."""
+    found: dict[tuple[int, str], list[tuple[str, str | None, int | None, str]]] = {}
+    if not wanted:
+        return found
+    submissions = sorted({submission for submission, _unit in wanted})
+    for start in range(0, len(submissions), 500):  # SQLite caps the parameters of one statement
+        chunk = submissions[start : start + 500]
+        rows = conn.execute(
+            "SELECT submission_id, unit_id, item_id, value, veto, remark FROM scores"
+            f" WHERE submission_id IN ({','.join('?' * len(chunk))}) ORDER BY rowid",
+            chunk,
+        )
+        for submission, unit, item_id, value, veto, remark in rows:
+            if (submission, unit) in wanted:
+                found.setdefault((submission, unit), []).append((item_id, value, veto, remark))
+    return found
 
 
 def _off_roster(roster: Roster, form: str, group: str, rater: str) -> bool:
@@ -107,9 +132,12 @@ _Key = RevisionKey  # (form, subject, source, rater, unit)
 _Other = tuple[str, str, str, str]  # (form, source, rater, unit): a return made under another id or name
 
 
-def _latest_by_unit(judge: Judge) -> tuple[dict[_Key, _Latest], dict[_Other, _Latest]]:
+def _latest_by_unit(
+    judge: Judge,
+) -> tuple[dict[_Key, _Latest], dict[tuple[str, str, str], _Latest], dict[_Other, _Latest]]:
     """(form, subject, source, rater, unit) → that unit in the latest revision covering
-    it; and the latest return made for a unit under another id or name."""
+    it; (form, source, unit) → the newest return made for the unit under another id or
+    name, any rater; and the same per rater."""
     latest: dict[_Key, _Latest] = {}
     counts: dict[_Key, int] = {}
     foreign: dict[_Other, _Latest] = {}
@@ -121,13 +149,12 @@ def _latest_by_unit(judge: Judge) -> tuple[dict[_Key, _Latest], dict[_Other, _La
         counts[rev.key] = counts.get(rev.key, 0) + 1
         latest.setdefault(rev.key, _Latest(0, rev.received_at, rev.has_errors, rev.note if rev.has_errors else ""))
     latest = {key: replace(facts, revisions=counts[key]) for key, facts in latest.items()}
-    return latest, foreign
-
-
-def _foreign(foreign: dict[_Other, _Latest], form: FormKind, source: str, unit_id: str) -> _Latest | None:
-    """The newest return made for the unit under another id or name, any rater."""
-    found = [facts for (f, s, _r, u), facts in foreign.items() if f == form.value and s == source and u == unit_id]
-    return max(found, key=lambda facts: facts.received_at) if found else None
+    newest: dict[tuple[str, str, str], _Latest] = {}  # indexed once, not scanned per unit
+    for (form, source, _rater, unit_id), facts in foreign.items():
+        known = newest.get((form, source, unit_id))
+        if known is None or facts.received_at > known.received_at:
+            newest[(form, source, unit_id)] = facts
+    return latest, newest, foreign
 
 
 def collection_status(campaign: Campaign) -> list[UnitState]:
@@ -145,7 +172,7 @@ def collection_status(campaign: Campaign) -> list[UnitState]:
     """
     rubric = campaign.rubric
     with closing(campaign.connect()) as conn:
-        latest, foreign = _latest_by_unit(Judge(conn, rubric, campaign.units))
+        latest, newest, foreign = _latest_by_unit(Judge(conn, rubric, campaign.units))
     by_unit: dict[tuple[str, str, str], list[tuple[str, _Latest]]] = {}  # (group, source, unit) → assessors
     for (form, subject, round_name, rater, unit_id), facts in latest.items():
         if form == FormKind.ASSESSOR.value:
@@ -155,7 +182,7 @@ def collection_status(campaign: Campaign) -> list[UnitState]:
     for unit in campaign.units:
         group = unit.assessor_group
         for source in rubric.sources:
-            other = _foreign(foreign, source.form, source.name, unit.id)
+            other = newest.get((source.form.value, source.name, unit.id))
             if source.form is FormKind.SELF:
                 own = latest.get((FormKind.SELF.value, unit.id, source.name, "", unit.id))
                 states.append(replace(_state(unit.id, FormKind.SELF, own or other, ""), source=source.name))

@@ -6,8 +6,8 @@ import io
 from pathlib import Path
 
 import openpyxl
-import python_calamine
 import pytest
+import python_calamine
 
 from kaohe_xl.collect.opening import SafeBook
 from kaohe_xl.xlsx import ooxml
