@@ -17,13 +17,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import openpyxl
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.worksheet import Worksheet
-
 from kaohe_xl.addin.buttons import BUTTONS
-from kaohe_xl.atomic import save_workbook
+from kaohe_xl.atomic import save_workbook, write_atomic
 from kaohe_xl.campaign import CONTROL_WORKBOOK
 from kaohe_xl.clock import now_text
 from kaohe_xl.rubric.model import FormKind
@@ -31,9 +26,13 @@ from kaohe_xl.store import db as store
 from kaohe_xl.store.records import ReturnState
 from kaohe_xl.store.status import collection_status
 from kaohe_xl.textnorm import safe_value
-from kaohe_xl.xlsx.styled import lock_files
+from kaohe_xl.xlsx.locks import lock_files
+from kaohe_xl.xlsx.named import set_named_cells
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # openpyxl only where the workbook is built: refreshing it does without
+    import openpyxl
+    from openpyxl.worksheet.worksheet import Worksheet
+
     from kaohe_xl.campaign import Campaign
 
 CONTROL_FILE = CONTROL_WORKBOOK
@@ -55,12 +54,20 @@ NAME_DETAIL = "KH_DETAIL"
 KIND_FIELDS = ("FORMS", "RECEIVED", "MISSING", "INVALID")
 _STATE_FIELD = {ReturnState.OK: "RECEIVED", ReturnState.MISSING: "MISSING", ReturnState.INVALID: "INVALID"}
 
-_BOLD = Font(bold=True)
-_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-_STATUS_FILL = PatternFill("solid", fgColor="FFF2CC")
-_THIN = Side(style="thin", color="999999")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_WRAP = Alignment(wrap_text=True, vertical="top")
+
+class _Look:
+    """The control sheet's styles (made when the workbook is built: openpyxl is imported then)."""
+
+    def __init__(self) -> None:
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+        self.bold = Font(bold=True)
+        self.title = Font(bold=True, size=16)
+        self.head_fill = PatternFill("solid", fgColor="DDEBF7")
+        self.status_fill = PatternFill("solid", fgColor="FFF2CC")
+        thin = Side(style="thin", color="999999")
+        self.box = Border(left=thin, right=thin, top=thin, bottom=thin)
+        self.wrap = Alignment(wrap_text=True, vertical="top")
 
 
 def kind_name(kind: FormKind, field: str) -> str:
@@ -130,39 +137,43 @@ def status_values(campaign: Campaign, action: str, status: str, detail: str = ""
 
 def write_control_workbook(campaign: Campaign) -> Path:
     """Write 控制台.xlsx into the campaign folder (replacing an older one) and return its path."""
+    import openpyxl
+    from openpyxl.workbook.defined_name import DefinedName
+
+    look = _Look()
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = SHEET
     ws["A1"] = "考核控制台"
-    ws["A1"].font = Font(bold=True, size=16)
+    ws["A1"].font = look.title
     ws.merge_cells("A1:E1")
     ws["A2"] = "在 Excel 中打开本工作簿，使用功能区上的“考核”选项卡；WPS 不支持加载项，请用下方的命令行。"
     ws.merge_cells("A2:E2")
     names: dict[str, str] = {}
     row = 4
     for label, name in (("考核名称", NAME_CAMPAIGN), ("考核目录", NAME_FOLDER), ("单位数", NAME_UNITS)):
-        _label(ws, row, label)
+        _label(look, ws, row, label)
         names[name] = f"B{row}"
         ws.merge_cells(f"B{row}:E{row}")
         row += 1
-    _label(ws, row, "回收文件夹")
+    _label(look, ws, row, "回收文件夹")
     ws.cell(row, 2, "inbox（把回收的表格放在这里，再点“汇总回收表”）")
     ws.merge_cells(f"B{row}:E{row}")
     row += 2
     # 已生成 counts workbooks (one 考核组评分表 serves a whole group), the others count units.
     heads = ("表格", "已生成（份）", "已收到（单位）", "待提交（单位）", "待核实（单位）")
     for col, head in enumerate(heads, start=1):
-        _label(ws, row, head, col)
+        _label(look, ws, row, head, col)
     for kind in [*form_kinds(campaign), None]:
         row += 1
-        _label(ws, row, kind.label if kind else "合计", fill=False)
+        _label(look, ws, row, kind.label if kind else "合计", fill=False)
         totals = (NAME_FORMS, NAME_RECEIVED, NAME_MISSING, NAME_INVALID)
         for col, field in enumerate(KIND_FIELDS, start=2):
             names[kind_name(kind, field) if kind else totals[col - 2]] = f"{_col(col)}{row}"
-            ws.cell(row, col).border = _BOX
+            ws.cell(row, col).border = look.box
     row += 1
-    _label(ws, row, "拒收文件", fill=False)
+    _label(look, ws, row, "拒收文件", fill=False)
     names[NAME_REJECTED] = f"B{row}"
     row += 2
     for label, name in (
@@ -171,23 +182,23 @@ def write_control_workbook(campaign: Campaign) -> Path:
         ("状态", NAME_STATUS),
         ("详情", NAME_DETAIL),
     ):
-        _label(ws, row, label)
+        _label(look, ws, row, label)
         names[name] = f"B{row}"
         ws.merge_cells(f"B{row}:E{row}")
-        ws.cell(row, 2).fill = _STATUS_FILL
-        ws.cell(row, 2).alignment = _WRAP
+        ws.cell(row, 2).fill = look.status_fill
+        ws.cell(row, 2).alignment = look.wrap
         row += 1
     ws.row_dimensions[row - 1].height = 90
     row += 1
     for col, head in enumerate(("按钮", "作用", "", "", "命令行（WPS 用户）"), start=1):
         if head:
-            _label(ws, row, head, col)
+            _label(look, ws, row, head, col)
     for button in BUTTONS:
         row += 1
-        ws.cell(row, 1, button.label).font = _BOLD
-        ws.cell(row, 2, button.help).alignment = _WRAP
+        ws.cell(row, 1, button.label).font = look.bold
+        ws.cell(row, 2, button.help).alignment = look.wrap
         ws.merge_cells(f"B{row}:D{row}")
-        ws.cell(row, 5, button.command).alignment = _WRAP
+        ws.cell(row, 5, button.command).alignment = look.wrap
         ws.row_dimensions[row].height = 48
     for letter, width in zip("ABCDE", (14, 16, 16, 16, 44), strict=True):
         ws.column_dimensions[letter].width = width
@@ -225,7 +236,17 @@ def record_action(campaign: Campaign, action: str, status: str, detail: str = ""
 
 
 def write_status(path: Path, values: Mapping[str, object]) -> None:
-    """Write ``{defined name: value}`` into a control workbook file (names it lacks are skipped)."""
+    """Write ``{defined name: value}`` into a control workbook file (names it lacks are skipped).
+
+    The named cells are rewritten in the file's XML (:mod:`kaohe_xl.xlsx.named`); a copy
+    whose cells cannot be edited that way is saved through openpyxl.
+    """
+    edited = set_named_cells(path.read_bytes(), values)
+    if edited is not None:
+        write_atomic(path, edited)
+        return
+    import openpyxl
+
     wb = openpyxl.load_workbook(path)
     _fill(wb, values)
     save_workbook(wb, path)
@@ -233,6 +254,8 @@ def write_status(path: Path, values: Mapping[str, object]) -> None:
 
 def read_values(path: Path) -> dict[str, object]:
     """``{defined name: value}`` of every named cell in a control workbook."""
+    import openpyxl
+
     wb = openpyxl.load_workbook(path)
     values: dict[str, object] = {}
     for name, defined in wb.defined_names.items():
@@ -254,12 +277,12 @@ def _fill(wb: openpyxl.Workbook, values: Mapping[str, object]) -> None:
                 cell.data_type = "s"
 
 
-def _label(ws: Worksheet, row: int, text: str, col: int = 1, fill: bool = True) -> None:
+def _label(look: _Look, ws: Worksheet, row: int, text: str, col: int = 1, fill: bool = True) -> None:
     cell = ws.cell(row, col, text)
-    cell.font = _BOLD
-    cell.border = _BOX
+    cell.font = look.bold
+    cell.border = look.box
     if fill:
-        cell.fill = _HEAD_FILL
+        cell.fill = look.head_fill
 
 
 def _col(index: int) -> str:

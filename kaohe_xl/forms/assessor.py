@@ -201,12 +201,17 @@ class AssessorBooks:
             when = archive.infolist()[0].date_time
             writer = ZipWriter(out, time.struct_time((*when, 0, 1, -1)))
             for info in archive.infolist():
-                unit = parts.get(info.filename)
-                if unit is None:
+                sheet_unit = parts.get(info.filename)
+                if sheet_unit is None:
                     writer.add(info.filename, archive.read(info))
                     continue
-                values: dict[str, object] = {"ID": unit.id, "NAME": unit.name, "GROUP": group, "ASSESSOR": assessor}
-                known = prefill.get(unit.id, {})
+                values: dict[str, object] = {
+                    "ID": sheet_unit.id,
+                    "NAME": sheet_unit.name,
+                    "GROUP": group,
+                    "ASSESSOR": assessor,
+                }
+                known = prefill.get(sheet_unit.id, {})
                 values.update({slot: known.get(item_id) for slot, item_id in unit_sheet.slots.items()})
                 stamped = unit_sheet.prototype.part(unit_sheet.part, values)
                 writer.add_deflated(dataclasses.replace(stamped, name=info.filename))
@@ -236,7 +241,7 @@ class AssessorBooks:
         return _UnitSheet(wb, ws, prototype, part, {slot: item for slot, item in slots.items() if slot in used})
 
 
-class _SkeletonWriter(ExcelWriter):  # type: ignore[misc]
+class _SkeletonWriter(ExcelWriter):
     """openpyxl's writer, except that the sheets in ``blank`` are written as empty parts
     (openpyxl writes each sheet through a temporary file: 1 ms a sheet)."""
 
@@ -259,10 +264,10 @@ def _share_styles(source: Workbook, target: Workbook) -> None:
     ``source`` then means the same style in ``target`` (new styles are appended)."""
     for name in ("_fonts", "_alignments", "_borders", "_fills", "_number_formats", "_protections", "_cell_styles"):
         setattr(target, name, IndexedList(getattr(source, name)))
-    target._date_formats = dict(source._date_formats)  # type: ignore[attr-defined]
-    target._timedelta_formats = dict(source._timedelta_formats)  # type: ignore[attr-defined]
-    target._named_styles = copy(source._named_styles)  # type: ignore[attr-defined]
-    target._differential_styles = DifferentialStyleList(dxf=list(source._differential_styles.dxf))  # type: ignore[attr-defined]
+    target._date_formats = dict(source._date_formats)
+    target._timedelta_formats = dict(source._timedelta_formats)
+    target._named_styles = copy(source._named_styles)
+    target._differential_styles = DifferentialStyleList(dxf=list(source._differential_styles.dxf))
 
 
 def _dress(ws: Worksheet, like: Worksheet) -> None:

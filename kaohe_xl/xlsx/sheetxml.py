@@ -103,6 +103,7 @@ def scan(
     formula_at: list[int] = []  # len(refs) when an <f> started: the cell it belongs to
     hidden: list[tuple[str | None, int]] = []  # (row r, len(refs)) of hidden rows
     phonetic = [-1]  # the cell whose phonetic run (<rPh>) started: its <t> is no value
+    capture = strings is not None  # values too, or only the checks (errors are read either way)
     found = SheetScan()
     listen: list[pyexpat.XMLParserType] = []
 
@@ -123,7 +124,7 @@ def scan(
                 style(_attribute(attrs, "s"))
                 kind(_attribute(attrs, "t"))
         elif name == "v" or name == "t":
-            if phonetic[0] != len(refs):
+            if (capture or kinds[-1] == "e") and phonetic[0] != len(refs):
                 parser = listen[0]
                 parser.CharacterDataHandler = text
                 parser.EndElementHandler = end_text
@@ -195,29 +196,42 @@ def _values(
         if at:  # text before the first cell belongs to none
             texts[at] = texts[at] + data if at in texts else data
     shared: list[str] = []
-    date_styles: dict[int, str] | None = None
+    dated: dict[str | None, str] | None = None  # the s attribute of date styles → DATE/DURATION
     values = found.values
+    errors = found.errors
+    columns = _COLUMNS
     for at, data in texts.items():
-        ref, kind = refs[at - 1], kinds[at - 1] or "n"
-        if kind == "e":
-            found.errors[ref] = data
-        if strings is None:
+        kind = kinds[at - 1]
+        if kind is None or kind == "n":  # a number (the common case, typed inline)
+            if not data:
+                continue
+            try:
+                value: object = float(data)
+            except ValueError:
+                value = data
+            if dates is not None and isinstance(value, float):
+                if dated is None:
+                    dated = {str(style): what for style, what in dates().items()}
+                if dated and styles[at - 1] in dated:
+                    value = excel_date(value, dated[styles[at - 1]])
+        elif kind == "inlineStr":
+            value = unescape(data)
+        else:
+            if kind == "e":
+                errors[refs[at - 1]] = data
+            if kind == "s" and not shared and strings is not None:
+                shared = strings()
+            value = _typed(kind, data, shared)
+        if strings is None or value is None:
             continue
-        if kind == "s" and not shared:
-            shared = strings()
-        value = _typed(kind, data, shared)
-        if kind == "n" and isinstance(value, float) and dates is not None:
-            number = styles[at - 1]
-            if date_styles is None:
-                date_styles = dates()
-            if number is not None and number.isdigit() and int(number) in date_styles:
-                value = excel_date(value, date_styles[int(number)])
-        if value is not None:
-            digits = 1 if ref[1].isdigit() else 2 if ref[2].isdigit() else 3
-            row = values.get(int(ref[digits:]))
-            if row is None:
-                row = values[int(ref[digits:])] = {}
-            row[_column(ref[:digits])] = value
+        ref = refs[at - 1]
+        digits = 1 if ref[1].isdigit() else 2 if ref[2].isdigit() else 3
+        number = int(ref[digits:])
+        row = values.get(number)
+        if row is None:
+            row = values[number] = {}
+        letters = ref[:digits]
+        row[columns.get(letters) or _column(letters)] = value
 
 
 _TRUE = ("1", "true")

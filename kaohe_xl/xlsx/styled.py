@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kaohe_xl.atomic import replace_file, workbook_bytes
 from kaohe_xl.errors import OutputError
 from kaohe_xl.textnorm import display_width, safe_text
+from kaohe_xl.xlsx.locks import lock_files
 
 FONT = "宋体"  # what Chinese offices print with; LibreOffice substitutes a CJK font
 SCORE_FORMAT = "0.00"
@@ -134,14 +135,6 @@ def print_setup(ws: Worksheet, *, landscape: bool, title_rows: str | None = None
         ws.print_title_rows = title_rows
     ws.oddFooter.center.text = "第 &P 页 共 &N 页"
     ws.oddFooter.center.size = 9
-
-
-def lock_files(target: Path) -> list[Path]:
-    """Lock files that show ``target`` is open: Excel/WPS ``~$name``, LibreOffice ``.~lock.name#``."""
-    candidates = [target.with_name("~$" + target.name), target.with_name(f".~lock.{target.name}#")]
-    if len(target.stem) > 6:  # Word-style owner files drop the first two characters
-        candidates.append(target.with_name("~$" + target.name[2:]))
-    return [p for p in candidates if p.exists()]
 
 
 @dataclass(frozen=True)
