@@ -1,12 +1,13 @@
-"""Run the benchmarks and write their figures into the README's speed table.
+"""Run the whole-cycle benchmark and write its figures into the README's speed table.
 
-    python bench/speed_table.py            # runs bench_generate, bench_collect, bench_summary
-    python bench/speed_table.py --quick    # smaller sizes, for a try
+    python bench/speed_table.py                      # bench_cycle.py at N = 100 and 1,000
+    python bench/speed_table.py --big                # and N = 5,000 (with the scaling ratio)
+    python bench/speed_table.py --from cycle.json    # the table from a run already made
 
 The README keeps one set of speed figures, between the markers
 ``<!-- speed-table: begin -->`` and ``<!-- speed-table: end -->``; docs pages point to it
-instead of quoting their own. Each benchmark runs in a child process and writes its
-figures as JSON; the table is made from those files, with the machine it ran on.
+instead of quoting their own. :mod:`bench_cycle` runs in a child process and writes its
+figures as JSON (``--json``); the table is made from that file, with the machine it ran on.
 """
 
 from __future__ import annotations
@@ -25,53 +26,76 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 README = BENCH.parent / "README.md"
 BEGIN, END = "<!-- speed-table: begin -->", "<!-- speed-table: end -->"
+COLUMNS = (
+    ("generate", "generate 自评表", "form"),
+    ("assessor", "考核组评分表", "unit sheet"),
+    ("collect", "collect", "return"),
+    ("summary", "summary", ""),
+    ("feedback", "feedback", "unit"),
+    ("status", "status", ""),
+)
 
 
-def run(script: str, out: Path, *args: str) -> dict[str, Any]:
-    subprocess.run([sys.executable, str(BENCH / script), "--json", str(out), *args], check=True)
-    loaded: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return loaded
-
-
-def table(gen: dict[str, Any], col: dict[str, Any], summ: dict[str, Any]) -> str:
-    sizes = sorted(summ, key=int)
-    big = summ[sizes[-1]]
+def table(results: dict[str, Any]) -> str:
+    """The README's table: the first installation of a ``bench_cycle.py --json`` run."""
+    impl = results["impls"][0]
+    sizes = sorted(results["sizes"], key=int)
+    head = "| N | " + " | ".join(label for _key, label, _each in COLUMNS) + " |"
     lines = [
         f"Measured {date.today().isoformat()} on {os.cpu_count()} cores ({platform.machine()}, Python "
-        f"{platform.python_version()}) with the 50-item 南昌 rubric, by `python bench/speed_table.py`:",
+        f"{platform.python_version()}) through the `kaohe` command with the 50-item 南昌 rubric, units in "
+        f"groups of 50, by `python bench/speed_table.py` (`bench/bench_cycle.py`; median of "
+        f"{results['runs']} runs; time, then peak memory of the command):",
         "",
-        "| job | time | baseline in the same run |",
-        "|---|---|---|",
-        f"| generate a 自评表 ({gen['forms']:,} forms) | {gen['stamp_ms']:.2f} ms each | "
-        f"an openpyxl build of each form {gen['openpyxl_ms']:.0f} ms ({gen['openpyxl_ms'] / gen['stamp_ms']:.0f}×) |",
-        f"| collect a return end to end ({col['returns']:,} returns) | {col['collect_ms']:.2f} ms each, "
-        f"peak memory {col['peak_mb']:.0f} MB ({col['peak_small_mb']:.0f} MB at {col['small']}) | "
-        f"an openpyxl read-only reader alone {col['openpyxl_ms']:.2f} ms ({col['openpyxl_ms'] / col['reader_ms']:.1f}× our reader) |",
-        f"| score {sizes[-1]} units with 3 assessors | {big['score_s']:.2f} s | |",
-        f"| write the 汇总 workbook for {sizes[-1]} units | {big['summary_s']:.1f} s | "
-        f"pandas `to_excel` of the results table alone {big['baseline_s']:.2f} s |",
-        f"| write a 反馈表 | {big['feedback_ms']:.0f} ms each | |",
+        head,
+        "|---" * (len(COLUMNS) + 1) + "|",
+    ]
+    for size in sizes:
+        median = results["sizes"][size]["median"][impl]
+        cells = []
+        for key, _label, each in COLUMNS:
+            seconds, peak = median[key]
+            per = f" ({seconds / int(size) * 1000:.2f} ms a {each})" if each else ""
+            cells.append(f"{seconds:.2f} s{per} · {peak:.0f} MB")
+        lines.append(f"| {int(size):,} | " + " | ".join(cells) + " |")
+    if "1000" in results["sizes"] and "5000" in results["sizes"]:
+        small, big = results["sizes"]["1000"]["median"][impl], results["sizes"]["5000"]["median"][impl]
+        ratios = [f"{big[key][0] / (5 * small[key][0]):.2f}" for key, _label, _each in COLUMNS]
+        lines.append("| 5,000 ÷ (5 × 1,000) | " + " | ".join(ratios) + " |")
+    base = results["sizes"][sizes[-1]]["baselines"]
+    lines += [
+        "",
+        f"Baselines of the same run: an openpyxl build of one 自评表 {base['openpyxl_build_ms']:.0f} ms; an "
+        f"openpyxl read-only reader alone {base['openpyxl_read_ms']:.2f} ms a return; Python start-up "
+        f"with click {base['startup_s']:.2f} s (the floor of any command).",
     ]
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes (200 forms and returns, 200 units)")
+    parser.add_argument("--big", action="store_true", help="also N = 5,000")
+    parser.add_argument("--runs", default="3")
+    parser.add_argument("--from", dest="source", type=Path, help="a bench_cycle.py --json file")
     args = parser.parse_args()
-    n = "200" if args.quick else "1000"
-    with tempfile.TemporaryDirectory(prefix="kaohe-speed-") as tmp:
-        work = Path(tmp)
-        gen = run("bench_generate.py", work / "generate.json", "-n", n)
-        col = run("bench_collect.py", work / "collect.json", "--returns", n)
-        summ = run("bench_summary.py", work / "summary.json", "--units", "200", n)
+    if args.source is not None:
+        results = json.loads(args.source.read_text(encoding="utf-8"))
+    else:
+        with tempfile.TemporaryDirectory(prefix="kaohe-speed-") as tmp:
+            out = Path(tmp) / "cycle.json"
+            extra = ["--big"] if args.big else []
+            subprocess.run(
+                [sys.executable, str(BENCH / "bench_cycle.py"), "--runs", args.runs, "--json", str(out), *extra],
+                check=True,
+            )
+            results = json.loads(out.read_text(encoding="utf-8"))
     text = README.read_text(encoding="utf-8")
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
     if not rest:
         raise SystemExit(f"README.md has no {BEGIN} … {END} markers")
-    README.write_text(f"{head}{BEGIN}\n{table(gen, col, summ)}\n{END}{tail}", encoding="utf-8")
-    print(table(gen, col, summ))
+    README.write_text(f"{head}{BEGIN}\n{table(results)}\n{END}{tail}", encoding="utf-8")
+    print(table(results))
 
 
 if __name__ == "__main__":
