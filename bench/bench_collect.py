@@ -146,7 +146,7 @@ def openpyxl_read(path: Path) -> int:
         assert meta[layout.META_KIND] == "self"
         ws = wb[layout.SELF_SHEET]
         ws.reset_dimensions()  # WPS writes wrong <dimension> elements
-        found, columns = 0, {}
+        found, columns = 0, dict[str, int]()
         for row in ws.iter_rows(values_only=True):
             if not columns:
                 labels = {normalize_label(v): i for i, v in enumerate(row) if v is not None}

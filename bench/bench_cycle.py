@@ -34,6 +34,7 @@ The scaling ratio is time at 5,000 ÷ (5 × time at 1,000): 1.0 is linear.
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import json
 import os
@@ -167,11 +168,12 @@ def _fill(data: bytes, values: dict[str, dict[str, str]]) -> bytes:
             part = src.read(info)
             cells = values.get(info.filename)
             if cells:
-                part = re.sub(
-                    rb'<c r="([A-Z]+\d+)"([^>/]*?)\s*(?:/>|></c>)', lambda m, cells=cells: _cell(m, cells), part
-                )
+                part = _EMPTY_CELL.sub(functools.partial(_cell, values=cells), part)
             dst.writestr(info, part)
     return buffer.getvalue()
+
+
+_EMPTY_CELL = re.compile(rb'<c r="([A-Z]+\d+)"([^>/]*?)\s*(?:/>|></c>)')
 
 
 def _cell(match: re.Match[bytes], values: dict[str, str]) -> bytes:
@@ -186,8 +188,13 @@ def _cell(match: re.Match[bytes], values: dict[str, str]) -> bytes:
 
 
 # ---- one cycle -----------------------------------------------------------------------------------
-def cycle(python: str, prepared: dict[str, Path], target: Path) -> tuple[dict[str, tuple[float, float]], bytes]:
-    """Every step once on a fresh copy: {step: (seconds, peak MB)}, and the exported results."""
+def cycle(
+    python: str, prepared: dict[str, Path], target: Path, only: tuple[str, ...] = STEPS
+) -> tuple[dict[str, tuple[float, float]], bytes]:
+    """Every step once on a fresh copy: {step: (seconds, peak MB)}, and the exported results.
+
+    Steps not in ``only`` still run when a later step needs them (collect before the
+    考核组评分表), untimed; summary, feedback and status need nothing of each other."""
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(prepared["init"], target)
     c = str(target)
@@ -201,9 +208,13 @@ def cycle(python: str, prepared: dict[str, Path], target: Path) -> tuple[dict[st
         ("feedback", ["feedback", c], (0,)),
         ("status", ["status", c], (0,)),
     ]
+    needed = {"generate", "collect", "assessor", "collect_assessor"}
     for name, args, ok in steps:
+        if name not in only and name not in needed:
+            continue
         seconds, peak, _ = run_measured(python, args, ok=ok)
-        figures[name] = (seconds, peak)
+        if name in only:
+            figures[name] = (seconds, peak)
     export = target / "results.json"
     run_measured(python, ["export", c, "--format", "json", "-o", str(export)])
     return figures, export.read_bytes()
@@ -260,18 +271,19 @@ def per_unit(step: str, seconds: float, n: int) -> str:
 def table(results: dict[str, Any]) -> str:
     lines = []
     impls = results["impls"]
+    steps = [s for s in STEPS if s in results.get("steps", STEPS)]
     sizes = sorted(results["sizes"], key=int)
-    head = "| N | " + " | ".join(LABELS[s] for s in STEPS) + " |"
+    head = "| N | " + " | ".join(LABELS[s] for s in steps) + " |"
     for impl in impls:
         lines += [f"**{impl}** (median of {results['runs']} runs; time · peak memory)", "", head]
-        lines.append("|---" * (len(STEPS) + 1) + "|")
+        lines.append("|---" * (len(steps) + 1) + "|")
         for size in sizes:
             med = results["sizes"][size]["median"][impl]
-            cells = [f"{per_unit(s, med[s][0], int(size))} · {med[s][1]:.0f} MB" for s in STEPS]
+            cells = [f"{per_unit(s, med[s][0], int(size))} · {med[s][1]:.0f} MB" for s in steps]
             lines.append(f"| {int(size):,} | " + " | ".join(cells) + " |")
         if "1000" in results["sizes"] and "5000" in results["sizes"]:
             small, big = results["sizes"]["1000"]["median"][impl], results["sizes"]["5000"]["median"][impl]
-            ratios = [f"{big[s][0] / (5 * small[s][0]):.2f}" for s in STEPS]
+            ratios = [f"{big[s][0] / (5 * small[s][0]):.2f}" for s in steps]
             lines.append("| 5,000 ÷ 5 × 1,000 | " + " | ".join(ratios) + " |")
         lines.append("")
     for size in sizes:
@@ -283,7 +295,7 @@ def table(results: dict[str, Any]) -> str:
         )
         if len(impls) == 2:
             a, b = (results["sizes"][size]["median"][i] for i in impls)
-            ratio = ", ".join(f"{LABELS[s]} {b[s][0] / a[s][0]:.1f}×" for s in STEPS)
+            ratio = ", ".join(f"{LABELS[s]} {b[s][0] / a[s][0]:.1f}×" for s in steps)
             same = results["sizes"][size]["same_export"]
             lines.append(f"  {impls[1]} ÷ {impls[0]} at N = {int(size):,}: {ratio}; same export: {same}")
     return "\n".join(lines)
@@ -298,12 +310,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default="this checkout")
     parser.add_argument("--against-name", default="other")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS), help="the steps timed (default: all)")
     args = parser.parse_args(argv)
     sizes = sorted(set(args.sizes + ([5000] if args.big else [])))
     pythons = {args.name: str(Path(sys.executable))}
     if args.against:
         pythons[args.against_name] = args.against
-    results: dict[str, Any] = {"runs": args.runs, "impls": list(pythons), "sizes": {}}
+    results: dict[str, Any] = {"runs": args.runs, "impls": list(pythons), "steps": args.steps, "sizes": {}}
     with tempfile.TemporaryDirectory(prefix="kaohe-bench-cycle-") as tmp:
         for n in sizes:
             work = Path(tmp) / str(n)
@@ -316,14 +329,14 @@ def main(argv: list[str] | None = None) -> int:
             for run in range(args.runs):
                 order = list(pythons) if run % 2 == 0 else list(reversed(pythons))
                 for impl in order:
-                    figures, exports[impl] = cycle(pythons[impl], prepared, work / "run")
+                    figures, exports[impl] = cycle(pythons[impl], prepared, work / "run", tuple(args.steps))
                     runs[impl].append(figures)
-                    shown = ", ".join(f"{s} {figures[s][0]:.2f} s/{figures[s][1]:.0f} MB" for s in STEPS)
+                    shown = ", ".join(f"{s} {figures[s][0]:.2f} s/{figures[s][1]:.0f} MB" for s in figures)
                     print(f"  run {run + 1} {impl}: {shown}", flush=True)
             median = {
                 impl: {
                     s: (statistics.median(r[s][0] for r in done), statistics.median(r[s][1] for r in done))
-                    for s in STEPS
+                    for s in args.steps
                 }
                 for impl, done in runs.items()
             }
