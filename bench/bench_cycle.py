@@ -193,8 +193,8 @@ def cycle(
 ) -> tuple[dict[str, tuple[float, float]], bytes]:
     """Every step once on a fresh copy: {step: (seconds, peak MB)}, and the exported results.
 
-    Steps not in ``only`` still run when a later step needs them (collect before the
-    考核组评分表), untimed; summary, feedback and status need nothing of each other."""
+    Steps not in ``only`` still run, untimed, when a step in it needs them (the 考核组评分表
+    shows the collected self-scores; summary, feedback and status need the returns in)."""
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(prepared["init"], target)
     c = str(target)
@@ -208,7 +208,7 @@ def cycle(
         ("feedback", ["feedback", c], (0,)),
         ("status", ["status", c], (0,)),
     ]
-    needed = {"generate", "collect", "assessor", "collect_assessor"}
+    needed = set().union(*(_NEEDS.get(step, set()) for step in only))
     for name, args, ok in steps:
         if name not in only and name not in needed:
             continue
@@ -218,6 +218,14 @@ def cycle(
     export = target / "results.json"
     run_measured(python, ["export", c, "--format", "json", "-o", str(export)])
     return figures, export.read_bytes()
+
+
+_NEEDS = {
+    "assessor": {"collect"},
+    "summary": {"collect", "collect_assessor"},
+    "feedback": {"collect", "collect_assessor"},
+    "status": {"collect", "collect_assessor"},
+}
 
 
 # ---- baselines -----------------------------------------------------------------------------------
