@@ -95,13 +95,13 @@ def scored(rubric: Rubric, units: list[tuple[str, float]], seed: int) -> Results
     return score(rubric, people, records)
 
 
-def write_snapshot(rubric: Rubric) -> None:
+def write_snapshot(rubric: Rubric, out: Path) -> None:
     results = scored(rubric_2022(rubric), UNITS_2022, seed=2022)
     text = json.dumps(to_dict(year_of(results)), ensure_ascii=False, indent=1) + "\n"
-    (HERE / SNAPSHOT).write_text(text, encoding="utf-8")
+    (out / SNAPSHOT).write_text(text, encoding="utf-8")
 
 
-def write_hand_made(rubric: Rubric) -> None:
+def write_hand_made(rubric: Rubric, out: Path) -> None:
     """2021 as typed by hand: 10 units (高新区 was not yet assessed), in list order."""
     units = [(name, strength - 0.03) for name, strength in UNITS_2022 if name != "高新区"]
     old = rubric_2022(rubric)
@@ -126,10 +126,10 @@ def write_hand_made(rubric: Rubric) -> None:
     ws["A1"].alignment = Alignment(horizontal="center")
     for cell in ws[3]:
         cell.alignment = Alignment(wrap_text=True, horizontal="center")
-    wb.save(HERE / HAND_MADE)
+    wb.save(out / HAND_MADE)
 
 
-def write_mapping() -> None:
+def write_mapping(out: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
@@ -138,15 +138,16 @@ def write_mapping() -> None:
     for old, new in RENAMED:
         ws.append([old, new])
     ws.column_dimensions["A"].width = ws.column_dimensions["B"].width = 18
-    wb.save(HERE / MAPPING)
+    wb.save(out / MAPPING)
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
+    """Write the three files into ``out`` (default: the sample's folder)."""
     rubric = load_rubric(HERE / "细则.xlsx")
-    write_snapshot(rubric)
-    write_hand_made(rubric)
-    write_mapping()
-    print(f"wrote {SNAPSHOT}, {HAND_MADE}, {MAPPING} in {HERE}")
+    write_snapshot(rubric, out)
+    write_hand_made(rubric, out)
+    write_mapping(out)
+    print(f"wrote {SNAPSHOT}, {HAND_MADE}, {MAPPING} in {out}")
 
 
 if __name__ == "__main__":

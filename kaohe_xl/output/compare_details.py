@@ -22,7 +22,9 @@ from kaohe_xl.xlsx.worksheet_rows import RowSink
 CATEGORY_SHEET = "类别对比"
 ITEM_SHEET = "条目对比"
 CHART_SHEET = "得分走势图"
-CHART_TABLE_ROW = 21  # 得分走势图: the chart's figures, below the chart
+CHART_DATA_SHEET = "_图表数据"  # the chart's figures, a hidden sheet: 与上年对比 shows them
+CHART_TABLE_ROW = 1
+CHART_COLUMNS = 12
 ITEM_WIDTHS = (6.0, 12.0, 46.0, 7.0, 10.0, 10.0, 10.0, 30.0)
 RED, YELLOW, WHITE, GREEN = "F8696B", "FFEB84", "FFFFFF", "63BE7B"  # Excel's own colour-scale colours
 
@@ -95,10 +97,20 @@ def lay_out_items(ws: Worksheet) -> None:
     print_setup(ws, landscape=True, title_rows="1:3")
 
 
-def lay_out_chart(ws: Worksheet, comparison: Comparison) -> None:
+def lay_out_chart(ws: Worksheet, data_ws: Worksheet, comparison: Comparison) -> None:
+    """得分走势图: one page, the chart of the figures on the hidden sheet ``data_ws``.
+
+    A chart plots a hidden sheet's cells (only hidden rows and columns are left out), and
+    the figures are on 与上年对比 already: the data sheet stays out of the printout.
+    """
     years = len(comparison.years)
-    set_widths(ws, [14] + [10.0] * years)
-    print_setup(ws, landscape=True)
+    # The chart is 24 cm wide. The page prints one page wide, so the title's columns must
+    # not be wider than the paper or the chart shrinks: 12 columns of 9 characters are
+    # about 22 cm in Excel and 27 cm in LibreOffice (A4 landscape holds 27.7 cm).
+    set_widths(ws, [9.0] * CHART_COLUMNS)
+    data_ws.sheet_state = "hidden"
+    set_widths(data_ws, [14] + [10.0] * years)
+    print_setup(ws, landscape=True, title_rows="1:1")
     units = len(this_units(comparison))
     if not units:
         return
@@ -107,8 +119,8 @@ def lay_out_chart(ws: Worksheet, comparison: Comparison) -> None:
     chart.grouping = "clustered"
     chart.title = "各单位综合得分" + ("（得分率）" if comparison.basis == PERCENT else "")
     chart.y_axis.title = "得分率（%）" if comparison.basis == PERCENT else "综合得分"
-    data = Reference(ws, min_col=2, max_col=1 + years, min_row=CHART_TABLE_ROW, max_row=CHART_TABLE_ROW + units)
-    names = Reference(ws, min_col=1, min_row=CHART_TABLE_ROW + 1, max_row=CHART_TABLE_ROW + units)
+    data = Reference(data_ws, min_col=2, max_col=1 + years, min_row=CHART_TABLE_ROW, max_row=CHART_TABLE_ROW + units)
+    names = Reference(data_ws, min_col=1, min_row=CHART_TABLE_ROW + 1, max_row=CHART_TABLE_ROW + units)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(names)
     chart.y_axis.delete = False
@@ -116,8 +128,8 @@ def lay_out_chart(ws: Worksheet, comparison: Comparison) -> None:
     low = _axis_floor(comparison)
     if low:  # scores of 70–90 on an axis from 0 look all alike
         chart.y_axis.scaling.min = low
-    chart.width = 26
-    chart.height = 9
+    chart.width = 24
+    chart.height = 14
     ws.add_chart(chart, "A3")
 
 
@@ -226,20 +238,22 @@ def item_rows(rows: RowSink, comparison: Comparison) -> None:
             (row.share, f"percent{mark}"),
             (row.last_share, f"percent{mark}"),
             (row.change, f"change1{mark}" if mark else signed("change1", row.change)),
-            (row.note, f"text{mark}"),
+            (row.note or None, f"text{mark}"),
         ]
         rows.row(cells, height=fit([(item.category, 12), (item.content, 46), (row.note, 30)]))
 
 
-def chart_rows(rows: RowSink, comparison: Comparison) -> None:
+def chart_rows(rows: RowSink, data: RowSink, comparison: Comparison) -> None:
+    """得分走势图's title, and the chart's figures on the hidden sheet."""
     years = list(reversed(comparison.years))  # oldest first: the columns read as time passing
     at = rows.row([(f"各单位综合得分（{years[0].label}—{years[-1].label}）", "title")], height=30)
-    rows.merge(at, 1, at, 1 + len(years))
+    rows.merge(at, 1, at, CHART_COLUMNS)
     units = this_units(comparison)
     if not units:
+        rows.row([("尚无可比较的单位", "subtitle")])
         return
-    rows.row([("单位", "header")] + [(y.label, "header") for y in years], at=CHART_TABLE_ROW)
+    data.row([("单位", "header")] + [(y.label, "header") for y in years], at=CHART_TABLE_ROW)
     for unit in units:
         figures = list(reversed(unit.figures))
         values: list[Decimal | None] = [f.shown(comparison.basis) if f else None for f in figures]
-        rows.row([(unit.unit_name, "text")] + [(v, value_style(comparison.basis)) for v in values])
+        data.row([(unit.unit_name, "text")] + [(v, value_style(comparison.basis)) for v in values])

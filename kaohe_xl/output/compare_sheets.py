@@ -7,7 +7,8 @@
 * ``类别对比``: each unit's share of each category's 分值 this year, then the change from
   last year (percentage points), both heat-mapped, with the mean per category.
 * ``条目对比``: each item's mean share of 分值 this year and last; new and removed items listed.
-* ``得分走势图``: each unit's 综合得分 over the years compared (a column per year).
+* ``得分走势图``: each unit's 综合得分 over the years compared (a column per year), drawn
+  from the hidden sheet ``_图表数据``.
 
 Every sheet prints like the 汇总表: A4 landscape, one page wide, header rows repeated,
 第 X 页 共 Y 页.
@@ -21,6 +22,7 @@ from openpyxl import Workbook
 
 from kaohe_xl.output.compare_details import (
     CATEGORY_SHEET,
+    CHART_DATA_SHEET,
     CHART_SHEET,
     ITEM_SHEET,
     category_rows,
@@ -43,7 +45,16 @@ from kaohe_xl.xlsx.sheetwriter import Book, Cell, Formula, Skeleton
 from kaohe_xl.xlsx.styled import print_setup
 from kaohe_xl.xlsx.worksheet_rows import RowSink
 
-__all__ = ["CATEGORY_SHEET", "CHART_SHEET", "COMPARE_SHEET", "ITEM_SHEET", "skeleton", "summary_line", "write_rows"]
+__all__ = [
+    "CATEGORY_SHEET",
+    "CHART_DATA_SHEET",
+    "CHART_SHEET",
+    "COMPARE_SHEET",
+    "ITEM_SHEET",
+    "skeleton",
+    "summary_line",
+    "write_rows",
+]
 
 COMPARE_SHEET = "与上年对比"
 FIRST_UNIT_ROW = 5  # 与上年对比: title, note, two header rows
@@ -86,7 +97,7 @@ def skeleton(comparison: Comparison) -> Skeleton:
     print_setup(ws, landscape=True, title_rows=f"1:{FIRST_UNIT_ROW - 1}")
     lay_out_categories(wb.create_sheet(CATEGORY_SHEET), comparison)
     lay_out_items(wb.create_sheet(ITEM_SHEET))
-    lay_out_chart(wb.create_sheet(CHART_SHEET), comparison)
+    lay_out_chart(wb.create_sheet(CHART_SHEET), wb.create_sheet(CHART_DATA_SHEET), comparison)
     return Skeleton(wb, STYLES)
 
 
@@ -95,7 +106,7 @@ def write_rows(book: Book, comparison: Comparison) -> None:
     _unit_rows(book.sheet(COMPARE_SHEET), comparison)
     category_rows(book.sheet(CATEGORY_SHEET), comparison)
     item_rows(book.sheet(ITEM_SHEET), comparison)
-    chart_rows(book.sheet(CHART_SHEET), comparison)
+    chart_rows(book.sheet(CHART_SHEET), book.sheet(CHART_DATA_SHEET), comparison)
 
 
 def summary_line(comparison: Comparison) -> str:
@@ -181,7 +192,7 @@ def _unit_row(rows: RowSink, comparison: Comparison, grid: _Grid, unit: UnitComp
     cells += [(figure.rank if figure else None, f"count{mark}") for figure in unit.figures]
     move = unit.rank_change or 0
     cells.append((unit.rank_move, "up" if move > 0 else "down" if move < 0 else f"center{mark}"))
-    cells += [(figure.grade if figure else "", f"center{mark}") for figure in unit.figures]
-    cells.append((unit.note, f"text{mark}"))
+    cells += [((figure.grade or None) if figure else None, f"center{mark}") for figure in unit.figures]
+    cells.append((unit.note or None, f"text{mark}"))
     widths = grid.widths()
     rows.row(cells, height=fit([(unit.unit_name, widths[1]), (unit.note, widths[-1])], minimum=20))

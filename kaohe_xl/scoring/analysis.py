@@ -43,7 +43,7 @@ def comparison_of(this: YearSource, last: YearSource, *earlier: YearSource, mapp
     years = [load_year(source) for source in (last, *earlier)]
     now = load_year(this)
     for year in years:
-        if year.units and not any(u.composite is not None for u in year.units):
+        if not any(u.composite is not None for u in year.units):
             raise ResultsFileError(f"{year.origin or year.label}：没有一个单位有综合得分，无法比较")
     return compare_years(now, years, pairs)
 

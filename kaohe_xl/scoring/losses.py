@@ -32,15 +32,20 @@ from kaohe_xl.textnorm import nfkc
 TOP_ITEMS = 5  # items highlighted on 失分分析
 WEAKEST = 3  # items on each 反馈表
 _SHARE = Decimal("0.0001")
-_END = re.compile(r"[\s。．.，,；;、：:！!]+$")
-_AMOUNT = re.compile(r"[\s，,；;、：:]*(?:共|合计)?(?:扣|减|扣除)\s*\d+(?:\.\d+)?\s*分[。．.；;]*$")
+_END = re.compile(r"[\s。．.，,；;、：:！!？?]+$")
+_AMOUNT = re.compile(r"[\s，,；;、：:]*(?:共|合计)?(?:扣除|扣|减)\s*\d+(?:[.．]\d+)?\s*分[。．.；;]*$")
+
+
+def reason_text(text: str) -> str:
+    """A 扣分原因 as shown on 失分分析: inner white space as one space, no trailing amount
+    (``，扣1分``) or punctuation; the assessors' own characters otherwise."""
+    cleaned = re.sub(r"\s+", " ", text).strip()
+    return _END.sub("", _AMOUNT.sub("", cleaned))
 
 
 def reason_key(text: str) -> str:
-    """A 扣分原因 as grouped: NFKC, inner white space as one space, no trailing amount or punctuation."""
-    cleaned = re.sub(r"\s+", " ", nfkc(text)).strip()
-    cleaned = _AMOUNT.sub("", cleaned)
-    return _END.sub("", cleaned)
+    """What makes two 扣分原因 the same: :func:`reason_text` with full-width forms folded (NFKC)."""
+    return nfkc(reason_text(text))
 
 
 def _share(value: Decimal) -> Decimal:
@@ -132,10 +137,11 @@ def _counted(rows: Sequence[tuple[str, tuple[str, ...]]]) -> tuple[tuple[str, in
     wording: dict[str, str] = {}
     first: dict[str, int] = {}
     for _unit, reasons in rows:
-        for text in dict.fromkeys(k for r in reasons if (k := reason_key(r))):
-            counts[text] += 1
-            wording.setdefault(text, text)
-            first.setdefault(text, len(first))
+        keys = {reason_key(r): reason_text(r) for r in reversed(reasons) if reason_key(r)}  # the first wording wins
+        for key in dict.fromkeys(reason_key(r) for r in reasons if reason_key(r)):
+            counts[key] += 1
+            wording.setdefault(key, keys[key])
+            first.setdefault(key, len(first))
     ordered = sorted(counts, key=lambda t: (-counts[t], first[t]))
     return tuple((wording[t], counts[t]) for t in ordered)
 

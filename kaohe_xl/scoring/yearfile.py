@@ -78,7 +78,7 @@ def _json_year(path: Path) -> Year:
     try:
         if isinstance(data, dict) and SNAPSHOT_KEY in data:
             return from_dict(data, origin=path.name)
-        if isinstance(data, list) and all(isinstance(r, dict) and "unit_name" in r for r in data):
+        if isinstance(data, list) and data and all(isinstance(r, dict) and "unit_name" in r for r in data):
             return year_from_export(data, path.name)
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise ResultsFileError(f"{path.name}: 快照内容不完整或有误（{type(exc).__name__}: {exc}）") from exc
