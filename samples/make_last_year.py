@@ -119,7 +119,18 @@ def write_hand_made(rubric: Rubric, out: Path) -> None:
         main = unit.main
         assert main is not None and unit.shown is not None
         figures = [float(main.categories[c.name]) for c in categories]
-        ws.append([n, unit.unit_name, *figures, float(main.bonus), float(main.penalty), float(unit.shown), unit.rank, unit.grade])
+        ws.append(
+            [
+                n,
+                unit.unit_name,
+                *figures,
+                float(main.bonus),
+                float(main.penalty),
+                float(unit.shown),
+                unit.rank,
+                unit.grade,
+            ]
+        )
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     ws["A1"].font = Font(name="宋体", size=16, bold=True)

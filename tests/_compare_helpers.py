@@ -35,7 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-from _scoring_helpers import D, form_records, small_rubric, units
+from _scoring_helpers import D, Score, form_records, small_rubric, units
 
 from kaohe_xl.rubric.model import FormKind, Grade, Item, Rubric, Source
 from kaohe_xl.scoring.engine import Results, score
@@ -81,7 +81,7 @@ def year_2022() -> Results:
 def year_2023(scale: Decimal | None = None) -> Results:
     rubric = rubric_2023(scale)
     people = units(("01", "东湖村"), ("02", "西山新村"), ("03", "南岭村"), ("05", "新星村"))
-    rows = {
+    rows: dict[str, dict[str, Score]] = {
         "01": {"1": 3, "2": 2, "3": 3, "4": 0, "5": 0},
         "02": {"1": 4, "2": 2, "3": "3.5", "4": 0, "5": 0},
         "03": {"1": 4, "2": 1, "3": 4, "4": 0, "5": 0},

@@ -230,7 +230,9 @@ def test_demo_compares_with_the_samples_earlier_years(demo_root: Path) -> None:
             assert name == "红谷滩区" and before is None and move == "新增"
             continue
         assert before == old["composite"]
-        assert Decimal(str(change)).quantize(Decimal("0.01")) == Decimal(row["composite"]) - Decimal(str(old["composite"]))
+        assert Decimal(str(change)).quantize(Decimal("0.01")) == Decimal(row["composite"]) - Decimal(
+            str(old["composite"])
+        )
         moved = old["rank"] - int(row["rank"])
         assert move == ("持平" if moved == 0 else f"↑{moved}" if moved > 0 else f"↓{-moved}")
 

@@ -12,7 +12,7 @@ from _scoring_helpers import D
 
 from kaohe_xl.errors import ResultsFileError
 from kaohe_xl.scoring.analysis import compare, comparison_of
-from kaohe_xl.scoring.comparison import PERCENT, POINTS, compare_years
+from kaohe_xl.scoring.comparison import PERCENT, POINTS, Comparison, compare_years
 from kaohe_xl.scoring.matching import Match
 from kaohe_xl.scoring.yearfile import load_mapping
 from kaohe_xl.scoring.years import Year, YearUnit, from_dict, to_dict, year_of
@@ -20,11 +20,8 @@ from kaohe_xl.scoring.years import Year, YearUnit, from_dict, to_dict, year_of
 RENAMED = [("西山村", "西山新村")]
 
 
-def _rows(comparison: object) -> dict[str, tuple[object, ...]]:
-    from kaohe_xl.scoring.comparison import Comparison
-
-    assert isinstance(comparison, Comparison)
-    out = {}
+def _rows(comparison: Comparison) -> dict[str, tuple[object, ...]]:
+    out: dict[str, tuple[object, ...]] = {}
     for u in comparison.units:
         figures = tuple((f.composite, f.rank, f.grade) if f else None for f in u.figures)
         out[u.unit_name] = (u.match, figures, u.change, u.rank_change, u.rank_move)

@@ -20,7 +20,6 @@ from kaohe_xl.output.summary import build_summary
 from kaohe_xl.scoring.analysis import comparison_of
 from kaohe_xl.scoring.reconcile import reconcile
 from kaohe_xl.scoring.yearfile import load_year
-from kaohe_xl.scoring.years import year_of
 
 
 def hand_made(path: Path, rows: list[list[Any]] | None = None) -> Path:
