@@ -22,10 +22,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from kaohe_xl.rubric.model import ItemKind
 from kaohe_xl.scoring.engine import Results, UnitResult, round2
-from kaohe_xl.scoring.years import Year, YearItem, year_of
+from kaohe_xl.scoring.years import Year, YearItem, year_categories, year_items
 from kaohe_xl.store.records import ReturnState
 from kaohe_xl.textnorm import nfkc
 
@@ -36,6 +37,7 @@ _END = re.compile(r"[\s。．.，,；;、：:！!？?]+$")
 _AMOUNT = re.compile(r"[\s，,；;、：:]*(?:共|合计)?(?:扣除|扣|减)\s*\d+(?:[.．]\d+)?\s*分[。．.；;]*$")
 
 
+@lru_cache(maxsize=4096)  # assessors repeat their words: a thousand units, a few dozen reasons
 def reason_text(text: str) -> str:
     """A 扣分原因 as shown on 失分分析: inner white space as one space, no trailing amount
     (``，扣1分``) or punctuation; the assessors' own characters otherwise."""
@@ -43,6 +45,7 @@ def reason_text(text: str) -> str:
     return _END.sub("", _AMOUNT.sub("", cleaned))
 
 
+@lru_cache(maxsize=4096)
 def reason_key(text: str) -> str:
     """What makes two 扣分原因 the same: :func:`reason_text` with full-width forms folded (NFKC)."""
     return nfkc(reason_text(text))
@@ -137,10 +140,14 @@ def _counted(rows: Sequence[tuple[str, tuple[str, ...]]]) -> tuple[tuple[str, in
     wording: dict[str, str] = {}
     first: dict[str, int] = {}
     for _unit, reasons in rows:
-        keys = {reason_key(r): reason_text(r) for r in reversed(reasons) if reason_key(r)}  # the first wording wins
-        for key in dict.fromkeys(reason_key(r) for r in reasons if reason_key(r)):
+        seen: dict[str, str] = {}  # the unit's reasons, each once, in its first wording
+        for reason in reasons:
+            key = reason_key(reason)
+            if key and key not in seen:
+                seen[key] = reason_text(reason)
+        for key, text in seen.items():
             counts[key] += 1
-            wording.setdefault(key, keys[key])
+            wording.setdefault(key, text)
             first.setdefault(key, len(first))
     ordered = sorted(counts, key=lambda t: (-counts[t], first[t]))
     return tuple((wording[t], counts[t]) for t in ordered)
@@ -160,7 +167,8 @@ def _raw_reasons(remarks: Sequence[str], raters: Sequence[str]) -> tuple[str, ..
 
 def analyse_losses(results: Results) -> LossAnalysis:
     """The 失分分析 of a scored campaign (primary assessor source, counted units only)."""
-    year = year_of(results)
+    rubric = results.rubric
+    year = Year(rubric.settings.name, rubric.settings.year, None, (), year_categories(rubric), year_items(rubric))
     counted = [u for u in results.units if u.source_states.get(results.primary) is ReturnState.OK and u.main]
     losses: dict[str, list[UnitLoss]] = defaultdict(list)
     for unit in counted:

@@ -24,6 +24,7 @@ SNAPSHOT_KEY = "kaohe_snapshot"  # marks a snapshot file; its value is the forma
 SNAPSHOT_VERSION = 1
 # Item kinds whose points can be lost (the others add or veto).
 LOSS_KINDS = (ItemKind.BASE.value, ItemKind.PENALTY.value)
+_PENALTY = ItemKind.PENALTY.value
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class YearItem:
         """Points lost on the item with ``value`` entered (None for 加分 and 否决 items)."""
         if self.points is None or self.kind not in LOSS_KINDS:
             return None
-        if self.kind == ItemKind.PENALTY.value or self.deduction:
+        if self.kind == _PENALTY or self.deduction:
             return min(max(value, Decimal(0)), self.points)
         return max(self.points - value, Decimal(0))
 
@@ -109,13 +110,23 @@ def composite_full_marks(rubric: Rubric) -> Decimal:
     return sum((s.weight * rubric.source_scale(s) for s in rubric.sources if s.weight != 0), Decimal(0))
 
 
+def year_items(rubric: Rubric) -> tuple[YearItem, ...]:
+    """The rubric's items as a year keeps them."""
+    deduction = {c.name for c in rubric.categories if c.deduction}
+    return tuple(
+        YearItem(i.id, i.category, i.content, i.kind.value, i.points, i.category in deduction) for i in rubric.items
+    )
+
+
+def year_categories(rubric: Rubric) -> tuple[YearCategory, ...]:
+    """The rubric's scored categories (those with a cap) as a year keeps them."""
+    return tuple(YearCategory(c.name, c.cap) for c in rubric.scored_categories if c.cap is not None)
+
+
 def year_of(results: Results, *, origin: str = "") -> Year:
     """The year's figures from a scored campaign (the primary assessor source's scores)."""
     rubric = results.rubric
-    deduction = {c.name for c in rubric.categories if c.deduction}
-    items = tuple(
-        YearItem(i.id, i.category, i.content, i.kind.value, i.points, i.category in deduction) for i in rubric.items
-    )
+    items = year_items(rubric)
     units = []
     for unit in results.units:
         current = unit.source_states.get(results.primary) is ReturnState.OK and unit.main is not None
@@ -139,10 +150,15 @@ def year_of(results: Results, *, origin: str = "") -> Year:
                 scores,
             )
         )
-    categories = tuple(YearCategory(c.name, c.cap) for c in rubric.scored_categories if c.cap is not None)
     settings = rubric.settings
     return Year(
-        settings.name, str(settings.year), composite_full_marks(rubric), tuple(units), categories, items, origin
+        settings.name,
+        str(settings.year),
+        composite_full_marks(rubric),
+        tuple(units),
+        year_categories(rubric),
+        items,
+        origin,
     )
 
 
