@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import SAMPLES
 
 from kaohe_xl.addin import control
 from kaohe_xl.campaign import Campaign
@@ -206,6 +208,33 @@ def test_summary_and_feedback_agree_with_the_exported_results(demo_root: Path) -
         assert isinstance(composite, (int, float)) and f"{composite:.2f}" == row["composite"]
         assert rank.startswith(f"第 {row['rank']} 名")
         assert cells[cells.index("等次") + 2] == row["grade"]
+
+
+def test_demo_compares_with_the_samples_earlier_years(demo_root: Path) -> None:
+    """Step 9: 与上年对比 against the 2022 snapshot and the 2021 汇总表, two units renamed."""
+    rows = {r["unit_name"]: r for r in _results_csv(demo_root)}
+    snapshot = json.loads((SAMPLES / "南昌老干部" / "2022年结果快照.json").read_text(encoding="utf-8"))
+    last = {u["unit_name"]: u for u in snapshot["units"]}
+    ws = openpyxl.load_workbook(demo_root / "output" / "与上年对比.xlsx", data_only=True)["与上年对比"]
+    assert [ws.cell(4, c).value for c in range(3, 7)] == ["2023年", "2022年", "2021年", "变化"]
+    seen = {}
+    for r in range(5, 5 + len(rows)):
+        name, now, before, change, rank_move = (ws.cell(r, c).value for c in (2, 3, 4, 6, 10))
+        seen[name] = (now, before, change, rank_move)
+    renamed = {"湾里管理局": "湾里区", "经开区": "经济技术开发区"}
+    for name, row in rows.items():
+        now, before, change, move = seen[name]
+        assert f"{now:.2f}" == row["composite"]
+        old = last.get(renamed.get(name, name))
+        if old is None:
+            assert name == "红谷滩区" and before is None and move == "新增"
+            continue
+        assert before == old["composite"]
+        assert Decimal(str(change)).quantize(Decimal("0.01")) == Decimal(row["composite"]) - Decimal(
+            str(old["composite"])
+        )
+        moved = old["rank"] - int(row["rank"])
+        assert move == ("持平" if moved == 0 else f"↑{moved}" if moved > 0 else f"↓{-moved}")
 
 
 # ---- the other samples: their own rules, recomputed by hand -----------------------------------

@@ -1,4 +1,4 @@
-"""Results → the printable 汇总 workbook (汇总表, 自评与考核差异, 分项明细, 回收情况, chart).
+"""Results → the printable 汇总 workbook (汇总表, chart, 失分分析, 自评与考核差异, 分项明细, 回收情况).
 
 The 汇总表 sheet carries a few formulas so the figures can be checked in Excel:
 基础分 = SUM(category cells), the primary source's total = MAX(基础分 + 加分 − 扣分, 0),
@@ -24,6 +24,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.errors import OutputError
+from kaohe_xl.output.loss import add_loss_sheet
 from kaohe_xl.output.report import OutputReport
 from kaohe_xl.output.rules_text import converted_label, formula_text
 from kaohe_xl.output.summary_sheets import RejectedFile, write_details, write_differences, write_returns
@@ -83,6 +84,7 @@ def build_summary(
     chart_ws = wb.create_sheet(CHART_SHEET)
     _chart(chart_ws, ws, results, first, last)
     if not only_summary:
+        add_loss_sheet(wb, results)  # 失分分析 (kaohe_xl.output.loss)
         if results.self_source is not None:
             write_differences(wb.create_sheet("自评与考核差异"), reconciliation)
         write_details(wb.create_sheet("分项明细"), results)
