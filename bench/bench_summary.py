@@ -32,12 +32,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from kaohe_xl.analysis.losses import analyse_losses
 from kaohe_xl.output.feedback import build_feedback
 from kaohe_xl.output.summary import build_summary
 from kaohe_xl.rubric.load import load_rubric
 from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Unit
 from kaohe_xl.scoring.engine import score
-from kaohe_xl.scoring.losses import analyse_losses
 from kaohe_xl.scoring.reconcile import reconcile
 from kaohe_xl.scoring.results import result_rows
 from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState

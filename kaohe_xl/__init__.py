@@ -50,8 +50,8 @@ _EXPORTS = {
     "item_scores_frame": "scoring.frames",
     "reconciliation_frame": "scoring.frames",
     "status_frame": "scoring.frames",
-    "compare": "scoring.analysis",
-    "loss_frame": "scoring.analysis",
+    "compare": "analysis.frames",
+    "loss_frame": "analysis.frames",
     "OutputReport": "output.report",
     "write_summary": "output.summary",
     "write_feedback": "output.feedback",
@@ -108,6 +108,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from kaohe_xl.addin.control import write_control_workbook
+    from kaohe_xl.analysis.frames import compare, loss_frame
     from kaohe_xl.campaign import Campaign
     from kaohe_xl.collect.report import CollectReport
     from kaohe_xl.collect.run import collect as collect_returns
@@ -128,7 +129,6 @@ if TYPE_CHECKING:
     from kaohe_xl.rubric.load import load_rubric
     from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Unit
     from kaohe_xl.rubric.units import load_units
-    from kaohe_xl.scoring.analysis import compare, loss_frame
     from kaohe_xl.scoring.frames import item_scores_frame, reconciliation_frame, results_frame, status_frame
     from kaohe_xl.scoring.results import compute as compute_results
     from kaohe_xl.store.report import status_report

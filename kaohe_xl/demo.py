@@ -23,6 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from kaohe_xl.addin.control import missing_lines, record_action, write_control_workbook
+from kaohe_xl.analysis.matching import Match
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.collect.run import collect
 from kaohe_xl.errors import CampaignError
@@ -33,7 +34,6 @@ from kaohe_xl.output.export import export_results
 from kaohe_xl.output.feedback import write_feedback
 from kaohe_xl.output.summary import write_summary
 from kaohe_xl.rubric.model import FormKind, Item, ItemKind, Rubric, Unit
-from kaohe_xl.scoring.matching import Match
 from kaohe_xl.xlsx.libreoffice import find_soffice
 
 SAMPLE = "南昌老干部"

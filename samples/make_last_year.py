@@ -26,10 +26,10 @@ from pathlib import Path
 import openpyxl
 from openpyxl.styles import Alignment, Font
 
+from kaohe_xl.analysis.years import to_dict, year_of
 from kaohe_xl.rubric.load import load_rubric
 from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Unit
 from kaohe_xl.scoring.engine import Results, score
-from kaohe_xl.scoring.years import to_dict, year_of
 from kaohe_xl.store.records import ScoreRecord
 
 HERE = Path(__file__).resolve().parent / "南昌老干部"

@@ -185,7 +185,7 @@ def test_make_last_year_reproduces_the_earlier_years(tmp_path: Path) -> None:
     """The 南昌 sample's 2022 snapshot, 2021 汇总表 and 单位对照表 are what make_last_year.py writes."""
     from kaohe_xl.samples import make_last_year
 
-    from kaohe_xl.scoring.yearfile import load_mapping, load_year
+    from kaohe_xl.analysis.yearfile import load_mapping, load_year
 
     make_last_year.main(tmp_path)
     folder = SAMPLES / "南昌老干部"

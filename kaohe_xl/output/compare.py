@@ -6,9 +6,9 @@
     # → 2023老干部考核/output/与上年对比.xlsx
 
 The workbook's sheets are :mod:`kaohe_xl.output.compare_sheets`; the CSV has one row
-per unit (the columns of :func:`~kaohe_xl.scoring.analysis_rows.comparison_rows`), the
+per unit (the columns of :func:`~kaohe_xl.analysis.rows.comparison_rows`), the
 JSON also the categories, items and notes. What is compared and how units are matched:
-:mod:`kaohe_xl.scoring.comparison`, :mod:`kaohe_xl.scoring.matching`.
+:mod:`kaohe_xl.analysis.comparison`, :mod:`kaohe_xl.analysis.matching`.
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kaohe_xl.analysis.comparison import Comparison
+from kaohe_xl.analysis.frames import UnitMapping, comparison_of
+from kaohe_xl.analysis.rows import comparison_columns, comparison_data, comparison_rows
+from kaohe_xl.analysis.yearfile import YearSource
 from kaohe_xl.atomic import write_atomic
 from kaohe_xl.campaign import CONFIG_NAME, Campaign
 from kaohe_xl.errors import OutputError
 from kaohe_xl.output.compare_sheets import skeleton, write_rows
 from kaohe_xl.output.report import OutputReport
-from kaohe_xl.scoring.analysis import UnitMapping, comparison_of
-from kaohe_xl.scoring.analysis_rows import comparison_columns, comparison_data, comparison_rows
-from kaohe_xl.scoring.comparison import Comparison
-from kaohe_xl.scoring.yearfile import YearSource
 from kaohe_xl.xlsx.styled import place_atomic
 
 COMPARE_NAME = "与上年对比"

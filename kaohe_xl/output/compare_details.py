@@ -9,10 +9,10 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kaohe_xl.analysis.comparison import PERCENT, Comparison, UnitComparison
+from kaohe_xl.analysis.matching import Match
+from kaohe_xl.analysis.rubric_changes import CategoryComparison
 from kaohe_xl.output.sheet_styles import fit, signed
-from kaohe_xl.scoring.comparison import PERCENT, Comparison, UnitComparison
-from kaohe_xl.scoring.matching import Match
-from kaohe_xl.scoring.rubric_changes import CategoryComparison
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.ooxml import column_letter
 from kaohe_xl.xlsx.sheetwriter import Cell

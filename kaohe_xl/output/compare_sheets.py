@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from openpyxl import Workbook
 
+from kaohe_xl.analysis.comparison import PERCENT, Comparison, UnitComparison
+from kaohe_xl.analysis.matching import Match
 from kaohe_xl.output.compare_details import (
     CATEGORY_SHEET,
     CHART_DATA_SHEET,
@@ -37,8 +39,6 @@ from kaohe_xl.output.compare_details import (
     value_style,
 )
 from kaohe_xl.output.sheet_styles import STYLES, fit, signed
-from kaohe_xl.scoring.comparison import PERCENT, Comparison, UnitComparison
-from kaohe_xl.scoring.matching import Match
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.ooxml import column_letter
 from kaohe_xl.xlsx.sheetwriter import Book, Cell, Formula, Skeleton

@@ -28,12 +28,12 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kaohe_xl.analysis.years import to_dict, year_of
 from kaohe_xl.atomic import write_atomic
 from kaohe_xl.errors import OutputError
 from kaohe_xl.output.report import OutputReport
 from kaohe_xl.scoring.engine import Results
 from kaohe_xl.scoring.results import RESULT_COLUMNS, compute, result_rows, source_column
-from kaohe_xl.scoring.years import to_dict, year_of
 from kaohe_xl.textnorm import safe_value
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def export_results(campaign: Campaign, out: str | Path | None = None, *, fmt: st
 
     ``fmt`` is ``csv`` or ``json``; left out, it follows ``out``'s extension (``.json``),
     else CSV. ``snapshot`` writes the year's results in full (units, categories, items:
-    :func:`kaohe_xl.scoring.years.to_dict`) as JSON, default ``output/2023年结果快照.json``,
+    :func:`kaohe_xl.analysis.years.to_dict`) as JSON, default ``output/2023年结果快照.json``,
     for ``kaohe compare`` next year. Example::
 
         export_results(Campaign.open("2023老干部考核"), "results.json")

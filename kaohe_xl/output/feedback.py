@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kaohe_xl.analysis.losses import LossAnalysis, analyse_losses
 from kaohe_xl.forms.layout import veto_text
 from kaohe_xl.output.loss import add_weakest
 from kaohe_xl.output.report import OutputReport
@@ -24,7 +25,6 @@ from kaohe_xl.output.summary import remarks_of
 from kaohe_xl.progress import progress as progress_bar
 from kaohe_xl.rubric.model import ItemKind
 from kaohe_xl.scoring.engine import Results, UnitResult, round2, source_label
-from kaohe_xl.scoring.losses import LossAnalysis, analyse_losses
 from kaohe_xl.scoring.reconcile import ItemDiff, Reconciliation, reconcile
 from kaohe_xl.scoring.results import compute
 from kaohe_xl.textnorm import safe_filename

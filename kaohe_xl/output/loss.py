@@ -1,9 +1,9 @@
 """失分分析: the sheet of the 汇总 workbook, and each unit's weakest items on its 反馈表.
 
-The sheet (one campaign, :func:`~kaohe_xl.scoring.losses.analyse_losses`): per item the
+The sheet (one campaign, :func:`~kaohe_xl.analysis.losses.analyse_losses`): per item the
 mean share of 分值 kept, the units that lost points, the points lost and the 扣分原因 the
 assessors wrote most often, sorted by points lost, the first
-:data:`~kaohe_xl.scoring.losses.TOP_ITEMS` highlighted; then the same per category in
+:data:`~kaohe_xl.analysis.losses.TOP_ITEMS` highlighted; then the same per category in
 brief, and the 否决 items that vetoed a unit. A4 landscape, one page wide, rows 1–3
 repeated, 第 X 页 共 Y 页.
 
@@ -21,9 +21,9 @@ from decimal import Decimal
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kaohe_xl.analysis.losses import TOP_ITEMS, WEAKEST, ItemLoss, LossAnalysis, analyse_losses
 from kaohe_xl.output.sheet_styles import STYLES, fit
 from kaohe_xl.scoring.engine import Results, round2, source_label
-from kaohe_xl.scoring.losses import TOP_ITEMS, WEAKEST, ItemLoss, LossAnalysis, analyse_losses
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.ooxml import column_letter
 from kaohe_xl.xlsx.sheetwriter import Cell
@@ -135,7 +135,7 @@ WEAKEST_TITLE = f"失分最多的条目（前 {WEAKEST} 项，供改进参考）
 
 
 def write_weakest(rows: RowSink, analysis: LossAnalysis, unit_id: str) -> None:
-    """The unit's :data:`~kaohe_xl.scoring.losses.WEAKEST` items that lost most points,
+    """The unit's :data:`~kaohe_xl.analysis.losses.WEAKEST` items that lost most points,
     with every unit's mean share of 分值 beside them, as 8 columns of the 反馈表."""
     width = len(FEEDBACK_WIDTHS)
     at = rows.row([(WEAKEST_TITLE, "section")], height=20)

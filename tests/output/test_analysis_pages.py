@@ -16,13 +16,13 @@ import pytest
 from conftest import SAMPLES
 from kaohe_xl.samples.make_last_year import scored
 
+from kaohe_xl.analysis.years import Year, YearCategory, YearItem, YearUnit
 from kaohe_xl.output.compare import write_comparison
 from kaohe_xl.output.feedback import build_feedback
 from kaohe_xl.output.loss import LOSS_SHEET, WEAKEST_TITLE
 from kaohe_xl.output.summary import build_summary
 from kaohe_xl.rubric.load import load_rubric
 from kaohe_xl.scoring.reconcile import reconcile
-from kaohe_xl.scoring.years import Year, YearCategory, YearItem, YearUnit
 
 pytestmark = pytest.mark.libreoffice
 

@@ -15,12 +15,12 @@ from _scoring_helpers import return_forms
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
+from kaohe_xl.analysis.years import to_dict, year_of
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.cli.commands import main
 from kaohe_xl.errors import OutputError
 from kaohe_xl.output.compare import comparison_target, write_comparison
 from kaohe_xl.output.compare_sheets import CATEGORY_SHEET, CHART_DATA_SHEET, CHART_SHEET, COMPARE_SHEET, ITEM_SHEET
-from kaohe_xl.scoring.years import to_dict, year_of
 
 SHEETS = [COMPARE_SHEET, CATEGORY_SHEET, ITEM_SHEET, CHART_SHEET, CHART_DATA_SHEET]
 

@@ -8,12 +8,12 @@ import openpyxl
 from _compare_helpers import year_2023
 from _scoring_helpers import return_forms
 
+from kaohe_xl.analysis.frames import loss_frame
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.output.feedback import FEEDBACK_SHEET, build_feedback, write_feedback
 from kaohe_xl.output.loss import LOSS_SHEET, WEAKEST_TITLE
 from kaohe_xl.output.sheet_styles import TOP_FILL
 from kaohe_xl.output.summary import build_summary
-from kaohe_xl.scoring.analysis import loss_frame
 from kaohe_xl.scoring.reconcile import reconcile
 
 

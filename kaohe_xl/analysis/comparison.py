@@ -1,6 +1,6 @@
 """This year against earlier years: changes, rank moves, categories, items. Pure.
 
-Units are matched as :mod:`kaohe_xl.scoring.matching` says, this year against each
+Units are matched as :mod:`kaohe_xl.analysis.matching` says, this year against each
 earlier year. Per unit and year the figure compared is the 综合得分 as shown — or, when
 the years' 综合得分 have different full marks (满分 100 one year, 千分制 the next), its
 share of the full marks in percent (2 decimals), and changes are percentage points.
@@ -12,7 +12,7 @@ no rank move (合并); each unit split off one of last year's is compared with i
 
 Categories (by name): each unit's category score as a share of the category's 分值
 (1 decimal, percent) this year and last, and the change; per category and item the
-mean share over the units scored in each year (:mod:`kaohe_xl.scoring.rubric_changes`).
+mean share over the units scored in each year (:mod:`kaohe_xl.analysis.rubric_changes`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from kaohe_xl.scoring.engine import round2
-from kaohe_xl.scoring.matching import Match, UnitMatch, match_categories, match_units, unused_mapping_rows
-from kaohe_xl.scoring.rubric_changes import (
+from kaohe_xl.analysis.matching import Match, UnitMatch, match_categories, match_units, unused_mapping_rows
+from kaohe_xl.analysis.rubric_changes import (
     HUNDRED,
     CategoryComparison,
     ItemComparison,
@@ -33,7 +32,8 @@ from kaohe_xl.scoring.rubric_changes import (
     round1,
     share_of,
 )
-from kaohe_xl.scoring.years import Year, YearCategory, YearUnit
+from kaohe_xl.analysis.years import Year, YearCategory, YearUnit
+from kaohe_xl.scoring.engine import round2
 from kaohe_xl.textnorm import format_decimal
 
 

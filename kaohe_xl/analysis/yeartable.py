@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from kaohe_xl.analysis.years import Year, YearCategory, YearUnit, decimal_or_none
 from kaohe_xl.errors import ResultsFileError
-from kaohe_xl.scoring.years import Year, YearCategory, YearUnit, decimal_or_none
 from kaohe_xl.store.records import ReturnState
 from kaohe_xl.textnorm import clean_text, id_text, normalize_label, parse_decimal
 

@@ -9,8 +9,8 @@
     print(moves[["unit_name", "composite_2023", "composite_2022", "composite_change", "rank_move"]])
     print(loss_frame(campaign).head(5))                    # the items that lost most points
 
-The columns are those of :mod:`kaohe_xl.scoring.analysis_rows`; the exact Decimals
-come from :func:`comparison_of` and :func:`~kaohe_xl.scoring.losses.analyse_losses`.
+The columns are those of :mod:`kaohe_xl.analysis.rows`; the exact Decimals
+come from :func:`comparison_of` and :func:`~kaohe_xl.analysis.losses.analyse_losses`.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from kaohe_xl.analysis.comparison import Comparison, compare_years
+from kaohe_xl.analysis.losses import LossAnalysis, analyse_losses
+from kaohe_xl.analysis.rows import ITEM_LOSS_COLUMNS, comparison_columns, comparison_rows, loss_rows
+from kaohe_xl.analysis.yearfile import YearSource, load_mapping, load_year
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.errors import ResultsFileError
-from kaohe_xl.scoring.analysis_rows import ITEM_LOSS_COLUMNS, comparison_columns, comparison_rows, loss_rows
-from kaohe_xl.scoring.comparison import Comparison, compare_years
 from kaohe_xl.scoring.engine import Results
-from kaohe_xl.scoring.losses import LossAnalysis, analyse_losses
 from kaohe_xl.scoring.results import compute
-from kaohe_xl.scoring.yearfile import YearSource, load_mapping, load_year
 
 UnitMapping = str | Path | Sequence[tuple[str, str]] | None
 
@@ -36,7 +36,7 @@ def comparison_of(this: YearSource, last: YearSource, *earlier: YearSource, mapp
     """``this`` year against ``last`` (and ``earlier`` years): exact, as the sheets show it.
 
     Each year is a campaign (folder or :class:`Campaign`), a snapshot, an export or a
-    汇总表 (:func:`~kaohe_xl.scoring.yearfile.load_year`). ``mapping`` is a 单位对照表
+    汇总表 (:func:`~kaohe_xl.analysis.yearfile.load_year`). ``mapping`` is a 单位对照表
     file or (上年, 本年) pairs for units renamed, merged or split.
     """
     pairs = load_mapping(mapping) if isinstance(mapping, str | Path) else list(mapping or [])
@@ -66,7 +66,7 @@ def compare(this: YearSource, last: YearSource, *earlier: YearSource, mapping: U
 
 
 def losses_of(campaign: Campaign, results: Results | None = None) -> LossAnalysis:
-    """The exact loss analysis (:class:`~kaohe_xl.scoring.losses.LossAnalysis`)."""
+    """The exact loss analysis (:class:`~kaohe_xl.analysis.losses.LossAnalysis`)."""
     return analyse_losses(results or compute(campaign))
 
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kaohe_xl.scoring.years import Year, YearCategory, YearItem, YearUnit
+from kaohe_xl.analysis.years import Year, YearCategory, YearItem, YearUnit
 from kaohe_xl.textnorm import normalize_label
 
 

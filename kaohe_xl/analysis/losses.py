@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from kaohe_xl.analysis.years import Year, YearItem, year_categories, year_items
 from kaohe_xl.rubric.model import ItemKind
 from kaohe_xl.scoring.engine import Results, UnitResult, round2
-from kaohe_xl.scoring.years import Year, YearItem, year_categories, year_items
 from kaohe_xl.store.records import ReturnState
 from kaohe_xl.textnorm import nfkc
 

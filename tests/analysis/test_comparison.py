@@ -10,12 +10,12 @@ import pytest
 from _compare_helpers import mapping_file, year_2022, year_2023
 from _scoring_helpers import D
 
+from kaohe_xl.analysis.comparison import PERCENT, POINTS, Comparison, compare_years
+from kaohe_xl.analysis.frames import compare, comparison_of
+from kaohe_xl.analysis.matching import Match
+from kaohe_xl.analysis.yearfile import load_mapping
+from kaohe_xl.analysis.years import Year, YearUnit, from_dict, to_dict, year_of
 from kaohe_xl.errors import ResultsFileError
-from kaohe_xl.scoring.analysis import compare, comparison_of
-from kaohe_xl.scoring.comparison import PERCENT, POINTS, Comparison, compare_years
-from kaohe_xl.scoring.matching import Match
-from kaohe_xl.scoring.yearfile import load_mapping
-from kaohe_xl.scoring.years import Year, YearUnit, from_dict, to_dict, year_of
 
 RENAMED = [("西山村", "西山新村")]
 

@@ -1,7 +1,7 @@
 """Two years' categories and items side by side: new, removed, changed, mean shares. Pure.
 
 Categories match by name, items by 编号 + 考核内容, then 考核内容 alone
-(:mod:`kaohe_xl.scoring.matching`). A category's mean share is the mean over the units
+(:mod:`kaohe_xl.analysis.matching`). A category's mean share is the mean over the units
 scored of category score ÷ its 分值; an item's, of the share of 分值 a unit kept (for 扣分
 items and 扣分制 categories 1 − deduction ÷ 分值; for 加分 items the bonus ÷ 分值), in
 percent with 1 decimal.
@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from kaohe_xl.analysis.matching import match_items
+from kaohe_xl.analysis.years import Year, YearCategory, YearItem, YearUnit
 from kaohe_xl.rubric.model import ItemKind
-from kaohe_xl.scoring.matching import match_items
-from kaohe_xl.scoring.years import Year, YearCategory, YearItem, YearUnit
 from kaohe_xl.textnorm import format_decimal
 
 TENTH = Decimal("0.1")

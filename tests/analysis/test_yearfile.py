@@ -13,13 +13,13 @@ from _compare_helpers import year_2022, year_2023
 from _scoring_helpers import D, return_forms
 from conftest import SAMPLES
 
+from kaohe_xl.analysis.frames import comparison_of
+from kaohe_xl.analysis.yearfile import load_year
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.errors import ResultsFileError
 from kaohe_xl.output.export import export_results, render
 from kaohe_xl.output.summary import build_summary
-from kaohe_xl.scoring.analysis import comparison_of
 from kaohe_xl.scoring.reconcile import reconcile
-from kaohe_xl.scoring.yearfile import load_year
 
 
 def hand_made(path: Path, rows: list[list[Any]] | None = None) -> Path:

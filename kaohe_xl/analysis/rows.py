@@ -1,6 +1,6 @@
 """The comparison and the loss analysis as plain rows with stable English names.
 
-For the CSV and JSON files and the DataFrames of :mod:`kaohe_xl.scoring.analysis`.
+For the CSV and JSON files and the DataFrames of :mod:`kaohe_xl.analysis.frames`.
 Numbers are floats of the figures as shown (scores 2 decimals, shares in percent 1
 decimal, :attr:`ItemLoss.share` as a fraction of 4 decimals); missing ones are None.
 No pandas here.
@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from kaohe_xl.scoring.comparison import PERCENT, Comparison, Figure, UnitComparison
-from kaohe_xl.scoring.losses import ItemLoss, LossAnalysis
-from kaohe_xl.scoring.rubric_changes import ItemComparison
-from kaohe_xl.scoring.years import Year
+from kaohe_xl.analysis.comparison import PERCENT, Comparison, Figure, UnitComparison
+from kaohe_xl.analysis.losses import ItemLoss, LossAnalysis
+from kaohe_xl.analysis.rubric_changes import ItemComparison
+from kaohe_xl.analysis.years import Year
 
 
 def _float(value: Decimal | None) -> float | None:

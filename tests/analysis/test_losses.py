@@ -16,11 +16,11 @@ import pytest
 from _compare_helpers import year_2023
 from _scoring_helpers import D, form_records, small_rubric, states, units
 
+from kaohe_xl.analysis import losses
+from kaohe_xl.analysis.losses import analyse_losses, reason_key, reason_text
+from kaohe_xl.analysis.rows import loss_rows
 from kaohe_xl.rubric.model import FormKind
-from kaohe_xl.scoring import losses
-from kaohe_xl.scoring.analysis_rows import loss_rows
 from kaohe_xl.scoring.engine import score
-from kaohe_xl.scoring.losses import analyse_losses, reason_key, reason_text
 from kaohe_xl.store.records import ReturnState
 
 

@@ -8,7 +8,7 @@
 * the export's rows (``results.csv`` / ``results.json``): 综合得分, 排名, 等次 only;
 * a 汇总表 (``.xlsx``, ``.csv``) — made by hand before kaohe, or by kaohe and saved
   once in Excel or WPS so its formulas carry their results
-  (:mod:`kaohe_xl.scoring.yeartable` says what is read).
+  (:mod:`kaohe_xl.analysis.yeartable` says what is read).
 
 :func:`load_mapping` reads the 单位对照表: two columns, 上年单位 → 本年单位.
 """
@@ -21,12 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kaohe_xl.campaign import CONFIG_NAME, Campaign
-from kaohe_xl.errors import ResultsFileError
-from kaohe_xl.scoring.engine import Results
-from kaohe_xl.scoring.results import compute
-from kaohe_xl.scoring.years import SNAPSHOT_KEY, Year, from_dict, year_of
-from kaohe_xl.scoring.yeartable import (
+from kaohe_xl.analysis.years import SNAPSHOT_KEY, Year, from_dict, year_of
+from kaohe_xl.analysis.yeartable import (
     EXPORT_COLUMNS,
     HEADER_ROWS,
     NAME_HEADERS,
@@ -34,6 +30,10 @@ from kaohe_xl.scoring.yeartable import (
     year_from_export,
     year_from_table,
 )
+from kaohe_xl.campaign import CONFIG_NAME, Campaign
+from kaohe_xl.errors import ResultsFileError
+from kaohe_xl.scoring.engine import Results
+from kaohe_xl.scoring.results import compute
 from kaohe_xl.textnorm import clean_text, normalize_label
 
 YearSource = Year | Results | Campaign | str | Path

@@ -4,7 +4,7 @@ A :class:`Year` holds, for one campaign, the figures as shown (2 decimals): each
 综合得分, 排名, 等次, its category scores and item scores (the primary assessor source's),
 the rubric's categories and items, and the full marks of the 综合得分 (Σ weight ×
 折算分制 of the weighted sources: 100, or 1000 for a 千分制 scheme). It comes from a scored
-campaign (:func:`year_of`), or from a file (:mod:`kaohe_xl.scoring.yearfile`): the
+campaign (:func:`year_of`), or from a file (:mod:`kaohe_xl.analysis.yearfile`): the
 snapshot ``kaohe export --format snapshot`` writes (:func:`to_dict` / :func:`from_dict`),
 the export's rows, or a 汇总表 made by hand.
 """
