@@ -33,6 +33,10 @@ per unit
   民主测评 filling an item, every round, every named rater) is missing or invalid,
   except that a veto shows its grade already.
 
+Figures entered on forms and sums of them are ``Decimal`` under a context that traps
+``Inexact`` and ``Rounded`` (an inexact step raises instead of rounding quietly);
+means, the 民主测评 ratio and the composite are ``Fraction``s, rounded explicitly.
+
 ``seed003_annual`` is the other reading of rounds (seed 003's 年度考评总分 with one
 annual 奖励加分), kept apart: the docs say every round is scored on its own.
 """
@@ -43,19 +47,20 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, Rounded, localcontext
 from fractions import Fraction
 
 from kaohe_xl.rubric.model import Aggregation, BonusBasis, FormKind, ItemKind, Rubric, Source, Unit
 from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
 
-ZERO = Fraction(0)
+ZERO = Decimal(0)
+EXACT = Context(prec=60, traps=[Inexact, Rounded])
 BALLOT_GRADES = ("好", "较好", "一般", "较差")
-BALLOT_FULL = Fraction(100)
+BALLOT_FULL = Decimal(100)
 
 # When one counted return is missing and another invalid, the docs do not say which
-# state the unit shows; the order below is what the cross-check settled on (see the
-# report in test_crosscheck.py).
+# state the unit shows. The model guessed 待核实 first (someone must look at a file) and
+# the engine does the same (dozens of such units in the random cases agree).
 STATE_ORDER = (ReturnState.INVALID, ReturnState.MISSING)
 
 
@@ -63,10 +68,11 @@ def frac(value: Decimal | int | str | Fraction) -> Fraction:
     return Fraction(value) if not isinstance(value, str) else Fraction(Decimal(value))
 
 
-def round2(value: Fraction) -> Fraction:
+def round2(value: Fraction) -> Decimal:
     """2 decimals, ROUND_HALF_UP (ties away from zero, as ``decimal`` does)."""
     sign = -1 if value < 0 else 1
-    return sign * Fraction(math.floor(abs(value) * 100 + Fraction(1, 2)), 100)
+    cents = math.floor(abs(Fraction(value)) * 100 + Fraction(1, 2))
+    return Decimal(sign * cents).scaleb(-2)
 
 
 def to_decimal(value: Fraction) -> Decimal:
@@ -81,15 +87,15 @@ def to_decimal(value: Fraction) -> Decimal:
 class SourceModel:
     name: str
     form: FormKind
-    categories: dict[str, Fraction] = field(default_factory=dict)
-    base: Fraction = ZERO
-    penalty: Fraction = ZERO
-    bonus_claimed: Fraction = ZERO
-    bonus: Fraction = ZERO
-    total: Fraction = ZERO
-    full: Fraction = ZERO
+    categories: dict[str, Decimal] = field(default_factory=dict)
+    base: Decimal = ZERO
+    penalty: Decimal = ZERO
+    bonus_claimed: Decimal = ZERO
+    bonus: Decimal = ZERO
+    total: Decimal = ZERO
+    full: Decimal = ZERO
     ratio: Fraction | None = None
-    item_values: dict[str, Fraction | None] = field(default_factory=dict)
+    item_values: dict[str, Decimal | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,7 +105,7 @@ class UnitModel:
     source_states: dict[str, ReturnState]
     sources: dict[str, SourceModel]
     composite: Fraction | None
-    shown: Fraction | None
+    shown: Decimal | None
     veto: bool
     grade: str
     passed: bool | None
@@ -110,7 +116,7 @@ class UnitModel:
 # -- rule 1: several scores ---------------------------------------------------------------
 
 
-def combine(values: Sequence[Fraction], method: Aggregation) -> tuple[Fraction | None, str]:
+def combine(values: Sequence[Decimal], method: Aggregation) -> tuple[Decimal | None, str]:
     if not values:
         return None, ""
     if len(values) == 1:
@@ -119,17 +125,17 @@ def combine(values: Sequence[Fraction], method: Aggregation) -> tuple[Fraction |
     if method is Aggregation.TRIMMED_MEAN:
         if len(values) >= 3:
             kept = sorted(values)[1:-1]
-            return round2(sum(kept, ZERO) / len(kept)), ""
+            return round2(Fraction(sum(kept, ZERO)) / len(kept)), ""
         note = "trimmed mean needs 3 scores: mean used"
-    return round2(sum(values, ZERO) / len(values)), note
+    return round2(Fraction(sum(values, ZERO)) / len(values)), note
 
 
 # -- rule 2: 取高组 -----------------------------------------------------------------------
 
 
-def best_of_sum(items: Iterable, values: dict[str, Fraction | None]) -> Fraction:
+def best_of_sum(items: Iterable, values: dict[str, Decimal | None]) -> Decimal:
     total = ZERO
-    groups: dict[str, Fraction] = {}
+    groups: dict[str, Decimal] = {}
     for item in items:
         value = values.get(item.id) or ZERO
         if item.best_of:
@@ -142,12 +148,12 @@ def best_of_sum(items: Iterable, values: dict[str, Fraction | None]) -> Fraction
 # -- the model -----------------------------------------------------------------------------
 
 
-def ballot_ratio(rubric: Rubric, counts: dict[str, Fraction]) -> Fraction | None:
+def ballot_ratio(rubric: Rubric, counts: dict[str, Decimal]) -> Fraction | None:
     weights = {grade: frac(w) for grade, w in rubric.settings.ballot_weights}
-    votes = sum((counts.get(g, ZERO) for g in BALLOT_GRADES), ZERO)
+    votes = sum((frac(counts.get(g, ZERO)) for g in BALLOT_GRADES), Fraction(0))
     if votes == 0:
         return None
-    return sum((counts.get(g, ZERO) * weights[g] for g in BALLOT_GRADES), ZERO) / votes
+    return sum((frac(counts.get(g, ZERO)) * weights[g] for g in BALLOT_GRADES), Fraction(0)) / votes
 
 
 def _combine_state(states: Iterable[ReturnState]) -> ReturnState:
@@ -158,24 +164,35 @@ def _combine_state(states: Iterable[ReturnState]) -> ReturnState:
     return ReturnState.OK
 
 
+def _state(found: list[UnitState], got_records: bool) -> ReturnState:
+    """A source's state for a unit: the collection state; without one, returned when it has
+    records (engine docstring). A return without a single value (not even a blank cell) is
+    no return either way: docs/collect.md “A blank form sent back … is no return”
+    (cross-check class C: the model first trusted an 已收到 state without records)."""
+    state = found[-1].state if found else ReturnState.OK
+    if state is ReturnState.OK and not got_records:
+        return ReturnState.MISSING
+    return state
+
+
 def scored_categories(rubric: Rubric):
     return [c for c in rubric.categories if any(i.category == c.name and i.kind is ItemKind.BASE for i in rubric.items)]
 
 
 def rater_categories(rubric: Rubric, source: Source):
-    return [(c, frac(c.rater_max[source.name])) for c in rubric.categories if c.rater_max.get(source.name, 0) > 0]
+    return [(c, c.rater_max[source.name]) for c in rubric.categories if c.rater_max.get(source.name, 0) > 0]
 
 
-def source_full(rubric: Rubric, source: Source) -> Fraction:
+def source_full(rubric: Rubric, source: Source) -> Decimal:
     if source.form is FormKind.RATER:
         return sum((m for _, m in rater_categories(rubric, source)), ZERO)
     if source.form is FormKind.BALLOT:
         return BALLOT_FULL
-    return frac(rubric.settings.full_marks)
+    return rubric.settings.full_marks
 
 
 def item_source(
-    rubric: Rubric, source: Source, values: dict[str, Fraction | None], notes: list[str] | None = None
+    rubric: Rubric, source: Source, values: dict[str, Decimal | None], notes: list[str] | None = None
 ) -> SourceModel:
     """Rules 2–7 for a self or assessor source, from the combined item values."""
     s = rubric.settings
@@ -183,7 +200,7 @@ def item_source(
     for category in scored_categories(rubric):
         members = [i for i in rubric.items if i.category == category.name and i.kind is ItemKind.BASE]
         summed = best_of_sum(members, values)
-        cap = None if category.cap is None else frac(category.cap)
+        cap = category.cap
         if category.deduction:
             assert cap is not None
             score = max(cap - summed, ZERO)
@@ -194,8 +211,8 @@ def item_source(
     result.penalty = best_of_sum([i for i in rubric.items if i.kind is ItemKind.PENALTY], values)
     result.bonus_claimed = best_of_sum([i for i in rubric.items if i.kind is ItemKind.BONUS], values)
     basis = result.base if s.bonus_basis is BonusBasis.BASE else result.base - result.penalty
-    if basis >= frac(s.bonus_threshold):
-        result.bonus = min(result.bonus_claimed, frac(s.bonus_cap))
+    if basis >= s.bonus_threshold:
+        result.bonus = min(result.bonus_claimed, s.bonus_cap)
     else:
         result.bonus = ZERO
         if result.bonus_claimed and notes is not None:
@@ -207,6 +224,14 @@ def item_source(
 
 def model_score(
     rubric: Rubric, units: Sequence[Unit], records: Iterable[ScoreRecord], states: Iterable[UnitState] = ()
+) -> dict[str, UnitModel]:
+    """Every unit's results by the documented rules, keyed by unit id."""
+    with localcontext(EXACT):
+        return _model_score(rubric, units, records, states)
+
+
+def _model_score(
+    rubric: Rubric, units: Sequence[Unit], records: Iterable[ScoreRecord], states: Iterable[UnitState]
 ) -> dict[str, UnitModel]:
     s = rubric.settings
     method = s.aggregation
@@ -229,20 +254,18 @@ def model_score(
                 found = [
                     st
                     for st in state_list
-                    if st.unit_id == unit_id and st.form is FormKind.RATER and st.source == source.name and st.rater == rater
+                    if st.unit_id == unit_id
+                    and st.form is FormKind.RATER
+                    and st.source == source.name
+                    and st.rater == rater
                 ]
-                if found:
-                    per_rater.append(found[-1].state)
-                else:
-                    got = (unit_id, source.name, rater) in has_rater_records
-                    per_rater.append(ReturnState.OK if got else ReturnState.MISSING)
+                got = (unit_id, source.name, rater) in has_rater_records
+                per_rater.append(_state(found, got))
             return _combine_state(per_rater)
         found = [
             st for st in state_list if st.unit_id == unit_id and st.form is source.form and st.source == source.name
         ]
-        if found:
-            return found[-1].state
-        return ReturnState.OK if (unit_id, source.name) in has_records else ReturnState.MISSING
+        return _state(found, (unit_id, source.name) in has_records)
 
     def counted(source: Source) -> bool:
         return source.weight != 0 or (source.form is FormKind.BALLOT and bool(source.target))
@@ -260,29 +283,30 @@ def model_score(
             counts = {}
             for grade in BALLOT_GRADES:
                 got = [r.value for r in by_key.get((unit.id, src.name, grade), []) if r.value is not None]
-                counts[grade] = sum((frac(v) for v in got), ZERO)
+                counts[grade] = sum(got, ZERO)
             ratio = ballot_ratio(rubric, counts)
             if ratio is None:
                 continue
             result = SourceModel(src.name, src.form, ratio=ratio, full=BALLOT_FULL)
             result.total = round2(ratio * 100)
-            sources[src.name] = result
-            if src.target:
+            if src.target:  # rule 9: “or, with 计入条目, ratio × the item's 分值”
                 item = next(i for i in rubric.items if i.id == src.target)
-                filled[src.target] = round2(ratio * frac(item.points))
+                filled[src.target] = result.total = round2(ratio * frac(item.points))
+                result.full = item.points
+            sources[src.name] = result
         targets = {src.target for src in rubric.sources if src.form is FormKind.BALLOT and src.target}
         for src in rubric.sources:
             if states_here[src.name] is not ReturnState.OK:
                 continue
             if src.form in (FormKind.SELF, FormKind.ASSESSOR):
-                values: dict[str, Fraction | None] = {}
+                values: dict[str, Decimal | None] = {}
                 for item in rubric.items:
                     if item.kind is ItemKind.VETO:
                         continue
                     if item.id in targets:
                         values[item.id] = filled.get(item.id)
                         continue
-                    numbers = [frac(r.value) for r in by_key.get((unit.id, src.name, item.id), []) if r.value is not None]
+                    numbers = [r.value for r in by_key.get((unit.id, src.name, item.id), []) if r.value is not None]
                     value, note = combine(numbers, method)
                     if note:
                         notes.append(f"{src.name} {item.id}: {note}")
@@ -292,7 +316,7 @@ def model_score(
                 result = SourceModel(src.name, src.form, full=source_full(rubric, src))
                 for category, _maximum in rater_categories(rubric, src):
                     numbers = [
-                        frac(r.value) for r in by_key.get((unit.id, src.name, category.name), []) if r.value is not None
+                        r.value for r in by_key.get((unit.id, src.name, category.name), []) if r.value is not None
                     ]
                     value, note = combine(numbers, method)
                     if note:
@@ -313,13 +337,13 @@ def model_score(
         status = _combine_state(counted_states)
         composite = None
         if status is ReturnState.OK:
-            composite = ZERO
+            composite = Fraction(0)
             for src in rubric.sources:
                 if src.weight == 0:
                     continue
                 result = sources[src.name]
-                scale = result.full if src.scale is None else frac(src.scale)
-                composite += frac(src.weight) * result.total * scale / result.full
+                scale = result.full if src.scale is None else src.scale
+                composite += frac(src.weight) * frac(result.total) * frac(scale) / frac(result.full)
         shown = None if composite is None else round2(composite)
         if veto:
             grade = s.veto_grade
@@ -327,18 +351,25 @@ def model_score(
             grade = grade_for(rubric, shown)
         else:
             grade = ""
-        if s.pass_line is None or shown is None:
+        # “不合格 below it or when vetoed; empty without a 合格线 or a composite”: the docs
+        # do not say which wins for a vetoed unit still waiting for a return. Like the
+        # 否决等次 (shown before the composite), a veto fails at once (cross-check class B).
+        if s.pass_line is None:
             passed = None
+        elif veto:
+            passed = False
         else:
-            passed = (not veto) and shown >= frac(s.pass_line)
-        out[unit.id] = UnitModel(unit.id, status, states_here, sources, composite, shown, veto, grade, passed, notes=notes)
+            passed = None if shown is None else shown >= s.pass_line
+        out[unit.id] = UnitModel(
+            unit.id, status, states_here, sources, composite, shown, veto, grade, passed, notes=notes
+        )
     _rank(list(out.values()))
     return out
 
 
-def grade_for(rubric: Rubric, shown: Fraction) -> str:
+def grade_for(rubric: Rubric, shown: Decimal) -> str:
     for band in rubric.settings.grades:
-        if band.minimum is None or shown >= frac(band.minimum):
+        if band.minimum is None or shown >= band.minimum:
             return band.label
     return ""
 
@@ -356,7 +387,7 @@ def _rank(results: list[UnitModel]) -> None:
 # -- seed 003's annual total, the other reading of rounds ---------------------------------
 
 
-def seed003_annual(rubric: Rubric, round_values: dict[str, dict[str, Fraction | None]]) -> Fraction:
+def seed003_annual(rubric: Rubric, round_values: dict[str, dict[str, Decimal | None]]) -> Fraction:
     """年度考评总分 as seed 003 words it, for 百分制 rounds without conversion.
 
     “阶段性专项督查占30%，年终综合检查占70%。每次开展专项督查所扣的分值和年终所扣的分值
@@ -370,21 +401,26 @@ def seed003_annual(rubric: Rubric, round_values: dict[str, dict[str, Fraction | 
     基础分 with 加分门槛依据 基础分) reaches 加分门槛; the result is floored at 0.
     ``round_values``: round name → combined item values (as the forms give them).
     """
+    with localcontext(EXACT):
+        return _seed003_annual(rubric, round_values)
+
+
+def _seed003_annual(rubric: Rubric, round_values: dict[str, dict[str, Decimal | None]]) -> Fraction:
     s = rubric.settings
     rounds = [src for src in rubric.sources if src.form is FormKind.ASSESSOR and src.weight != 0]
-    annual_base = ZERO
-    annual_after = ZERO
-    claimed_per_item: dict[str, Fraction] = {}
+    annual_base = Fraction(0)
+    annual_after = Fraction(0)
+    claimed_per_item: dict[str, Decimal] = {}
     bonus_items = [i for i in rubric.items if i.kind is ItemKind.BONUS]
     for src in rounds:
         result = item_source(rubric, src, round_values[src.name])
         weight = frac(src.weight)
-        annual_base += weight * result.base
-        annual_after += weight * (result.base - result.penalty)
+        annual_base += weight * frac(result.base)
+        annual_after += weight * frac(result.base - result.penalty)
         for item in bonus_items:
             value = round_values[src.name].get(item.id) or ZERO
             claimed_per_item[item.id] = max(claimed_per_item.get(item.id, ZERO), value)
     claimed = best_of_sum(bonus_items, dict(claimed_per_item))
     basis = annual_base if s.bonus_basis is BonusBasis.BASE else annual_after
-    bonus = min(claimed, frac(s.bonus_cap)) if basis >= frac(s.bonus_threshold) else ZERO
-    return max(annual_after + bonus, ZERO)
+    bonus = min(claimed, s.bonus_cap) if basis >= s.bonus_threshold else ZERO
+    return max(annual_after + frac(bonus), Fraction(0))
