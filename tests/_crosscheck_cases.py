@@ -127,6 +127,13 @@ def gen_rubric(rng: random.Random, scheme: str) -> Rubric:
         items.extend(penalties)
         cat_specs.append({"name": "扣分项目", "cap": None, "deduction": False})
 
+    plain = [c["name"] for c in cat_specs if c["cap"] is not None and not c["deduction"]]
+    if plain and rng.random() < 0.2:  # a 加分/扣分/否决 item inside an ordinary category
+        movable = [n for n, i in enumerate(items) if i.kind is not ItemKind.BASE and not i.best_of]
+        for n in rng.sample(movable, min(len(movable), rng.randint(1, 2))):
+            items[n] = replace(items[n], category=rng.choice(plain))
+        used = {i.category for i in items}
+        cat_specs = [c for c in cat_specs if c["name"] in used]
     scored = [c for c in cat_specs if c["cap"] is not None]
     full = sum((c["cap"] for c in scored), D(0))
     plain_base = [i for i in items if i.kind is ItemKind.BASE and not _deduction(cat_specs, i.category)]
@@ -220,6 +227,8 @@ def _gen_sources(rng: random.Random, scheme: str, plain_base: list[Item]) -> tup
                 rng.choice([None, D(100), D(1000), D(120)]),
             )
         )
+    if rng.random() < 0.1:  # a round that weighs nothing: scored and shown, never waited for
+        out.append(S("预检", FormKind.ASSESSOR, D(0)))
     if rng.random() < 0.5:
         rater = "班子评分"
         raters = tuple(rng.sample(RATERS, rng.randint(1, 5)))
@@ -443,7 +452,14 @@ def features(case: Case, model: dict) -> Counter[str]:
     else:
         if any(n >= 2 for n in by_key.values()):
             seen["mean of several"] += 1
+    base_cats = {i.category for i in rubric.items if i.kind is ItemKind.BASE}
+    if any(i.kind is not ItemKind.BASE and i.category in base_cats for i in rubric.items):
+        seen["加分/扣分/否决 in an ordinary category"] += 1
     for src in rubric.sources:
+        if src.form is FormKind.ASSESSOR and not src.weight:
+            seen["round weighing 0"] += 1
+        if src.form is FormKind.BALLOT and src.target and next(i for i in rubric.items if i.id == src.target).best_of:
+            seen["计入条目 in a 取高组"] += 1
         if src.form is FormKind.BALLOT:
             seen["ballot " + ("target" if src.target else "weighted" if src.weight else "unused")] += 1
         if src.scale is not None and src.weight:
