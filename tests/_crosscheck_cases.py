@@ -23,6 +23,7 @@ from _scoring_model import BALLOT_GRADES, model_score, round2
 from kaohe_xl.rubric.model import (
     Aggregation,
     BonusBasis,
+    BonusScope,
     Category,
     FormKind,
     Grade,
@@ -164,6 +165,7 @@ def gen_rubric(rng: random.Random, scheme: str) -> Rubric:
         if rng.random() < 0.5
         else D(0),
         bonus_basis=rng.choice([BonusBasis.BASE, BonusBasis.AFTER_PENALTY]),
+        bonus_scope=rng.choice([None, None, BonusScope.PER_SOURCE, BonusScope.ANNUAL]),
         aggregation=rng.choice([Aggregation.MEAN, Aggregation.TRIMMED_MEAN]),
         veto_grade=rng.choice(["不达标", "一票否决"]),
         ballot_weights=rng.choice(
@@ -432,7 +434,7 @@ def gen_case(seed: int) -> Case:
 
 def features(case: Case, model: dict) -> Counter[str]:
     """Which rules and edges a case exercises (for the coverage check), from the model."""
-    from _scoring_model import best_of_sum, scored_categories
+    from _scoring_model import annual_mode, best_of_sum, scored_categories
 
     seen: Counter[str] = Counter()
     rubric = case.rubric
@@ -440,6 +442,7 @@ def features(case: Case, model: dict) -> Counter[str]:
     seen[f"scheme {case.scheme}"] += 1
     seen[f"aggregation {s.aggregation.value}"] += 1
     seen[f"bonus basis {s.bonus_basis.value}"] += 1
+    seen["bonus annual" if annual_mode(rubric) else "bonus per source"] += 1
     by_key: dict[tuple[str, str, str], int] = Counter()
     for r in case.records:
         if r.value is not None:

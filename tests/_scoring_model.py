@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from decimal import Context, Decimal, Inexact, Rounded, localcontext
 from fractions import Fraction
 
-from kaohe_xl.rubric.model import Aggregation, BonusBasis, FormKind, ItemKind, Rubric, Source, Unit
+from kaohe_xl.rubric.model import Aggregation, BonusBasis, BonusScope, FormKind, ItemKind, Rubric, Source, Unit
 from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
 
 ZERO = Decimal(0)
@@ -211,7 +211,9 @@ def item_source(
     result.penalty = best_of_sum([i for i in rubric.items if i.kind is ItemKind.PENALTY], values)
     result.bonus_claimed = best_of_sum([i for i in rubric.items if i.kind is ItemKind.BONUS], values)
     basis = result.base if s.bonus_basis is BonusBasis.BASE else result.base - result.penalty
-    if basis >= s.bonus_threshold:
+    if annual_mode(rubric):
+        result.bonus = ZERO  # the year's 加分 are added once to the composite (annual_extra)
+    elif basis >= s.bonus_threshold:
         result.bonus = min(result.bonus_claimed, s.bonus_cap)
     else:
         result.bonus = ZERO
@@ -344,6 +346,8 @@ def _model_score(
                 result = sources[src.name]
                 scale = result.full if src.scale is None else src.scale
                 composite += frac(src.weight) * frac(result.total) * frac(scale) / frac(result.full)
+            if annual_mode(rubric):
+                composite += annual_extra(rubric, sources)
         shown = None if composite is None else round2(composite)
         if veto:
             grade = s.veto_grade
@@ -385,6 +389,42 @@ def _rank(results: list[UnitModel]) -> None:
 
 
 # -- seed 003's annual total, the other reading of rounds ---------------------------------
+
+
+def annual_mode(rubric: Rubric) -> bool:
+    """docs/scoring.md: 加分计入 年度总分, which is the default with several weighted 考核组 rounds."""
+    scope = rubric.settings.bonus_scope
+    if scope is not None:
+        return scope is BonusScope.ANNUAL
+    return sum(1 for src in rubric.sources if src.form is FormKind.ASSESSOR and src.weight) > 1
+
+
+def annual_extra(rubric: Rubric, sources: dict[str, SourceModel]) -> Fraction:
+    """The year's 加分 on the composite scale: per item the highest any weighted 考核组 round
+    entered, 取高组, capped; counted when the weighted total (or base) in the primary round's
+    points reaches 加分门槛; added in full, converted like the primary round."""
+    s = rubric.settings
+    rounds = [src for src in rubric.sources if src.form is FormKind.ASSESSOR and src.weight]
+    primary = max(rounds, key=lambda src: src.weight)  # the first of equal weights
+    full = frac(s.full_marks)
+    scale = full if primary.scale is None else frac(primary.scale)
+    highest: dict[str, Decimal | None] = {}
+    for src in rounds:
+        for key, value in sources[src.name].item_values.items():
+            if value is not None:
+                highest[key] = max(highest.get(key) or ZERO, value)
+    claimed = best_of_sum([i for i in rubric.items if i.kind is ItemKind.BONUS], highest)
+    basis = Fraction(0)
+    for src in rubric.sources:
+        if not src.weight:
+            continue
+        result = sources[src.name]
+        figure = result.base if s.bonus_basis is BonusBasis.BASE and src.form is FormKind.ASSESSOR else result.total
+        src_scale = result.full if src.scale is None else src.scale
+        basis += frac(src.weight) * frac(figure) * frac(src_scale) / frac(result.full)
+    if not claimed or basis * full / scale < frac(s.bonus_threshold):
+        return Fraction(0)
+    return frac(min(claimed, s.bonus_cap)) * scale / full
 
 
 def seed003_annual(rubric: Rubric, round_values: dict[str, dict[str, Decimal | None]]) -> Fraction:

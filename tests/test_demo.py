@@ -267,7 +267,7 @@ def _scores(campaign: Campaign, source: str) -> dict[str, dict[str, Decimal]]:
 
 
 def _dongli_total(campaign: Campaign, scores: dict[str, Decimal]) -> Decimal:
-    """One round of seed 003: 重点指标 扣完为止, 就高不就低, bonus only from 60 after deductions."""
+    """One round of seed 003: 重点指标 扣完为止; its 得分 = 基础分 − 扣分 (the 奖励加分 are the year's)."""
     rubric = campaign.rubric
     got = {i.id: scores.get(i.id, Decimal(0)) for i in rubric.items}
     base = Decimal(0)
@@ -275,10 +275,14 @@ def _dongli_total(campaign: Campaign, scores: dict[str, Decimal]) -> Decimal:
         assert category.cap is not None
         spent = sum((got[i.id] for i in rubric.items_in(category.name)), Decimal(0))
         base += max(category.cap - spent, Decimal(0)) if category.name == "重点指标" else min(spent, category.cap)
-    penalty = got["23"]
-    awards = max(got["24"], got["25"], got["26"]) + max(got["27"], got["28"])
-    bonus = min(awards, Decimal(10)) if base - penalty >= 60 else Decimal(0)
-    return max(base + bonus - penalty, Decimal(0))
+    return max(base - got["23"], Decimal(0))
+
+
+def _dongli_awards(rounds: list[dict[str, Decimal]]) -> Decimal:
+    """Seed 003's 奖励加分 of the year: per award the highest either round entered, 就高不就低
+    (表彰 24/25/26 one achievement, 推广 27/28 another), at most 10."""
+    got = {key: max(r.get(key, Decimal(0)) for r in rounds) for key in ("24", "25", "26", "27", "28")}
+    return min(max(got["24"], got["25"], got["26"]) + max(got["27"], got["28"]), Decimal(10))
 
 
 def test_dongli_demo_runs_two_rounds_and_its_figures_add_up(dongli_root: Path) -> None:
@@ -291,8 +295,11 @@ def test_dongli_demo_runs_two_rounds_and_its_figures_add_up(dongli_root: Path) -
         row = rows[unit.id]
         assert Decimal(row["source_专项督查"]) == first.quantize(Decimal("0.01")), unit.name
         assert Decimal(row["source_年终考核"]) == Decimal(row["assessor_total"]) == second.quantize(Decimal("0.01"))
-        # half up, as the summary shows it: 0.3 × 87.25 + 0.7 × 87.5 = 87.425 → 87.43
-        composite = (Decimal("0.3") * first + Decimal("0.7") * second).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        # 年度考评总分 = 0.3 × 专项督查 + 0.7 × 年终考核; the year's 奖励加分 once when it is ≥ 60;
+        # shown half up (0.3 × 87.25 + 0.7 × 87.5 = 87.425 → 87.43)
+        annual = Decimal("0.3") * first + Decimal("0.7") * second
+        awards = _dongli_awards([rounds[name][unit.id] for name in ("专项督查", "年终考核")])
+        composite = (annual + (awards if annual >= 60 else 0)).quantize(Decimal("0.01"), ROUND_HALF_UP)
         assert Decimal(row["composite"]) == composite, unit.name
         assert row["grade"] == campaign.rubric.settings.grade_for(composite)
         assert row["passed"] == ("true" if composite >= 60 else "false")

@@ -123,7 +123,11 @@ def _result_block(ws: Worksheet, results: Results, unit: UnitResult, row: int) -
         )
     main = unit.main
     if main is not None:
-        pairs += [("基础分", round2(main.base)), ("加分", round2(main.bonus)), ("扣分", round2(main.penalty))]
+        pairs += [
+            ("基础分", round2(main.base)),
+            ("加分", round2(unit.bonus or Decimal(0))),
+            ("扣分", round2(main.penalty)),
+        ]
     shown = unit.shown
     pairs.append(("综合得分", round2(shown) if shown is not None else unit.status_label))
     pairs.append(("等次", unit.grade or "—"))

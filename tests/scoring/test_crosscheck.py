@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -23,6 +24,7 @@ from _scoring_model import BALLOT_GRADES, UnitModel, model_score, seed003_annual
 from kaohe_xl.rubric.model import (
     Aggregation,
     BonusBasis,
+    BonusScope,
     Category,
     FormKind,
     Grade,
@@ -135,6 +137,8 @@ COVERAGE = {
     "取高组 bonus effective": 100,
     "bonus basis 基础分": 50,
     "bonus basis 扣分后": 50,
+    "bonus annual": 50,
+    "bonus per source": 50,
     "bonus below threshold": 200,
     "bonus basis on the threshold": 15,
     "bonus capped": 50,
@@ -541,8 +545,10 @@ SEED003_UNITS = {
 }
 
 
-def _seed003_case() -> tuple[Rubric, list[Unit], list[ScoreRecord]]:
+def _seed003_case(scope: BonusScope | None = None) -> tuple[Rubric, list[Unit], list[ScoreRecord]]:
     rubric = _dynamo_rounds()
+    if scope is not None:
+        rubric = replace(rubric, settings=replace(rubric.settings, bonus_scope=scope))
     records = []
     for unit, rounds in SEED003_UNITS.items():
         for src, marks in zip(("专项督查", "年终考核"), rounds, strict=True):
@@ -550,11 +556,11 @@ def _seed003_case() -> tuple[Rubric, list[Unit], list[ScoreRecord]]:
     return rubric, units_(*SEED003_UNITS), records
 
 
-def test_rounds_as_documented_each_round_its_own_bonus() -> None:
-    """What docs/rubric.md says (“each scored by the rules above, then combined by weight”) and the
-    engine does: 01: 0.3 × 55 + 0.7 × (70 + 5) = 69.0; 02: 0.3 × 50 + 0.7 × (62 + 8) = 64.0 → 合格;
-    03: 专项 80 + 5 = 85, 年终 56: 0.3 × 85 + 0.7 × 56 = 64.7."""
-    rubric, units, records = _seed003_case()
+def test_rounds_with_bonus_per_source_each_round_its_own_bonus() -> None:
+    """设置 加分计入 各来源: each round scored by the rules above (its own bonus and threshold),
+    then combined by weight: 01: 0.3 × 55 + 0.7 × (70 + 5) = 69.0; 02: 0.3 × 50 + 0.7 × (62 + 8)
+    = 64.0 → 合格; 03: 专项 80 + 5 = 85, 年终 56: 0.3 × 85 + 0.7 × 56 = 64.7."""
+    rubric, units, records = _seed003_case(BonusScope.PER_SOURCE)
     engine, _ = both(rubric, units, records)
     assert {u.unit_id: (u.shown, u.passed) for u in engine.units} == {
         "01": (D("69.00"), True),
@@ -563,12 +569,6 @@ def test_rounds_as_documented_each_round_its_own_bonus() -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="seed 003: 奖励加分 belong to the 年度考评总分 (0.3 × 专项督查 + 0.7 × 年终综合检查), counted once, "
-    "in full, capped at 10, only when that annual total is ≥ 60, and below 60 is 不合格; the engine adds each "
-    "round's bonus inside the round (× its weight) with the 60 threshold checked per round",
-)
 def test_seed003_annual_bonus_once_on_the_weighted_total() -> None:
     """Seed 003: “阶段性专项督查占30%，年终综合检查占70%。…村(居)年度考评总分在60分以上，获得下列成效的，
     可给予奖励加分…奖励加分就高不就低…每个村(居)年度奖励加分总分最高不超过10分。…年度考评总分低于60分
