@@ -295,4 +295,4 @@ def test_bonus_scope_is_annual_by_default_with_rounds_and_can_be_set(tmp_path: P
         assert _load(folder, **kwargs).bonus_annual is annual, name
     (tmp_path / "bad").mkdir()
     bad = {**SMALL_SETTINGS, "加分计入": "每轮"}
-    assert ("bad_setting", "设置") == _problems(tmp_path / "bad", categories=CATEGORIES, settings=bad)[0][:2]
+    assert _problems(tmp_path / "bad", categories=CATEGORIES, settings=bad)[0][:2] == ("bad_setting", "设置")
