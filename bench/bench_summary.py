@@ -10,8 +10,10 @@ Measured in the same run (median of ``--runs``):
 - ``score``: totals, composite, grades and ranks in decimal arithmetic;
 - ``reconcile``: self vs assessor differences;
 - ``summary``: ``build_summary`` + atomic save of the full workbook (汇总表, chart,
-  差异, 分项明细, 回收情况);
-- ``feedback``: one 反馈表 (``build_feedback`` + save) per unit, median over 20 units;
+  失分分析, 差异, 分项明细, 回收情况);
+- ``losses``: the 失分分析 computed alone (part of ``summary``; once per ``write_feedback``);
+- ``feedback``: one 反馈表 (``build_feedback`` + save) per unit, median over 20 units,
+  the 失分分析 computed once beforehand as ``write_feedback`` does;
 - baseline: ``pandas.DataFrame.to_excel`` of the same results table (one plain sheet, no
   styles, no print set-up) — what a hand-rolled export would cost.
 """
@@ -30,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kaohe_xl.analysis.losses import analyse_losses
 from kaohe_xl.output.feedback import build_feedback
 from kaohe_xl.output.summary import build_summary
 from kaohe_xl.rubric.load import load_rubric
@@ -89,6 +92,8 @@ def main() -> None:
             units, records, states = synthetic(rubric, n, args.assessors)
             results = score(rubric, units, records, states)
             rec = reconcile(results)
+            losses = analyse_losses(results)
+            t_losses = median_seconds(lambda: analyse_losses(results), args.runs)  # noqa: B023
             t_score = median_seconds(lambda: score(rubric, units, records, states), args.runs)  # noqa: B023
             t_rec = median_seconds(lambda: reconcile(results), args.runs)  # noqa: B023
             t_summary = median_seconds(
@@ -97,7 +102,7 @@ def main() -> None:
             )
             sample_ids = [u.id for u in units[:20]]
             t_feedback = median_seconds(
-                lambda: [build_feedback(results, rec, i).save(out / f"fb{i}.xlsx") for i in sample_ids],  # noqa: B023
+                lambda: [build_feedback(results, rec, i, losses=losses).save(out / f"fb{i}.xlsx") for i in sample_ids],  # noqa: B023
                 1,
             ) / len(sample_ids)
             frame = pd.DataFrame(result_rows(results))
@@ -105,7 +110,8 @@ def main() -> None:
             print(f"{n} units x {len(rubric.items)} items, {len(records)} score records:")
             print(f"  score      {t_score * 1000:8.0f} ms")
             print(f"  reconcile  {t_rec * 1000:8.0f} ms")
-            print(f"  summary    {t_summary * 1000:8.0f} ms  (full workbook, styled, 5 sheets)")
+            print(f"  summary    {t_summary * 1000:8.0f} ms  (full workbook, styled, 6 sheets)")
+            print(f"  losses     {t_losses * 1000:8.0f} ms  (失分分析, part of summary)")
             print(f"  feedback   {t_feedback * 1000:8.0f} ms per unit")
             print(f"  baseline   {t_base * 1000:8.0f} ms  (pandas to_excel of the results table only)")
             print(f"  ratio summary / baseline: {t_summary / t_base:.1f}x")
@@ -113,6 +119,7 @@ def main() -> None:
                 "score_s": t_score,
                 "reconcile_s": t_rec,
                 "summary_s": t_summary,
+                "losses_s": t_losses,
                 "feedback_ms": t_feedback * 1000,
                 "baseline_s": t_base,
             }

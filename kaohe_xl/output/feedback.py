@@ -2,7 +2,8 @@
 
 ``output/反馈表/<编号>_<单位>_反馈表.xlsx``: the unit's assessor score per item next to
 its self-score, every deduction with the assessors' reason, its totals per source,
-composite, grade and rank. A4 portrait, fit to width, 第 X 页 共 Y 页.
+composite, grade and rank, and its three items that lost most points (with every unit's
+mean share of 分值 beside them, :mod:`kaohe_xl.output.loss`). A4 portrait, fit to width, 第 X 页 共 Y 页.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import TYPE_CHECKING
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kaohe_xl.analysis.losses import LossAnalysis, analyse_losses
 from kaohe_xl.forms.layout import veto_text
+from kaohe_xl.output.loss import add_weakest
 from kaohe_xl.output.report import OutputReport
 from kaohe_xl.output.summary import remarks_of
 from kaohe_xl.progress import progress as progress_bar
@@ -70,8 +73,15 @@ def deduction(row: ItemDiff) -> tuple[str, Decimal | None] | None:
     return None
 
 
-def build_feedback(results: Results, rec: Reconciliation, unit_id: str, *, when: date | None = None) -> Workbook:
-    """The 反馈表 workbook of one unit."""
+def build_feedback(
+    results: Results,
+    rec: Reconciliation,
+    unit_id: str,
+    *,
+    when: date | None = None,
+    losses: LossAnalysis | None = None,
+) -> Workbook:
+    """The 反馈表 workbook of one unit (``losses``: the campaign's 失分分析, computed once for all units)."""
     unit = results.unit(unit_id)
     rubric = results.rubric
     wb = Workbook()
@@ -92,6 +102,7 @@ def build_feedback(results: Results, rec: Reconciliation, unit_id: str, *, when:
         size=11,
     )
     row = _result_block(ws, results, unit, 4)
+    row = add_weakest(ws, losses or analyse_losses(results), unit_id, row) + 1  # kaohe_xl.output.loss
     rows = [r for r in rec.items if r.unit_id == unit_id]
     row = _items_block(ws, rows, row + 1, with_self=results.self_source is not None)
     row = _deductions_block(ws, rows, row + 1)
@@ -112,7 +123,11 @@ def _result_block(ws: Worksheet, results: Results, unit: UnitResult, row: int) -
         )
     main = unit.main
     if main is not None:
-        pairs += [("基础分", round2(main.base)), ("加分", round2(main.bonus)), ("扣分", round2(main.penalty))]
+        pairs += [
+            ("基础分", round2(main.base)),
+            ("加分", round2(unit.bonus or Decimal(0))),
+            ("扣分", round2(main.penalty)),
+        ]
     shown = unit.shown
     pairs.append(("综合得分", round2(shown) if shown is not None else unit.status_label))
     pairs.append(("等次", unit.grade or "—"))
@@ -225,10 +240,11 @@ def write_feedback(
     folder = Path(out) if out is not None else campaign.output_dir / FEEDBACK_DIR
     results = results or compute(campaign)
     rec = reconcile(results)
+    losses = analyse_losses(results)
     report = OutputReport(folder, units=len(results.units))
     report.scored = sum(1 for u in results.units if u.composite is not None)
     for unit in progress_bar(results.in_list_order(), FEEDBACK_SHEET, enabled=progress):
-        wb = build_feedback(results, rec, unit.unit_id)
+        wb = build_feedback(results, rec, unit.unit_id, losses=losses)
         saved = save_atomic(wb, folder / feedback_filename(unit.unit_id, unit.unit_name))
         report.files.append(saved.path)
         report.add_note(saved.note)

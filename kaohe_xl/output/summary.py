@@ -1,4 +1,4 @@
-"""Results → the printable 汇总 workbook (汇总表, 自评与考核差异, 分项明细, 回收情况, chart).
+"""Results → the printable 汇总 workbook (汇总表, chart, 失分分析, 自评与考核差异, 分项明细, 回收情况).
 
 The 汇总表 sheet carries a few formulas so the figures can be checked in Excel:
 基础分 = SUM(category cells), the primary source's total = MAX(基础分 + 加分 − 扣分, 0),
@@ -24,6 +24,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.errors import OutputError
+from kaohe_xl.output.loss import add_loss_sheet
 from kaohe_xl.output.report import OutputReport
 from kaohe_xl.output.rules_text import converted_label, formula_text
 from kaohe_xl.output.summary_sheets import RejectedFile, write_details, write_differences, write_returns
@@ -83,6 +84,7 @@ def build_summary(
     chart_ws = wb.create_sheet(CHART_SHEET)
     _chart(chart_ws, ws, results, first, last)
     if not only_summary:
+        add_loss_sheet(wb, results)  # 失分分析 (kaohe_xl.output.loss)
         if results.self_source is not None:
             write_differences(wb.create_sheet("自评与考核差异"), reconciliation)
         write_details(wb.create_sheet("分项明细"), results)
@@ -168,7 +170,7 @@ def _unit_row(ws: Worksheet, results: Results, grid: _Layout, unit: UnitResult, 
             put_formula(ws, row, col["基础分"], f"=SUM({cats})")
         else:
             put_number(ws, row, col["基础分"], scored.base)
-        for header, value in (("加分", scored.bonus), ("扣分", scored.penalty)):
+        for header, value in (("加分", unit.bonus), ("扣分", scored.penalty)):
             if header in col:
                 put_number(ws, row, col[header], value)
     else:  # blank, but inside the grid
@@ -200,9 +202,10 @@ def _source_cells(
         target = grid.totals[source.name]
         have = source.name in unit.sources
         if source.name == results.primary and have:
+            annual = rubric.bonus_annual  # 加分 on the composite, not in the round's 得分
             total = (
                 refs["基础分"]
-                + (f"+{refs['加分']}" if "加分" in refs else "")
+                + (f"+{refs['加分']}" if "加分" in refs and not annual else "")
                 + (f"-{refs['扣分']}" if "扣分" in refs else "")
             )
             put_formula(ws, row, target, f"=MAX({total},0)")
@@ -222,14 +225,20 @@ def _source_cells(
 
 
 def _composite_formula(results: Results, grid: _Layout, row: int) -> str:
-    """=ROUND(w × (converted) total + ..., 2): the composite as displayed."""
+    """=ROUND(w × (converted) total + ... [+ the year's 加分], 2): the composite as displayed."""
+    rubric = results.rubric
     parts = []
-    for source in results.rubric.sources:
+    for source in rubric.sources:
         if source.weight == 0:
             continue
         column = grid.converted.get(source.name, grid.totals[source.name])
         ref = f"{column_letter(column)}{row}"
         parts.append(ref if source.weight == 1 else f"{format_decimal(source.weight)}*{ref}")
+    if rubric.bonus_annual and "加分" in grid.col:  # 加分计入 年度总分: once, in full
+        primary = rubric.source(results.primary)
+        full, scale = rubric.source_full_marks(primary), rubric.source_scale(primary)
+        bonus = f"{column_letter(grid.col['加分'])}{row}"
+        parts.append(bonus if scale == full else f"{bonus}*{format_decimal(scale)}/{format_decimal(full)}")
     return f"=ROUND({'+'.join(parts) or '0'},2)"
 
 

@@ -74,7 +74,7 @@ def test_summary_sheet_contents_and_print_setup(tmp_path: Path) -> None:
     _, results = _nanchang()
     path = _build(results, tmp_path, [RejectedFile("某村.xlsx", "2023-12-01 09:00:00", "rejected", "签名不符")])
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [SUMMARY_SHEET, "综合得分图", "自评与考核差异", "分项明细", "回收情况"]
+    assert wb.sheetnames == [SUMMARY_SHEET, "综合得分图", "失分分析", "自评与考核差异", "分项明细", "回收情况"]
     ws = wb[SUMMARY_SHEET]
     headers = [c.value for c in ws[3]]
     assert headers[:3] == ["编号", "单位", "领导重视\n(20)"]
