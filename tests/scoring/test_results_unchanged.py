@@ -31,7 +31,7 @@ from kaohe_xl.store import db as store
 SAMPLE = Path(__file__).resolve().parent.parent.parent / "samples" / "南昌老干部"
 UNITS = 1000
 
-# sha256 of (export.json, export.csv, reconciliation), taken at 65d6751
+# sha256 of (export.json, export.csv, reconciliation), taken at 65d6751 (动力厂: 7a4a6ce)
 PINNED = {
     "campaign": (
         "305e688c5d35cbf75b21cf8ff874a2c14429ed76299e3946404575ada0be03f9",
@@ -44,9 +44,10 @@ PINNED = {
         "cd2c9cbd41718c41ad8bde7230cfae01b893b7e539344544c1486e338ea54341",
     ),
     "动力厂党建": (
-        "04f0fcb23a4191d0c3fac00419f29e7ad9630ac41a29d71eac7f9a11b4ce27fa",
-        "4e2f1838f7fe53653f4f958bd3ada10c6eb7718004c78ab14d9ef02bf80c1863",
-        "c7562f4715a8202fa488a16350a3d27aa57c000d9164c3e0d207d36ca05c1755",
+        # taken at 7a4a6ce: 加分计入 年度总分 (two weighted 考核组 rounds) changed it on purpose
+        "1caf60f32b0bb7acba3745c14cc959ddbfbc243a0965bd26ba7fb1ccaaf62f08",
+        "9d5afe1b5f1f44491fbc70021312b701521b7991345c5c17f7a0ff724c6dbed2",
+        "7097f71723e305c55d11a9b1bb72554aad4e098291d0317957d5e6d8301de78d",
     ),
     "新庄镇综合考核": (
         "bcc2d91609c6fc3e2140b3b73d71fb1a3d763db9fba9e09be8f11aa1080be9cc",
