@@ -38,7 +38,7 @@ from kaohe_xl.scoring.engine import score
 from kaohe_xl.scoring.reconcile import reconcile
 from kaohe_xl.scoring.results import result_rows
 from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
-from kaohe_xl.xlsx.styled import save_atomic
+from kaohe_xl.xlsx.place import save_atomic
 
 REPO = Path(__file__).resolve().parent.parent
 RUBRIC = REPO / "samples" / "南昌老干部" / "细则.xlsx"

@@ -16,12 +16,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from python_calamine import CalamineWorkbook
+
+from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Unit
+from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
 
 # Text that changes from run to run or on purpose: dates, titles, the rules footer.
 _VOLATILE = re.compile(r"制表日期|反馈日期|^计分办法|签字|^如对考核结果有异议|（盖章）")
@@ -44,7 +50,13 @@ def _label(value: object) -> str:
     return re.sub(r"\s+", "", str(value or ""))
 
 
-def _rows(path: Path) -> Iterable[tuple[str, list[object]]]:
+def _rows(path: Path, reader: str = "openpyxl") -> Iterable[tuple[str, list[object]]]:
+    if reader == "calamine":  # stored values only, as previews read them; several times faster
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False):
+                yield name, [None if v == "" else v for v in row]
+        return
     wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
     try:
         for ws in wb.worksheets:
@@ -54,12 +66,13 @@ def _rows(path: Path) -> Iterable[tuple[str, list[object]]]:
         wb.close()
 
 
-def figures(path: Path, *, skip: Sequence[str] = ()) -> Counter[str]:
-    """``table | key | header = value`` lines of every sheet (``skip``: headers left out)."""
+def figures(path: Path, *, skip: Sequence[str] = (), reader: str = "openpyxl") -> Counter[str]:
+    """``table | key | header = value`` lines of every sheet (``skip``: headers left out;
+    ``reader``: openpyxl or calamine, which give the same lines)."""
     lines: Counter[str] = Counter()
     headers: list[str] = []
     sheet = ""
-    for title, cells in _rows(path):
+    for title, cells in _rows(path, reader):
         if title != sheet:
             sheet, headers = title, []
         values = list(cells)
@@ -117,8 +130,13 @@ VOLATILE_HEADERS = ("收到时间",)  # when a file came in: the time the demo r
 
 
 def stable(lines: Iterable[str]) -> list[str]:
-    """The lines without the volatile columns."""
-    return sorted(line for line in lines if not any(f" | {h} = " in line for h in VOLATILE_HEADERS))
+    """The lines without the volatile columns (and without the heading of the old 回收情况
+    sheet's second table, which read as a row of the first)."""
+    return sorted(
+        line
+        for line in lines
+        if not any(f" | {h} = " in line for h in VOLATILE_HEADERS) and " | 拒收的文件（" not in line
+    )
 
 
 def by_table(lines: Iterable[str]) -> dict[str, str]:
@@ -133,3 +151,26 @@ def by_table(lines: Iterable[str]) -> dict[str, str]:
 def main_table(lines: Iterable[str]) -> list[str]:
     """The lines of the 汇总表 table (the one with a 综合得分 column)."""
     return [line for line in stable(lines) if "综合得分" in line.split(" | ", 1)[0].split(",")]
+
+
+def synthetic(rubric: Rubric, n: int, assessors: int = 3) -> tuple[list[Unit], list[ScoreRecord], list[UnitState]]:
+    """``n`` units with a self return and ``assessors`` assessor returns each, seeded
+    deductions: the campaign of ``bench/bench_summary.py`` (the same generator)."""
+    rng = random.Random(2023)
+    units = [Unit(f"{i:04d}", f"单位{i:04d}", assessor_group=f"第{i % 4 + 1}考核组") for i in range(1, n + 1)]
+    records: list[ScoreRecord] = []
+    states: list[UnitState] = []
+    for unit in units:
+        forms = [(FormKind.SELF, "自评", "")] + [(FormKind.ASSESSOR, "考核组", f"评分人{a}") for a in range(assessors)]
+        for form, source, rater in forms:
+            for item in rubric.items:
+                if item.kind is ItemKind.VETO:
+                    records.append(ScoreRecord(form, source, unit.id, item.id, None, False, "", rater))
+                    continue
+                assert item.points is not None
+                cut = rubric.step_of(item) * rng.randint(0, 3) if rng.random() < 0.3 else Decimal(0)
+                value = max(item.points - cut, Decimal(0)) if item.kind is ItemKind.BASE else Decimal(0)
+                remark = "台账资料缺失" if cut and form is FormKind.ASSESSOR else ""
+                records.append(ScoreRecord(form, source, unit.id, item.id, value, None, remark, rater))
+        states += [UnitState(unit.id, kind, ReturnState.OK, 1) for kind in (FormKind.SELF, FormKind.ASSESSOR)]
+    return units, records, states

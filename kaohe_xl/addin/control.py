@@ -31,7 +31,7 @@ from kaohe_xl.store import db as store
 from kaohe_xl.store.records import ReturnState
 from kaohe_xl.store.status import collection_status
 from kaohe_xl.textnorm import safe_value
-from kaohe_xl.xlsx.styled import lock_files
+from kaohe_xl.xlsx.place import lock_files
 
 if TYPE_CHECKING:
     from kaohe_xl.campaign import Campaign

@@ -24,7 +24,7 @@ from typing import Any
 from kaohe_xl.addin import control
 from kaohe_xl.addin.handlers import ActionResult, FileBook
 from kaohe_xl.atomic import write_atomic
-from kaohe_xl.xlsx.styled import lock_files
+from kaohe_xl.xlsx.place import lock_files
 
 
 class WpsBook(FileBook):

@@ -25,21 +25,20 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import IO, Any
-from xml.sax.saxutils import escape
 
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection
+from openpyxl.utils import column_index_from_string
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kaohe_xl.xlsx import measure
+from kaohe_xl.xlsx.cells import FORMULA_START, Formula, Style, Value, apply, cell_xml, text_of
 from kaohe_xl.xlsx.ooxml import cell_name
 from kaohe_xl.xlsx.zipwrite import Deflated, ZipWriter, deflated
 
-# Characters XML 1.0 does not allow in text (openpyxl refuses them too).
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Top-level elements of a worksheet that come after mergeCells / after rowBreaks.
 _AFTER_MERGES = [
     "phoneticPr",
@@ -70,48 +69,44 @@ _AFTER_BREAKS = _AFTER_MERGES[_AFTER_MERGES.index("colBreaks") :]
 _EXTENT = "\x00EXTENT\x00"  # where a sheet's extent goes (not a character XML allows, so never in it)
 _PALETTE_ROW = 1_048_576  # Excel's last row: the skeleton's style cells, never merged or shown
 _SPOOL = 8 * 1024 * 1024  # rows of a sheet stay in memory up to this size, then go to a temporary file
+DEFAULT_WIDTH = 8.43  # Excel's default column width
+__all__ = ["Book", "Cell", "Formula", "SheetRows", "Skeleton", "Style", "Value", "text_of"]
 
 
-@dataclass(frozen=True)
-class Style:
-    """The look of a cell: openpyxl style objects, registered once by name."""
-
-    font: Font = field(default_factory=Font)
-    fill: PatternFill = field(default_factory=PatternFill)
-    border: Border = field(default_factory=Border)
-    alignment: Alignment = field(default_factory=Alignment)
-    number_format: str = "General"
-    protection: Protection = field(default_factory=Protection)
-
-
-@dataclass(frozen=True)
-class Formula:
-    """A formula (without ``=``) and the result it gives, stored for readers that do not recalculate."""
-
-    expr: str
-    value: Decimal | int | float | str | bool | None
-
-
-Value = Decimal | int | float | str | bool | Formula | None
 Cell = tuple[Value, str] | None  # (value, style name); None leaves the cell out
+EXCEL_MAX_ROW_HEIGHT = 409.5  # points: Excel refuses a taller row
 
 
-def text_of(value: object) -> str:
-    """Text safe for a cell: characters XML forbids dropped, then escaped."""
-    return escape(_ILLEGAL.sub("", str(value)))
+@lru_cache(maxsize=65536)
+def _lines(text: str, width: float, size: float) -> int:
+    """How many lines ``text`` takes (cached: the same texts come back on every unit)."""
+    return len(measure.wrap(text, width, size))
 
 
-def _number(value: Decimal | int | float) -> str:
-    if isinstance(value, Decimal):
-        return format(value.normalize() if value == value.to_integral_value() else value, "f")
-    return repr(value) if isinstance(value, float) else str(int(value))
+@cache
+def _letter(column: int) -> str:
+    return cell_name(1, column)[:-1]
 
 
 class SheetRows:
-    """The rows of one sheet, appended in order. Rows are 1-based, as in Excel."""
+    """The rows of one sheet, appended in order. Rows are 1-based, as in Excel.
 
-    def __init__(self, styles: Mapping[str, int]) -> None:
+    A row's height is either given, measured from its text (``fit=True``: each wrapping
+    cell's text against its column's width, or its merged span's, at its font size; see
+    :mod:`kaohe_xl.xlsx.measure`), or left to the renderer.
+    """
+
+    def __init__(
+        self,
+        styles: Mapping[str, int],
+        looks: Mapping[str, Style] | None = None,
+        widths: Mapping[int, float] | None = None,
+        quoted: Mapping[str, int] | None = None,
+    ) -> None:
         self._styles = styles
+        self._quoted = quoted or styles
+        self._looks = looks or {}
+        self._widths = widths or {}
         self._memory: list[bytes] = []  # the rows' XML, until it outgrows _SPOOL
         self._size = 0
         self._file: IO[bytes] | None = None  # then a temporary file (closed by close())
@@ -119,21 +114,68 @@ class SheetRows:
         self.breaks: list[int] = []  # a page starts at each of these rows
         self.last_row = 0
         self.last_column = 0
+        self.last_height = 0.0  # the height given to the last row (0: the renderer's)
 
-    def row(self, cells: Sequence[Cell], *, height: float | None = None, at: int | None = None) -> int:
-        """Write the next row (or row ``at``, after the last one): ``cells`` from column A."""
+    def width(self, column: int) -> float:
+        """Column ``column``'s width in Excel units (the skeleton's, else Excel's default)."""
+        return self._widths.get(column, DEFAULT_WIDTH)
+
+    def measure(self, cells: Sequence[Cell], *, spans: Sequence[tuple[int, int]] = (), minimum: float = 0.0) -> float:
+        """The height (points) ``cells`` need: the tallest wrapping text, at least one line."""
+        spanned = {first: last for first, last in spans}
+        covered = {c for first, last in spans for c in range(first + 1, last + 1)}
+        height = minimum
+        for column, cell in enumerate(cells, start=1):
+            if cell is None or column in covered:
+                continue
+            value, name = cell
+            look = self._looks.get(name)
+            size = look.size if look is not None else 11.0
+            if isinstance(value, str) and value and look is not None and look.wraps:
+                width = sum(self.width(c) for c in range(column, spanned.get(column, column) + 1))
+                height = max(height, measure.lines_height(_lines(value, width, size), size))
+            elif value is not None:
+                height = max(height, measure.lines_height(1, size))
+        return min(height, EXCEL_MAX_ROW_HEIGHT)
+
+    def row(
+        self,
+        cells: Sequence[Cell],
+        *,
+        height: float | None = None,
+        fit: bool = False,
+        minimum: float = 0.0,
+        spans: Sequence[tuple[int, int]] = (),
+        at: int | None = None,
+    ) -> int:
+        """Write the next row (or row ``at``, after the last one): ``cells`` from column A.
+
+        ``spans``: (first, last) columns merged in this row. ``fit``: the height from the
+        text (at least ``minimum``); else ``height``, or the renderer's default.
+        """
         number = self.last_row + 1 if at is None else at
         if number <= self.last_row:
             raise ValueError(f"row {number} after row {self.last_row}: rows go in order")
+        if fit:
+            height = self.measure(cells, spans=spans, minimum=minimum)
+        elif height:
+            height = min(height, EXCEL_MAX_ROW_HEIGHT)
         attributes = f' ht="{height:g}" customHeight="1"' if height else ""
         parts = [f'<row r="{number}"{attributes}>']
+        styles = self._styles
         for column, cell in enumerate(cells, start=1):
             if cell is not None:
-                parts.append(self._cell(cell_name(number, column), *cell))
-                self.last_column = max(self.last_column, column)
+                value, name = cell
+                quote = isinstance(value, str) and value.startswith(FORMULA_START)
+                parts.append(cell_xml(f"{_letter(column)}{number}", value, (self._quoted if quote else styles)[name]))
+                if column > self.last_column:
+                    self.last_column = column
         parts.append("</row>")
         self._keep("".join(parts).encode("utf-8"))
+        for first, last in spans:
+            self.merge(number, first, number, last)
         self.last_row = number
+        self.last_height = height or 0.0
         return number
 
     def merge(self, first_row: int, first_column: int, last_row: int, last_column: int) -> None:
@@ -143,27 +185,6 @@ class SheetRows:
     def page_break(self, before_row: int) -> None:
         """Start a printed page at ``before_row``."""
         self.breaks.append(before_row)
-
-    def _cell(self, ref: str, value: Value, style: str) -> str:
-        s = self._styles[style]
-        attr = f' s="{s}"' if s else ""
-        if value is None:
-            return f'<c r="{ref}"{attr}/>'
-        if isinstance(value, Formula):
-            result = value.value
-            expr = text_of(value.expr.removeprefix("="))
-            if result is None:
-                return f'<c r="{ref}"{attr}><f>{expr}</f></c>'
-            if isinstance(result, bool):
-                return f'<c r="{ref}"{attr} t="b"><f>{expr}</f><v>{int(result)}</v></c>'
-            if isinstance(result, str):
-                return f'<c r="{ref}"{attr} t="str"><f>{expr}</f><v>{text_of(result)}</v></c>'
-            return f'<c r="{ref}"{attr}><f>{expr}</f><v>{_number(result)}</v></c>'
-        if isinstance(value, bool):
-            return f'<c r="{ref}"{attr} t="b"><v>{int(value)}</v></c>'
-        if isinstance(value, str):
-            return f'<c r="{ref}"{attr} t="inlineStr"><is><t xml:space="preserve">{text_of(value)}</t></is></c>'
-        return f'<c r="{ref}"{attr}><v>{_number(value)}</v></c>'
 
     def _keep(self, data: bytes) -> None:
         if self._file is None and self._size + len(data) > _SPOOL:
@@ -215,22 +236,27 @@ class Skeleton:
         if not worksheets:
             raise ValueError("the skeleton has no worksheet")
         palette = worksheets[0]
-        names = list(styles)
-        for n, name in enumerate(names, start=1):  # one cell per style, read back for its index
+        # every style twice: as given, and with Excel's quote prefix for text that looks
+        # like a formula (it then stays text when someone edits the cell)
+        names = [(name, quoted) for name in styles for quoted in (False, True)]
+        for n, (name, quoted) in enumerate(names, start=1):  # one cell per style, read back for its index
             cell = palette.cell(row=_PALETTE_ROW, column=n, value=0)
-            style = styles[name]
-            cell.font, cell.fill, cell.border = style.font, style.fill, style.border
-            cell.alignment, cell.number_format, cell.protection = style.alignment, style.number_format, style.protection
+            apply(cell, styles[name])
+            cell.quotePrefix = quoted
         buffer = io.BytesIO()
         wb.save(buffer)
         titles = {ws.title: ws for ws in worksheets}
+        self.looks = dict(styles)
+        self.widths = {ws.title: _widths(ws) for ws in worksheets}
         self.sheets: dict[str, _SheetTemplate] = {}
         self.static: list[Deflated] = []
         with zipfile.ZipFile(buffer) as archive:
             parts = _sheet_parts(archive)
             first = archive.read(parts[palette.title]).decode("utf-8")
             found = dict(re.findall(rf'<c r="([A-Z]+){_PALETTE_ROW}"(?: s="(\d+)")?', first))
-            self.styles = {name: int(found.get(_column(n), "") or 0) for n, name in enumerate(names, start=1)}
+            index = {key: int(found.get(_column(n), "") or 0) for n, key in enumerate(names, start=1)}
+            self.styles = {name: index[(name, False)] for name in styles}
+            self.quoted = {name: index[(name, True)] for name in styles}
             for info in archive.infolist():
                 title = next((t for t, p in parts.items() if p == info.filename and t in titles), None)
                 if title is None:
@@ -255,7 +281,8 @@ class Book:
         if title not in self.skeleton.sheets:
             raise KeyError(f"no worksheet {title!r} in the skeleton")
         if title not in self._sheets:
-            self._sheets[title] = SheetRows(self.skeleton.styles)
+            sk = self.skeleton
+            self._sheets[title] = SheetRows(sk.styles, sk.looks, sk.widths[title], sk.quoted)
         return self._sheets[title]
 
     def write(self, out: IO[bytes]) -> None:
@@ -358,3 +385,14 @@ def _unescape(text: str) -> str:
 
 def _column(n: int) -> str:
     return cell_name(1, n)[:-1]
+
+
+def _widths(ws: Worksheet) -> dict[int, float]:
+    """Column index → width, as the skeleton set them (a dimension may cover several columns)."""
+    widths: dict[int, float] = {}
+    for key, dim in ws.column_dimensions.items():
+        if dim.width:
+            first = dim.min or column_index_from_string(key)
+            for column in range(first, (dim.max or first) + 1):
+                widths[column] = float(dim.width)
+    return widths

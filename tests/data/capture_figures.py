@@ -5,7 +5,7 @@ Run once against the release before the change (the figures file is then kept as
     PYTHONPATH=<checkout of the old commit> python tests/data/capture_figures.py tests/data/figures_before.json
 
 It runs ``kaohe demo`` on each bundled sample and scores the synthetic 1,000-unit
-campaign of ``bench/bench_summary.py``; the 汇总 workbooks are recalculated by
+campaign of ``bench/bench_summary.py`` (``_figures_helpers.synthetic``); the 汇总 workbooks are recalculated by
 LibreOffice (the old writer stored no formula results), then read by meaning
 (``tests/_figures_helpers.py``). ``tests/output/test_same_figures.py`` compares the
 current writer's workbooks with this file. Captured from commit 65d6751 (openpyxl writer).
@@ -14,7 +14,6 @@ current writer's workbooks with this file. Captured from commit 65d6751 (openpyx
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from _figures_helpers import by_table, digest, figures, main_table, save, stable  # noqa: E402
+from _figures_helpers import by_table, digest, figures, main_table, save, stable, synthetic  # noqa: E402
 
 from kaohe_xl.demo import SAMPLES, run_demo  # noqa: E402
 from kaohe_xl.output.export import export_rows  # noqa: E402
@@ -38,14 +37,6 @@ from kaohe_xl.xlsx.libreoffice import recalculate  # noqa: E402
 SKIP = ("备注",)  # issue 12 changes the 备注 text on purpose (each note names its source)
 
 
-def bench_module() -> object:
-    spec = importlib.util.spec_from_file_location("bench_summary", HERE.parent.parent / "bench" / "bench_summary.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def demo_figures(work: Path) -> dict[str, object]:
     out: dict[str, object] = {}
     for sample in SAMPLES:
@@ -53,7 +44,9 @@ def demo_figures(work: Path) -> dict[str, object]:
         run_demo(root, pdf=False, say=lambda _t: None, sample=sample)
         summary = recalculate(root / "output" / "汇总表.xlsx", work / f"{sample}_recalc.xlsx")
         folder = root / "output" / "反馈表"
-        feedback = {p.name: digest(Counter(stable(figures(p, skip=SKIP).elements()))) for p in sorted(folder.glob("*.xlsx"))}
+        feedback = {
+            p.name: digest(Counter(stable(figures(p, skip=SKIP).elements()))) for p in sorted(folder.glob("*.xlsx"))
+        }
         lines = list(figures(summary, skip=SKIP).elements())
         out[sample] = {
             "summary_main": main_table(lines),
@@ -65,9 +58,8 @@ def demo_figures(work: Path) -> dict[str, object]:
 
 
 def campaign_figures(work: Path, n: int = 1000) -> dict[str, object]:
-    bench = bench_module()
     rubric = load_rubric(HERE.parent.parent / "samples" / "南昌老干部" / "细则.xlsx")
-    units, records, states = bench.synthetic(rubric, n, 3)  # type: ignore[attr-defined]
+    units, records, states = synthetic(rubric, n, 3)
     results = score(rubric, units, records, states)
     rec = reconcile(results)
     path = work / "big.xlsx"
@@ -97,7 +89,7 @@ def main() -> None:
     target = Path(sys.argv[1])
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        data = {"demo": demo_figures(work), "campaign": campaign_figures(work)}
+        data: dict[str, object] = {"demo": demo_figures(work), "campaign": campaign_figures(work)}
     data["captured_from"] = "65d6751"
     save(target, data)
 
