@@ -33,6 +33,7 @@ from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
 _VOLATILE = re.compile(r"制表日期|反馈日期|^计分办法|签字|^如对考核结果有异议|（盖章）")
 _KEYS = ("编号", "条目", "表单", "序号")
 _HEADER_START = ("编号", "序号")
+_CELL_REF = re.compile(r"([^\s!：:]+)!\$?[A-Z]{1,3}\$?[0-9]+")
 
 
 def _value(value: object) -> str:
@@ -43,7 +44,9 @@ def _value(value: object) -> str:
     if isinstance(value, int | float):
         text = f"{float(value):.6f}".rstrip("0").rstrip(".")
         return "0" if text == "-0" else text
-    return re.sub(r"\s+", "", str(value).replace("\ufeff", ""))
+    text = re.sub(r"\s+", "", str(value).replace("\ufeff", ""))
+    # a cell named in a message (自评表!G5) moves when a form's columns change: not a figure
+    return _CELL_REF.sub(r"\1!<cell>", text)
 
 
 def _label(value: object) -> str:
@@ -87,6 +90,9 @@ def figures(path: Path, *, skip: Sequence[str] = (), reader: str = "openpyxl") -
             continue
         if any(_VOLATILE.search(t) for t in texts if t):
             continue
+        present = [v for v in values if v not in (None, "")]
+        if len(present) == 1:
+            continue  # a title or a section heading
         if headers and first:
             named = dict(zip(headers, values, strict=False))
             key = "/".join(_value(named.get(k)) for k in _KEYS if k in named)
@@ -95,9 +101,6 @@ def figures(path: Path, *, skip: Sequence[str] = (), reader: str = "openpyxl") -
                 if header and header not in skip and value not in (None, ""):
                     lines[f"{table} | {key} | {header} = {_value(value)}"] += 1
             continue
-        present = [v for v in values if v not in (None, "")]
-        if len(present) == 1:
-            continue  # a title or a section heading
         table = ",".join(h for h in headers if h) if headers else "-"
         label = _value(present[0])
         if headers:  # a labelled row inside a table (分项明细's 基础分, 好, ...): by column

@@ -79,7 +79,7 @@ def test_late_unit_and_bad_file_are_shown_not_zeroed(demo_root: Path) -> None:
     wb = openpyxl.load_workbook(demo_root / "output" / "汇总表.xlsx")
     remarks = " ".join(str(c.value) for row in wb["汇总表"].iter_rows() for c in row if c.value)
     assert "待提交" in remarks and "待核实" in remarks
-    returns = " ".join(str(c.value) for row in wb["回收情况"].iter_rows() for c in row if c.value)
+    returns = " ".join(str(c.value) for row in wb["拒收文件"].iter_rows() for c in row if c.value)
     assert "新建 Microsoft Excel 工作表.xlsx" in returns  # the file that was not a workbook
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from openpyxl.workbook.workbook import Workbook
 
-from kaohe_xl.atomic import save_workbook, write_atomic
+from kaohe_xl.atomic import write_atomic
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.clock import now_text
 from kaohe_xl.errors import CampaignError
@@ -39,7 +39,6 @@ from kaohe_xl.forms.inputs import protect_workbook
 from kaohe_xl.forms.items import TableSpec, write_item_sheet
 from kaohe_xl.forms.parts import (
     FormContext,
-    Value,
     fact_lines,
     write_instructions,
     write_lists,
@@ -53,6 +52,8 @@ from kaohe_xl.progress import progress as progress_bar
 from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Source, Unit
 from kaohe_xl.store.status import latest_records
 from kaohe_xl.textnorm import format_decimal
+from kaohe_xl.xlsx.cells import Value
+from kaohe_xl.xlsx.sheetwriter import workbook_bytes
 from kaohe_xl.xlsx.stamp import Prototype, token
 
 __all__ = [
@@ -79,6 +80,7 @@ ASSESSOR_SPEC = TableSpec(
     totals=(layout.H_SELF_SCORE, layout.H_ASSESSOR_SCORE),
     readonly=layout.H_SELF_SCORE,
     signatures=("考核组成员签字：", "考核日期：        年    月    日"),
+    readonly_note=layout.H_SELF_NOTE,
 )
 
 
@@ -176,7 +178,7 @@ def _rounds(rubric: Rubric, source: str | None) -> tuple[Source, ...]:
 def generate_self_form(campaign: Campaign, unit: Unit) -> Path:
     """Write one unit's 自评表 (a direct openpyxl build) and return its path."""
     path = campaign.form_path(FormKind.SELF, unit.id, unit.name)
-    save_workbook(build_self_workbook(form_context(campaign), unit.id, unit.name), path)
+    write_atomic(path, workbook_bytes(build_self_workbook(form_context(campaign), unit.id, unit.name)))
     return path
 
 
@@ -248,7 +250,9 @@ def _generate_self(campaign: Campaign, ctx: FormContext, units: list[Unit], prog
 # ---- assessor forms ------------------------------------------------------------------------
 def assessor_spec(rubric: Rubric) -> TableSpec:
     """The 考核组评分表 columns: without a 自评 source there is no 自评得分 column."""
-    return ASSESSOR_SPEC if rubric.self_source is not None else ASSESSOR_SPEC.without(layout.H_SELF_SCORE)
+    if rubric.self_source is not None:
+        return ASSESSOR_SPEC
+    return ASSESSOR_SPEC.without(layout.H_SELF_SCORE, layout.H_SELF_NOTE)
 
 
 def assessor_title(rubric: Rubric, source: Source | None) -> str:
@@ -265,9 +269,11 @@ def build_assessor_workbook(
     prefill: Mapping[str, Mapping[str, Value]] | None = None,
     source: Source | None = None,
     assessor: str = "",
+    remarks: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Workbook:
     """The 考核组评分表 of one group and round (default: the first): a 说明 sheet with the
-    评分人 cell (filled in and locked on a named ``assessor``'s copy), one sheet per unit."""
+    评分人 cell (filled in and locked on a named ``assessor``'s copy), one sheet per unit,
+    each showing the unit's 自评得分 (``prefill``) and 自评说明 (``remarks``) read-only."""
     rubric = ctx.rubric
     source = source or rubric.sources_of(FormKind.ASSESSOR)[0]
     title = assessor_title(rubric, source)
@@ -295,7 +301,7 @@ def build_assessor_workbook(
         if assessor:
             info += f"    评分人：{assessor}"
         lines = [("title", ctx.title), ("subtitle", title), ("info", info)]
-        header = write_item_sheet(ws, ctx, spec, lines, prefill.get(unit.id))
+        header = write_item_sheet(ws, ctx, spec, lines, prefill.get(unit.id), (remarks or {}).get(unit.id))
         write_unit_cell(ws, header - 1, len(spec.columns) + 1, unit.id, ctx.styles["info"])
     meta = ctx.meta(
         FormKind.ASSESSOR,
@@ -328,6 +334,15 @@ def self_scores(campaign: Campaign) -> dict[str, dict[str, Value]]:
     return out
 
 
+def self_notes(campaign: Campaign) -> dict[str, dict[str, str]]:
+    """``{unit id: {item id: 自评说明}}`` from each unit's latest valid self return."""
+    out: dict[str, dict[str, str]] = {}
+    for record in latest_records(campaign, FormKind.SELF):
+        if record.remark:
+            out.setdefault(record.unit_id, {})[record.key] = record.remark
+    return out
+
+
 def assessor_paths(campaign: Campaign, group: str, rounds: tuple[Source, ...] | None = None) -> list[Path]:
     """Every 考核组评分表 of a group: one per round and, with a roster, per named assessor."""
     rounds = campaign.rubric.sources_of(FormKind.ASSESSOR) if rounds is None else rounds
@@ -339,6 +354,7 @@ def _generate_assessor(
     campaign: Campaign, ctx: FormContext, progress: bool, rounds: tuple[Source, ...]
 ) -> tuple[list[Path], int]:
     prefill = self_scores(campaign) if campaign.rubric.self_source is not None else {}
+    remarks = self_notes(campaign) if campaign.rubric.self_source is not None else {}
     groups = campaign.assessor_groups()
     jobs = [
         (group, units, source, name)
@@ -349,7 +365,7 @@ def _generate_assessor(
     paths = []
     for group, units, source, name in progress_bar(jobs, FormKind.ASSESSOR.label, enabled=progress):
         path = campaign.assessor_form_path(group, source.name, name)
-        save_workbook(build_assessor_workbook(ctx, group, units, prefill, source, name), path)
+        write_atomic(path, workbook_bytes(build_assessor_workbook(ctx, group, units, prefill, source, name, remarks)))
         paths.append(path)
     # several copies (rounds, named assessors) show the same units: count each unit once
     return paths, sum(1 for unit in campaign.units if unit.id in prefill) if paths else 0

@@ -56,17 +56,23 @@ H_ATTENDED = "实到人数"  # tally sheets: optional; the votes may not exceed 
 COMPUTED_TEXT = "由民主测评计算"
 
 SELF_COLUMNS = (H_ID, H_CATEGORY, H_CONTENT, H_POINTS, H_RULE, H_METHOD, H_SELF_SCORE, H_SELF_NOTE)
+# The assessor sees what the unit sees (考核办法 included) and, read-only beside its
+# self-score, the unit's 自评说明. A column of text no item has (考核办法, 评分要点) is
+# left out of a form.
 ASSESSOR_COLUMNS = (
     H_ID,
     H_CATEGORY,
     H_CONTENT,
     H_POINTS,
     H_RULE,
+    H_METHOD,
     H_HINTS,
     H_SELF_SCORE,
+    H_SELF_NOTE,
     H_ASSESSOR_SCORE,
     H_REASON,
 )
+OPTIONAL_TEXT = (H_METHOD, H_HINTS)
 # Rater sheet: H_ID (unit id), H_UNIT_NAME, one column per category (header = category
 # name), then H_TOTAL.
 

@@ -14,8 +14,6 @@ from kaohe_xl.forms.parts import (
     FormContext,
     banner_rows,
     fact_lines,
-    put,
-    put_formula,
     row_height,
     setup_print,
     step_note,
@@ -25,6 +23,7 @@ from kaohe_xl.forms.parts import (
 )
 from kaohe_xl.rubric.model import FormKind, Rubric, Source, Unit
 from kaohe_xl.textnorm import format_decimal
+from kaohe_xl.xlsx.cells import Formula, put
 from kaohe_xl.xlsx.ooxml import column_letter
 
 
@@ -88,7 +87,9 @@ def build_rater_workbook(
     for n, label in enumerate(columns, start=1):
         put(ws, header, n, label, styles["header"])
     ws.row_dimensions[header].height = row_height(
-        [(c.name, styles.width("*")) for c, _ in scored], float(styles["header"].font.sz or 11), 28
+        [(label, ws.column_dimensions[column_letter(n)].width or 10) for n, label in enumerate(columns, start=1)],
+        styles["header"].size,
+        28,
     )
     first = header + 1
     for row, unit in enumerate(units, start=first):
@@ -97,8 +98,10 @@ def build_rater_workbook(
         for n in range(3, last_col):
             put(ws, row, n, None, styles["input"]).protection = UNLOCKED
         inputs = f"{column_letter(3)}{row}:{column_letter(last_col - 1)}{row}"
-        put_formula(ws, row, last_col, f"=SUM({inputs})", styles["subtotal"])
-        ws.row_dimensions[row].height = 22
+        put(ws, row, last_col, Formula(f"SUM({inputs})", 0), styles["subtotal"])
+        ws.row_dimensions[row].height = row_height(
+            [(unit.name, styles.width(layout.H_UNIT_NAME))], styles["text"].size, 22
+        )
     last = first + len(units) - 1
     dxf = invalid_input_format(styles["invalid"])
     for n, (category, top) in enumerate(scored, start=3):

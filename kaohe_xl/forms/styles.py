@@ -19,16 +19,16 @@ Roles missing from a campaign's template fall back to the packaged default.
 from __future__ import annotations
 
 from copy import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
-from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook
 
 from kaohe_xl.errors import KaoheError
 from kaohe_xl.resources import STYLES_WORKBOOK, template_path
 from kaohe_xl.textnorm import normalize_label
+from kaohe_xl.xlsx.cells import Style
 
 TEMPLATE_NAME = STYLES_WORKBOOK
 STYLE_SHEET = "样式"
@@ -59,15 +59,9 @@ LANDSCAPE = "landscape"
 PORTRAIT = "portrait"
 
 
-@dataclass(frozen=True)
-class CellStyle:
-    """The look of one role, copied from a template cell."""
-
-    font: Font = field(default_factory=Font)
-    fill: PatternFill = field(default_factory=PatternFill)
-    border: Border = field(default_factory=Border)
-    alignment: Alignment = field(default_factory=Alignment)
-    number_format: str = "General"
+# The look of one role, copied from a template cell: the style every workbook's cells
+# take (kaohe_xl.xlsx.cells.Style), so forms and outputs write cells one way.
+CellStyle = Style
 
 
 @dataclass(frozen=True)
@@ -128,7 +122,7 @@ def _read_template(path: Path) -> FormStyles:
             cell = _named_cell(wb, NAME_PREFIX + role.upper())
             if cell is None:
                 continue
-            roles[role] = CellStyle(
+            roles[role] = Style(
                 font=copy(cell.font),
                 fill=copy(cell.fill),
                 border=copy(cell.border),

@@ -35,8 +35,8 @@ from kaohe_xl.scoring.reconcile import ItemDiff, Reconciliation, reconcile
 from kaohe_xl.scoring.results import compute
 from kaohe_xl.textnorm import safe_filename
 from kaohe_xl.xlsx import measure
-from kaohe_xl.xlsx.place import save_atomic
 from kaohe_xl.xlsx.cells import Value
+from kaohe_xl.xlsx.place import save_atomic
 from kaohe_xl.xlsx.sheetwriter import Book, Cell, SheetRows, Skeleton
 
 if TYPE_CHECKING:
@@ -217,7 +217,8 @@ def _items_block(pager: _Pager, rows: list[ItemDiff], *, with_self: bool = True)
         header: list[Cell] = [(label, "header") for label in labels]
         header_spans: list[tuple[int, int]] = []
     else:
-        header = [(label if n not in (4, 6) else None, "header") for n, label in enumerate(labels)]
+        # 考核得分 spans the columns of 自评得分, 考核得分 and 差异
+        header = [(label if n not in (4, 5, 6) else None, "header") for n, label in enumerate(labels)]
         header[4] = (labels[5], "header")
         header_spans = [(5, 7)]
     cells = [_item_cells(item, with_self) for item in rows]

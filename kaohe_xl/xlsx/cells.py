@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,10 +30,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kaohe_xl.textnorm import safe_text
+from kaohe_xl.textnorm import CELL_TEXT_MAX, safe_text
 
 # Characters XML 1.0 does not allow in text (openpyxl refuses them too).
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Anything text needs done to it before it goes into XML: escaping or cleaning.
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Excel (and LibreOffice) read a cell typed as =, +, - or @ as a formula.
 FORMULA_START = ("=", "+", "-", "@")
 
@@ -85,12 +87,14 @@ def text_of(value: object) -> str:
 def number_text(value: Decimal | int | float) -> str:
     """A number as ``<v>`` holds it."""
     if isinstance(value, Decimal):
-        return format(value.normalize() if value == value.to_integral_value() else value, "f")
+        text = str(value)
+        return format(value, "f") if "E" in text else text
     return repr(value) if isinstance(value, float) else str(int(value))
 
 
-def cell_xml(ref: str, value: Value, style_index: int) -> str:
-    """The ``<c>`` element of one cell (text inline, formulas with their result)."""
+def cell_xml(ref: str, value: Value, style_index: int, shared: Callable[[str], int] | None = None) -> str:
+    """The ``<c>`` element of one cell: formulas with their result; text inline, or as
+    an index into the shared strings (``shared(text)`` gives it)."""
     attr = f' s="{style_index}"' if style_index else ""
     if value is None or value == "":
         return f'<c r="{ref}"{attr}/>'
@@ -107,7 +111,9 @@ def cell_xml(ref: str, value: Value, style_index: int) -> str:
     if isinstance(value, bool):
         return f'<c r="{ref}"{attr} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, str):
-        text = text_of(safe_text(value))
+        if shared is not None:
+            return f'<c r="{ref}"{attr} t="s"><v>{shared(value)}</v></c>'
+        text = text_of(safe_text(value)) if _SPECIAL.search(value) or len(value) > CELL_TEXT_MAX else value
         return f'<c r="{ref}"{attr} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
     return f'<c r="{ref}"{attr}><v>{number_text(value)}</v></c>'
 

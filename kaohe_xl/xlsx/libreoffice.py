@@ -51,6 +51,8 @@ FONT_SUBSTITUTES = {
     "宋体": "Noto Serif CJK SC",
     "SimSun": "Noto Serif CJK SC",
     "等线": "Noto Sans CJK SC",
+    "黑体": "Noto Sans CJK SC",
+    "SimHei": "Noto Sans CJK SC",
 }
 _PAIR = (
     '<node oor:name="kh{n}" oor:op="replace">'

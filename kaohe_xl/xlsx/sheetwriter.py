@@ -26,6 +26,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import IO, Any
@@ -34,8 +35,9 @@ from openpyxl.utils import column_index_from_string
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kaohe_xl.textnorm import safe_text
 from kaohe_xl.xlsx import measure
-from kaohe_xl.xlsx.cells import FORMULA_START, Formula, Style, Value, apply, cell_xml, text_of
+from kaohe_xl.xlsx.cells import FORMULA_START, Formula, Style, Value, apply, cell_xml, number_text, results_of, text_of
 from kaohe_xl.xlsx.ooxml import cell_name
 from kaohe_xl.xlsx.zipwrite import Deflated, ZipWriter, deflated
 
@@ -70,7 +72,11 @@ _EXTENT = "\x00EXTENT\x00"  # where a sheet's extent goes (not a character XML a
 _PALETTE_ROW = 1_048_576  # Excel's last row: the skeleton's style cells, never merged or shown
 _SPOOL = 8 * 1024 * 1024  # rows of a sheet stay in memory up to this size, then go to a temporary file
 DEFAULT_WIDTH = 8.43  # Excel's default column width
-__all__ = ["Book", "Cell", "Formula", "SheetRows", "Skeleton", "Style", "Value", "text_of"]
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+__all__ = ["Book", "Cell", "Formula", "SheetRows", "Skeleton", "Style", "Value", "text_of", "workbook_bytes"]
 
 
 Cell = tuple[Value, str] | None  # (value, style name); None leaves the cell out
@@ -84,8 +90,12 @@ def _lines(text: str, width: float, size: float) -> int:
 
 
 @cache
-def _letter(column: int) -> str:
-    return cell_name(1, column)[:-1]
+def _height(lines: int, size: float) -> float:
+    return measure.lines_height(lines, size)
+
+
+# Column letters by index (A = 1), up to Excel's last column (XFD = 16384).
+_LETTERS = ["", *(cell_name(1, n)[:-1] for n in range(1, 16385))]
 
 
 class SheetRows:
@@ -102,10 +112,16 @@ class SheetRows:
         looks: Mapping[str, Style] | None = None,
         widths: Mapping[int, float] | None = None,
         quoted: Mapping[str, int] | None = None,
+        strings: dict[str, int] | None = None,
     ) -> None:
         self._styles = styles
         self._quoted = quoted or styles
-        self._looks = looks or {}
+        self._strings = {} if strings is None else strings  # text → index in the shared strings
+        self._heights: dict[object, float] = {}  # (column, text, style) or style → height
+        # each style's font size and whether it wraps, read once (openpyxl's descriptors are slow)
+        self._metrics = {name: (look.size, look.wraps) for name, look in (looks or {}).items()}
+        for name in styles:
+            self._metrics.setdefault(name, (11.0, False))
         self._widths = widths or {}
         self._memory: list[bytes] = []  # the rows' XML, until it outgrows _SPOOL
         self._size = 0
@@ -122,21 +138,35 @@ class SheetRows:
 
     def measure(self, cells: Sequence[Cell], *, spans: Sequence[tuple[int, int]] = (), minimum: float = 0.0) -> float:
         """The height (points) ``cells`` need: the tallest wrapping text, at least one line."""
-        spanned = {first: last for first, last in spans}
-        covered = {c for first, last in spans for c in range(first + 1, last + 1)}
         height = minimum
+        if spans:
+            spanned = {first: last for first, last in spans}
+            covered = {c for first, last in spans for c in range(first + 1, last + 1)}
+        heights = self._heights
         for column, cell in enumerate(cells, start=1):
-            if cell is None or column in covered:
+            if cell is None:
                 continue
             value, name = cell
-            look = self._looks.get(name)
-            size = look.size if look is not None else 11.0
-            if isinstance(value, str) and value and look is not None and look.wraps:
-                width = sum(self.width(c) for c in range(column, spanned.get(column, column) + 1))
-                height = max(height, measure.lines_height(_lines(value, width, size), size))
-            elif value is not None:
-                height = max(height, measure.lines_height(1, size))
+            if value is None or value == "":
+                continue
+            key = (column, value, name) if value.__class__ is str else name
+            needed = heights.get(key)
+            if needed is None or spans:
+                if spans and column in covered:
+                    continue
+                last = spanned.get(column, column) if spans else column
+                needed = self._needed(value, name, sum(self.width(c) for c in range(column, last + 1)))
+                if not spans:
+                    heights[key] = needed
+            if needed > height:
+                height = needed
         return min(height, EXCEL_MAX_ROW_HEIGHT)
+
+    def _needed(self, value: Value, name: str, width: float) -> float:
+        size, wraps = self._metrics[name]
+        if wraps and isinstance(value, str):
+            return _height(_lines(value, width, size), size)
+        return _height(1, size)
 
     def row(
         self,
@@ -162,14 +192,32 @@ class SheetRows:
             height = min(height, EXCEL_MAX_ROW_HEIGHT)
         attributes = f' ht="{height:g}" customHeight="1"' if height else ""
         parts = [f'<row r="{number}"{attributes}>']
-        styles = self._styles
+        styles, quoted, strings = self._styles, self._quoted, self._strings
+        last = 0
         for column, cell in enumerate(cells, start=1):
-            if cell is not None:
-                value, name = cell
-                quote = isinstance(value, str) and value.startswith(FORMULA_START)
-                parts.append(cell_xml(f"{_letter(column)}{number}", value, (self._quoted if quote else styles)[name]))
-                if column > self.last_column:
-                    self.last_column = column
+            if cell is None:
+                continue
+            value, name = cell
+            last = column
+            kind = value.__class__
+            # the common cases inline (tens of thousands of rows); the rest by cell_xml
+            if kind is str and value:
+                index = strings.get(value)
+                if index is None:
+                    index = self._add_string(value)
+                style = (quoted if value[0] in FORMULA_START else styles)[name]
+                parts.append(f'<c r="{_LETTERS[column]}{number}" s="{style}" t="s"><v>{index}</v></c>')
+            elif kind is Decimal and value.is_finite():
+                text = str(value)
+                if "E" in text:
+                    text = format(value, "f")
+                parts.append(f'<c r="{_LETTERS[column]}{number}" s="{styles[name]}"><v>{text}</v></c>')
+            elif value is None or (kind is str and not value):
+                parts.append(f'<c r="{_LETTERS[column]}{number}" s="{styles[name]}"/>')
+            else:
+                parts.append(cell_xml(f"{_LETTERS[column]}{number}", value, styles[name], self._add_string))
+        if last > self.last_column:
+            self.last_column = last
         parts.append("</row>")
         self._keep("".join(parts).encode("utf-8"))
         for first, last in spans:
@@ -177,6 +225,12 @@ class SheetRows:
         self.last_row = number
         self.last_height = height or 0.0
         return number
+
+    def _add_string(self, text: str) -> int:
+        index = self._strings.get(text)
+        if index is None:
+            index = self._strings[text] = len(self._strings)
+        return index
 
     def merge(self, first_row: int, first_column: int, last_row: int, last_column: int) -> None:
         """Merge a block (its first cell shows; give the others the same style for borders)."""
@@ -259,8 +313,10 @@ class Skeleton:
             self.quoted = {name: index[(name, True)] for name in styles}
             for info in archive.infolist():
                 title = next((t for t, p in parts.items() if p == info.filename and t in titles), None)
+                if info.filename == _SHARED_STRINGS:
+                    continue  # each book writes its own
                 if title is None:
-                    self.static.append(deflated(info.filename, archive.read(info)))
+                    self.static.append(deflated(info.filename, _with_shared_strings(info.filename, archive.read(info))))
                 else:
                     self.sheets[title] = _template(info.filename, archive.read(info).decode("utf-8"))
 
@@ -275,6 +331,7 @@ class Book:
     def __init__(self, skeleton: Skeleton) -> None:
         self.skeleton = skeleton
         self._sheets: dict[str, SheetRows] = {}
+        self.strings: dict[str, int] = {}  # the shared strings of all its sheets, in order
 
     def sheet(self, title: str) -> SheetRows:
         """The rows of sheet ``title`` (a sheet never given rows stays empty)."""
@@ -282,7 +339,7 @@ class Book:
             raise KeyError(f"no worksheet {title!r} in the skeleton")
         if title not in self._sheets:
             sk = self.skeleton
-            self._sheets[title] = SheetRows(sk.styles, sk.looks, sk.widths[title], sk.quoted)
+            self._sheets[title] = SheetRows(sk.styles, sk.looks, sk.widths[title], sk.quoted, self.strings)
         return self._sheets[title]
 
     def write(self, out: IO[bytes]) -> None:
@@ -295,6 +352,7 @@ class Book:
             rows = self._sheets.get(title) or SheetRows(self.skeleton.styles)
             writer.add_stream(part, _sheet_xml(self.skeleton.sheets[title], rows))
             rows.close()
+        writer.add_stream(_SHARED_STRINGS, _shared_strings(self.strings))
         writer.close()
 
     def to_bytes(self) -> bytes:
@@ -305,6 +363,32 @@ class Book:
     def save(self, path: str | Path) -> None:
         with open(path, "wb") as handle:
             self.write(handle)
+
+
+def _shared_strings(strings: Mapping[str, int]) -> Iterator[bytes]:
+    """xl/sharedStrings.xml: the texts in index order (a dict keeps insertion order)."""
+    yield (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<sst xmlns="{_MAIN_NS}" uniqueCount="{len(strings)}">'
+    ).encode()
+    batch: list[str] = []
+    for text in strings:
+        batch.append(f'<si><t xml:space="preserve">{text_of(safe_text(text))}</t></si>')
+        if len(batch) == 1000:
+            yield "".join(batch).encode("utf-8")
+            batch = []
+    yield ("".join(batch) + "</sst>").encode("utf-8")
+
+
+def _with_shared_strings(name: str, data: bytes) -> bytes:
+    """The package's content types and the workbook's relationships, naming the shared strings."""
+    if name == "[Content_Types].xml" and b"/xl/sharedStrings.xml" not in data:
+        override = f'<Override PartName="/{_SHARED_STRINGS}" ContentType="{_SST_TYPE}"/>'
+        return data.replace(b"</Types>", override.encode() + b"</Types>")
+    if name == "xl/_rels/workbook.xml.rels" and b"sharedStrings.xml" not in data:
+        rel = f'<Relationship Id="rIdKhSst" Type="{_SST_REL}" Target="sharedStrings.xml"/>'
+        return data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+    return data
 
 
 def _sheet_xml(template: _SheetTemplate, rows: SheetRows) -> Iterator[bytes]:
@@ -396,3 +480,46 @@ def _widths(ws: Worksheet) -> dict[int, float]:
             for column in range(first, (dim.max or first) + 1):
                 widths[column] = float(dim.width)
     return widths
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """An openpyxl workbook saved into memory, with the formula results :func:`~kaohe_xl.xlsx.cells.put`
+    recorded stored beside their formulas (openpyxl writes an empty ``<v>``)."""
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    results = results_of(wb)
+    if not results:
+        return buffer.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as archive, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        parts = {part: title for title, part in _sheet_parts(archive).items() if title in results}
+        for info in archive.infolist():
+            data = archive.read(info)
+            if info.filename in parts:
+                data = _with_results(data.decode("utf-8"), results[parts[info.filename]]).encode("utf-8")
+            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+_FORMULA_CELL = re.compile(
+    r'<c r="([A-Z]+[0-9]+)"([^>]*)><f>([^<]*)</f><v\s*/>(?:</c>)?|<c r="([A-Z]+[0-9]+)"([^>]*)><f>([^<]*)</f><v></v></c>'
+)
+
+
+def _with_results(xml: str, results: Mapping[str, object]) -> str:
+    def fill(match: re.Match[str]) -> str:
+        ref = match.group(1) or match.group(4)
+        attrs = match.group(2) if match.group(1) else match.group(5)
+        expr = match.group(3) if match.group(1) else match.group(6)
+        if ref not in results:
+            return match.group(0)
+        value = results[ref]
+        if isinstance(value, bool):
+            return f'<c r="{ref}"{attrs} t="b"><f>{expr}</f><v>{int(value)}</v></c>'
+        if isinstance(value, str):
+            return f'<c r="{ref}"{attrs} t="str"><f>{expr}</f><v>{text_of(value)}</v></c>'
+        if isinstance(value, Decimal | int | float):
+            return f'<c r="{ref}"{attrs}><f>{expr}</f><v>{number_text(value)}</v></c>'
+        return match.group(0)
+
+    return _FORMULA_CELL.sub(fill, xml)

@@ -33,6 +33,7 @@ from xml.sax.saxutils import escape
 from openpyxl.workbook.workbook import Workbook
 
 from kaohe_xl.textnorm import safe_text
+from kaohe_xl.xlsx.sheetwriter import workbook_bytes
 from kaohe_xl.xlsx.zipwrite import LEVEL, Deflated, ZipWriter, deflated
 
 _NONCE = secrets.token_hex(4).upper()
@@ -62,8 +63,7 @@ class Prototype:
     """A saved workbook whose token slots are filled per copy by :meth:`stamp`."""
 
     def __init__(self, wb: Workbook, level: int = LEVEL) -> None:
-        buffer = io.BytesIO()
-        wb.save(buffer)
+        buffer = io.BytesIO(workbook_bytes(wb))  # with the formula results the builder recorded
         self.level = level
         self.fields: set[str] = set()
         self._parts: list[Deflated | _Templated] = []
