@@ -131,9 +131,10 @@ def ink_extent(pdf: Path, page: Page, words: Sequence[Word], dpi: int = 200) -> 
     x0, y0 = min(w.x0 for w in words), min(w.y0 for w in words)
     x1, y1 = max(w.x1 for w in words), max(w.y1 for w in words)
     crop = [str(int(v)) for v in (x0 * scale, y0 * scale, (x1 - x0) * scale + 1, (y1 - y0) * scale + 1)]
+    pages = ["-f", str(page.number), "-l", str(page.number)]
+    box = ["-x", crop[0], "-y", crop[1], "-W", crop[2], "-H", crop[3]]
     pgm = subprocess.run(
-        ["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page.number), "-l", str(page.number)]
-        + ["-x", crop[0], "-y", crop[1], "-W", crop[2], "-H", crop[3], str(pdf)],
+        ["pdftoppm", "-gray", "-r", str(dpi), *pages, *box, str(pdf)],
         capture_output=True,
         check=True,
     ).stdout
