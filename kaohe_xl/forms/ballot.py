@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kaohe_xl.atomic import write_atomic
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.forms import layout
-from kaohe_xl.forms.inputs import invalid_input_format, protect_sheet, protect_workbook
+from kaohe_xl.forms.inputs import add_validation, invalid_input_format, protect_sheet, protect_workbook
 from kaohe_xl.forms.parts import (
     UNLOCKED,
     FormContext,
@@ -153,7 +153,7 @@ def _tally_checks(ws: Worksheet, ctx: FormContext, first: int, last: int, last_c
         prompt="填写整数；没有票填 0",
     )
     dv.sqref = counts
-    ws.add_data_validation(dv)
+    add_validation(ws, dv)
     dxf = invalid_input_format(ctx.styles["invalid"])
     total = f"{column_letter(last_col)}{first}"
     formula = f'AND($C{first}<>"",{total}>$C{first})'

@@ -27,7 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.forms import layout
-from kaohe_xl.forms.inputs import invalid_input_format, protect_sheet, score_validation
+from kaohe_xl.forms.inputs import add_validation, invalid_input_format, protect_sheet, score_validation
 from kaohe_xl.forms.parts import (
     UNLOCKED,
     FormContext,
@@ -39,7 +39,7 @@ from kaohe_xl.forms.parts import (
 )
 from kaohe_xl.rubric.model import BonusBasis, Item, ItemKind, Rubric
 from kaohe_xl.textnorm import format_decimal
-from kaohe_xl.xlsx import measure
+from kaohe_xl.xlsx import limits, measure
 from kaohe_xl.xlsx.cells import Formula, Value, put
 from kaohe_xl.xlsx.ooxml import column_letter
 
@@ -111,8 +111,9 @@ def sum_expression(column: str, rows: Mapping[int, Item]) -> str:
     for row, item in sorted(rows.items()):
         if item.best_of:
             groups.setdefault(item.best_of, []).append(row)
-    parts = [f"SUM({','.join(ranges(column, plain))})"] if plain else []
-    parts += [f"MAX({','.join(f'{column}{r}' for r in members)})" for members in groups.values()]
+    # Excel: at most 255 arguments a function (limits.function nests the rest)
+    parts = [limits.function("SUM", ranges(column, plain))] if plain else []
+    parts += [limits.function("MAX", [f"{column}{r}" for r in members]) for members in groups.values()]
     return "+".join(parts) or "0"
 
 
@@ -355,7 +356,7 @@ def _total_rows(
         vetoes = sorted(kind_rows[ItemKind.VETO])
         veto = {
             h: Formula(
-                'IF(OR({}),"是","否")'.format(",".join(f'{letter[h]}{r}="是"' for r in vetoes)),
+                'IF({},"是","否")'.format(limits.function("OR", [f'{letter[h]}{r}="是"' for r in vetoes])),
                 layout.VETO_YES if any(values[h].get(r) == layout.VETO_YES for r in vetoes) else layout.VETO_NO,
             )
             for h in spec.totals
@@ -381,7 +382,7 @@ def _validation(ws: Worksheet, ctx: FormContext, column: str, points_column: str
             top, f"本项分值 {top} 分：请填写 0 到 {top} 之间的数字（扣分项填写扣减的分数，为正数）。", "填写得分"
         )
         dv.sqref = " ".join(ranges(column, rows))
-        ws.add_data_validation(dv)
+        add_validation(ws, dv)
     dxf = invalid_input_format(ctx.styles["invalid"])
     for step, rows in sorted(steps.items()):
         first = min(rows)
@@ -410,7 +411,7 @@ def _validation(ws: Worksheet, ctx: FormContext, column: str, points_column: str
             prompt="发生填“是”，未发生填“否”",
         )
         dv.sqref = " ".join(ranges(column, veto_rows))
-        ws.add_data_validation(dv)
+        add_validation(ws, dv)
         top = f"{column}{min(veto_rows)}"
         formula = f'AND({top}<>"",{top}<>"{layout.VETO_YES}",{top}<>"{layout.VETO_NO}")'
         ws.conditional_formatting.add(
@@ -435,4 +436,4 @@ def _remark_validation(ws: Worksheet, column: str, rows: Sequence[int]) -> None:
         prompt="写明得分依据或扣分原因、佐证材料名称",
     )
     dv.sqref = " ".join(ranges(column, rows))
-    ws.add_data_validation(dv)
+    add_validation(ws, dv)

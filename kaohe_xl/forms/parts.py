@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.forms import layout
-from kaohe_xl.forms.inputs import protect_sheet
+from kaohe_xl.forms.inputs import add_validation, protect_sheet
 from kaohe_xl.forms.styles import CellStyle, FormStyles
 from kaohe_xl.rubric.model import FormKind, Rubric
 from kaohe_xl.textnorm import format_decimal
@@ -210,7 +210,7 @@ def write_instructions(
             prompt="请填写您的姓名，多位评分人各交一份时据此区分。",
         )
         dv.add(f"B{row}")
-        ws.add_data_validation(dv)
+        add_validation(ws, dv)
     if assessor_input:
         row += 1
     row += 1

@@ -8,7 +8,13 @@ from openpyxl.formatting.rule import Rule
 from openpyxl.workbook.workbook import Workbook
 
 from kaohe_xl.forms import layout
-from kaohe_xl.forms.inputs import invalid_input_format, protect_sheet, protect_workbook, score_validation
+from kaohe_xl.forms.inputs import (
+    add_validation,
+    invalid_input_format,
+    protect_sheet,
+    protect_workbook,
+    score_validation,
+)
 from kaohe_xl.forms.parts import (
     UNLOCKED,
     FormContext,
@@ -109,7 +115,7 @@ def build_rater_workbook(
         text = format_decimal(top)
         dv = score_validation(text, f"“{category.name}”满分 {text} 分：请填写 0 到 {text} 之间的数字。", category.name)
         dv.sqref = f"{letter}{first}:{letter}{last}"
-        ws.add_data_validation(dv)
+        add_validation(ws, dv)
         top_cell = f"{letter}{first}"
         formula = f'AND({top_cell}<>"",OR(NOT(ISNUMBER({top_cell})),{top_cell}<0,{top_cell}>{text}))'
         ws.conditional_formatting.add(

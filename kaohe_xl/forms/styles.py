@@ -79,7 +79,8 @@ class FormStyles:
 
     def width(self, label: str) -> float:
         """Column width (Excel character units) for a header label."""
-        return self.widths.get(normalize_label(label), self.widths.get("*", DEFAULT_WIDTH))
+        # Excel: a column is at most 255 characters wide (a template may ask for more)
+        return min(self.widths.get(normalize_label(label), self.widths.get("*", DEFAULT_WIDTH)), 255.0)
 
 
 def default_template() -> Path:

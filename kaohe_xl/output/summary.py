@@ -81,6 +81,8 @@ def build_summary(
     only_summary: bool = False,
 ) -> Book:
     """The summary workbook, ready to save (``only_summary``: 汇总表 and chart, for the PDF)."""
+    if not only_summary:
+        sheets.check_size(results, reconciliation)
     grid = _layout(results)
     wb = Workbook()
     ws = lay_out(wb, SUMMARY_SHEET, _widths(grid.col), landscape=True, title_rows=(1, HEADER_ROW), first=True)

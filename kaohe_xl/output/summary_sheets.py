@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from openpyxl.workbook.workbook import Workbook
 
+from kaohe_xl.errors import OutputError
 from kaohe_xl.forms.layout import veto_text
 from kaohe_xl.output.look import flagged, header_line, lay_out, title_line
 from kaohe_xl.rubric.model import BALLOT_GRADES, FormKind, ItemKind
@@ -24,6 +25,7 @@ from kaohe_xl.store.records import FILE_STATUS_LABELS, ReturnState, UnitState
 from kaohe_xl.store.report import state_heading
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.cells import Value
+from kaohe_xl.xlsx.limits import MAX_COLUMNS, MAX_ROWS
 from kaohe_xl.xlsx.sheetwriter import Book, Cell, SheetRows
 
 DIFF_SHEET = "自评与考核差异"
@@ -62,6 +64,19 @@ class RejectedFile:
     reason: str
     form_kind: str = ""
     subject_id: str = ""
+
+
+def check_size(results: Results, rec: Reconciliation) -> None:
+    """:class:`OutputError` when a detail sheet would pass Excel's 1,048,576 rows or
+    16,384 columns (分项明细 has a column per unit, 差异明细 a row per unit and item)."""
+    if len(results.units) + len(_DETAIL_FIXED) > MAX_COLUMNS:
+        raise OutputError(
+            f"{len(results.units)} 个单位超过 Excel 一张表的列数上限（{MAX_COLUMNS} 列）：“分项明细”无法写出，请分批汇总"
+        )
+    if len(rec.items) + 2 > MAX_ROWS:
+        raise OutputError(
+            f"{len(rec.items)} 行差异明细超过 Excel 一张表的行数上限（{MAX_ROWS} 行）：请分批汇总，或用 kaohe export 导出数据"
+        )
 
 
 def lay_out_details(wb: Workbook, results: Results) -> None:

@@ -26,6 +26,7 @@ import math
 import unicodedata
 from collections.abc import Iterable
 
+ROW_HEIGHT_MAX = 409.5  # Excel's tallest row, in points
 PIXEL_PT = 0.75  # one pixel at 96 dpi, in points
 DIGIT_PX = 7  # Calibri 11's digit: Excel's column width unit
 CELL_PADDING_PX = 5  # left and right margins inside a cell
@@ -130,13 +131,14 @@ def line_points(size: float) -> float:
 def lines_height(lines: int, size: float, minimum: float = 0.0) -> float:
     """A row height (points, rounded up to a quarter point) for ``lines`` lines at ``size``."""
     height = lines * line_points(size) + ROW_PADDING_PT
-    return max(minimum, math.ceil(height * 4) / 4)
+    return min(max(minimum, math.ceil(height * 4) / 4), ROW_HEIGHT_MAX)
 
 
 def row_height(cells: Iterable[tuple[object, float, float]], minimum: float = 0.0) -> float:
     """The height a row needs: ``cells`` are (text, column width, font size).
 
     The tallest cell decides; merged cells are measured against their merged width.
+    Excel refuses a row taller than 409.5 points: a longer text is cut off there.
     """
     height = minimum
     for text, width, size in cells:

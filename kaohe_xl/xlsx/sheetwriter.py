@@ -38,6 +38,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kaohe_xl.textnorm import safe_text
 from kaohe_xl.xlsx import measure
 from kaohe_xl.xlsx.cells import FORMULA_START, Formula, Style, Value, apply, cell_xml, number_text, results_of, text_of
+from kaohe_xl.xlsx.limits import ROW_HEIGHT_MAX
 from kaohe_xl.xlsx.ooxml import cell_name
 from kaohe_xl.xlsx.zipwrite import Deflated, ZipWriter, deflated
 
@@ -80,7 +81,7 @@ __all__ = ["Book", "Cell", "Formula", "SheetRows", "Skeleton", "Style", "Value",
 
 
 Cell = tuple[Value, str] | None  # (value, style name); None leaves the cell out
-EXCEL_MAX_ROW_HEIGHT = 409.5  # points: Excel refuses a taller row
+EXCEL_MAX_ROW_HEIGHT = ROW_HEIGHT_MAX  # points: Excel refuses a taller row
 
 
 @lru_cache(maxsize=65536)
