@@ -35,7 +35,10 @@ def run(script: str, out: Path, *args: str) -> dict[str, Any]:
 
 def table(gen: dict[str, Any], col: dict[str, Any], summ: dict[str, Any]) -> str:
     sizes = sorted(summ, key=int)
-    big = summ[sizes[-1]]
+    big = summ[sizes[-1]]["after"]
+    before = summ[sizes[-1]].get("before")
+    was = f"; {before['summary_s']:.1f} s with the openpyxl writer" if before else ""
+    was_feedback = f" ({before['feedback_ms']:.0f} ms with the openpyxl writer)" if before else ""
     lines = [
         f"Measured {date.today().isoformat()} on {os.cpu_count()} cores ({platform.machine()}, Python "
         f"{platform.python_version()}) with the 50-item 南昌 rubric, by `python bench/speed_table.py`:",
@@ -48,9 +51,9 @@ def table(gen: dict[str, Any], col: dict[str, Any], summ: dict[str, Any]) -> str
         f"peak memory {col['peak_mb']:.0f} MB ({col['peak_small_mb']:.0f} MB at {col['small']}) | "
         f"an openpyxl read-only reader alone {col['openpyxl_ms']:.2f} ms ({col['openpyxl_ms'] / col['reader_ms']:.1f}× our reader) |",
         f"| score {sizes[-1]} units with 3 assessors | {big['score_s']:.2f} s | |",
-        f"| write the 汇总 workbook for {sizes[-1]} units | {big['summary_s']:.1f} s | "
-        f"pandas `to_excel` of the results table alone {big['baseline_s']:.2f} s |",
-        f"| write a 反馈表 | {big['feedback_ms']:.0f} ms each | |",
+        f"| write the 汇总 workbook for {sizes[-1]} units | {big['summary_s']:.1f} s, {big['summary_rss_mb']:.0f} MB | "
+        f"pandas `to_excel` of the results table alone {big['plain_s']:.2f} s{was} |",
+        f"| write a 反馈表 | {big['feedback_ms']:.1f} ms each | {was_feedback} |",
     ]
     return "\n".join(lines)
 

@@ -40,7 +40,7 @@ from kaohe_xl.xlsx import measure
 from kaohe_xl.xlsx.cells import FORMULA_START, Formula, Style, Value, apply, cell_xml, number_text, results_of, text_of
 from kaohe_xl.xlsx.limits import ROW_HEIGHT_MAX
 from kaohe_xl.xlsx.ooxml import cell_name
-from kaohe_xl.xlsx.zipwrite import Deflated, ZipWriter, deflated
+from kaohe_xl.xlsx.zipwrite import LEVEL, Deflated, ZipWriter, deflated
 
 # Top-level elements of a worksheet that come after mergeCells / after rowBreaks.
 _AFTER_MERGES = [
@@ -114,11 +114,13 @@ class SheetRows:
         widths: Mapping[int, float] | None = None,
         quoted: Mapping[str, int] | None = None,
         strings: dict[str, int] | None = None,
+        heights: dict[object, float] | None = None,
     ) -> None:
         self._styles = styles
         self._quoted = quoted or styles
         self._strings = {} if strings is None else strings  # text → index in the shared strings
-        self._heights: dict[object, float] = {}  # (column, text, style) or style → height
+        # (column, text, style) or style → height; shared by the books of one skeleton
+        self._heights: dict[object, float] = {} if heights is None else heights
         # each style's font size and whether it wraps, read once (openpyxl's descriptors are slow)
         self._metrics = {name: (look.size, look.wraps) for name, look in (looks or {}).items()}
         for name in styles:
@@ -148,9 +150,10 @@ class SheetRows:
             if cell is None:
                 continue
             value, name = cell
-            if value is None or value == "":
+            is_text = value.__class__ is str
+            if value is None or (is_text and not value):
                 continue
-            key = (column, value, name) if value.__class__ is str else name
+            key = (column, value, name) if is_text else name
             needed = heights.get(key)
             if needed is None or spans:
                 if spans and column in covered:
@@ -303,6 +306,7 @@ class Skeleton:
         titles = {ws.title: ws for ws in worksheets}
         self.looks = dict(styles)
         self.widths = {ws.title: _widths(ws) for ws in worksheets}
+        self.heights: dict[str, dict[object, float]] = {}  # measured text heights, per sheet
         self.sheets: dict[str, _SheetTemplate] = {}
         self.static: list[Deflated] = []
         with zipfile.ZipFile(buffer) as archive:
@@ -321,16 +325,17 @@ class Skeleton:
                 else:
                     self.sheets[title] = _template(info.filename, archive.read(info).decode("utf-8"))
 
-    def book(self) -> Book:
-        """A new file from this skeleton: fill its sheets' rows, then save."""
-        return Book(self)
+    def book(self, level: int = LEVEL) -> Book:
+        """A new file from this skeleton: fill its sheets' rows, then save (rows deflated at ``level``)."""
+        return Book(self, level)
 
 
 class Book:
     """One workbook being written from a :class:`Skeleton`."""
 
-    def __init__(self, skeleton: Skeleton) -> None:
+    def __init__(self, skeleton: Skeleton, level: int = LEVEL) -> None:
         self.skeleton = skeleton
+        self.level = level  # zlib level of the rows (1: fastest, a larger file)
         self._sheets: dict[str, SheetRows] = {}
         self.strings: dict[str, int] = {}  # the shared strings of all its sheets, in order
 
@@ -340,7 +345,8 @@ class Book:
             raise KeyError(f"no worksheet {title!r} in the skeleton")
         if title not in self._sheets:
             sk = self.skeleton
-            self._sheets[title] = SheetRows(sk.styles, sk.looks, sk.widths[title], sk.quoted, self.strings)
+            heights = sk.heights.setdefault(title, {})
+            self._sheets[title] = SheetRows(sk.styles, sk.looks, sk.widths[title], sk.quoted, self.strings, heights)
         return self._sheets[title]
 
     def write(self, out: IO[bytes]) -> None:
@@ -351,9 +357,9 @@ class Book:
             writer.add_deflated(static)
         for part, title in sorted(written.items()):
             rows = self._sheets.get(title) or SheetRows(self.skeleton.styles)
-            writer.add_stream(part, _sheet_xml(self.skeleton.sheets[title], rows))
+            writer.add_stream(part, _sheet_xml(self.skeleton.sheets[title], rows), self.level)
             rows.close()
-        writer.add_stream(_SHARED_STRINGS, _shared_strings(self.strings))
+        writer.add_stream(_SHARED_STRINGS, _shared_strings(self.strings), self.level)
         writer.close()
 
     def to_bytes(self) -> bytes:
