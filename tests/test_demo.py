@@ -306,3 +306,17 @@ def test_cli_demo_sample_option(tmp_path: Path) -> None:
     assert "本方案不设自评" in result.output and "民主测评票 8 份" in result.output
     wrong = CliRunner().invoke(main, ["demo", str(tmp_path / "y"), "--sample", "别的"])
     assert wrong.exit_code == 2
+
+
+def test_the_readme_shows_the_ranks_the_demo_gives(demo_root: Path) -> None:
+    """The README's transcript (and the picture of the summary beside it) show the demo's
+    units, composites, grades and ranks: a change in the demo's results fails here until
+    the transcript and docs/summary_page1.png are made again (docs/pictures.py)."""
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    command = "$ cut -d, -f1,2,9-11 kaohe-demo/output/results.csv\n"
+    shown = readme.split(command, 1)[1].split("```", 1)[0].strip().splitlines()
+    columns = ("unit_id", "unit_name", "composite", "grade", "rank")
+    actual = [",".join(columns)] + [",".join(row[c] for c in columns) for row in _results_csv(demo_root)]
+    assert shown == actual
