@@ -22,12 +22,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from openpyxl.formatting.rule import Rule
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.forms import layout
-from kaohe_xl.forms.inputs import add_validation, invalid_input_format, protect_sheet, score_validation
+from kaohe_xl.forms.inputs import protect_sheet
 from kaohe_xl.forms.parts import (
     UNLOCKED,
     FormContext,
@@ -37,6 +35,7 @@ from kaohe_xl.forms.parts import (
     setup_print,
     style_row,
 )
+from kaohe_xl.forms.validations import remark_check, score_checks
 from kaohe_xl.rubric.model import BonusBasis, Item, ItemKind, Rubric
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx import limits, measure
@@ -48,7 +47,6 @@ KIND_TAGS = {
     ItemKind.PENALTY: "【扣分项：填扣减的分数】",
     ItemKind.VETO: "【否决项：选“是”或“否”】",
 }
-REMARK_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -181,8 +179,8 @@ def write_item_sheet(
             subtotal_rows.append(row)
             row += 1
     row = _total_rows(ws, ctx, spec, col, letter, row, kind_rows, subtotal_rows, values)
-    _validation(ws, ctx, letter[spec.score], letter[layout.H_POINTS], item_at)
-    _remark_validation(ws, letter[spec.remark], sorted(item_at))
+    score_checks(ws, ctx, letter[spec.score], letter[layout.H_POINTS], item_at)
+    remark_check(ws, letter[spec.remark], sorted(item_at))
     # signature block: text starts in column 2 so the 编号 column stays free of non-items
     row += 1
     sign_row = row
@@ -365,75 +363,3 @@ def _total_rows(
         _sum_row(ws, ctx, spec, col, row, "total", "一票否决", None, note, veto)
         row += 1
     return row
-
-
-def _validation(ws: Worksheet, ctx: FormContext, column: str, points_column: str, item_at: Mapping[int, Item]) -> None:
-    """Data validation on every score cell and conditional formats that paint invalid input."""
-    rubric = ctx.rubric
-    groups: dict[Decimal, list[int]] = {}
-    steps: dict[Decimal, list[int]] = {}
-    for row, item in item_at.items():
-        if item.points is not None:
-            groups.setdefault(item.points, []).append(row)
-            steps.setdefault(rubric.step_of(item), []).append(row)
-    for points, rows in sorted(groups.items()):
-        top = format_decimal(points)
-        dv = score_validation(
-            top, f"本项分值 {top} 分：请填写 0 到 {top} 之间的数字（扣分项填写扣减的分数，为正数）。", "填写得分"
-        )
-        dv.sqref = " ".join(ranges(column, rows))
-        add_validation(ws, dv)
-    dxf = invalid_input_format(ctx.styles["invalid"])
-    for step, rows in sorted(steps.items()):
-        first = min(rows)
-        top = f"{column}{first}"
-        s = format_decimal(step)
-        # One rule for many cells: relative references are relative to the first cell of
-        # the range, so {top} and ${points}{first} move down with each cell.
-        formula = (
-            f'AND({top}<>"",OR(NOT(ISNUMBER({top})),{top}<0,{top}>${points_column}{first},'
-            f"ABS({top}/{s}-ROUND({top}/{s},0))>0.000001))"
-        )
-        ws.conditional_formatting.add(
-            " ".join(ranges(column, rows)), Rule(type="expression", formula=[formula], dxf=dxf)
-        )
-    veto_rows = sorted(row for row, item in item_at.items() if item.kind is ItemKind.VETO)
-    if veto_rows:
-        dv = DataValidation(
-            type="list",
-            formula1=layout.NAME_VETO_LIST,
-            allow_blank=True,
-            showErrorMessage=True,
-            showInputMessage=True,
-            errorTitle="请选择是或否",
-            error="否决项只能填“是”或“否”，请从下拉列表中选择。",
-            promptTitle="否决项",
-            prompt="发生填“是”，未发生填“否”",
-        )
-        dv.sqref = " ".join(ranges(column, veto_rows))
-        add_validation(ws, dv)
-        top = f"{column}{min(veto_rows)}"
-        formula = f'AND({top}<>"",{top}<>"{layout.VETO_YES}",{top}<>"{layout.VETO_NO}")'
-        ws.conditional_formatting.add(
-            " ".join(ranges(column, veto_rows)), Rule(type="expression", formula=[formula], dxf=dxf)
-        )
-
-
-def _remark_validation(ws: Worksheet, column: str, rows: Sequence[int]) -> None:
-    """Remark cells take free text; the validation only bounds its length and shows a hint."""
-    if not rows:
-        return
-    dv = DataValidation(
-        type="textLength",
-        operator="lessThanOrEqual",
-        formula1=str(REMARK_MAX),
-        allow_blank=True,
-        showErrorMessage=True,
-        showInputMessage=True,
-        errorTitle="文字过长",
-        error=f"说明请不超过 {REMARK_MAX} 字，材料较多时请写明材料名称，原件另行报送。",
-        promptTitle="说明",
-        prompt="写明得分依据或扣分原因、佐证材料名称",
-    )
-    dv.sqref = " ".join(ranges(column, rows))
-    add_validation(ws, dv)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from openpyxl.formatting.rule import Rule
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.forms import layout
 from kaohe_xl.forms.inputs import (
@@ -27,7 +28,7 @@ from kaohe_xl.forms.parts import (
     write_instructions,
     write_meta,
 )
-from kaohe_xl.rubric.model import FormKind, Rubric, Source, Unit
+from kaohe_xl.rubric.model import Category, FormKind, Rubric, Source, Unit
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.cells import Formula, put
 from kaohe_xl.xlsx.ooxml import column_letter
@@ -109,18 +110,7 @@ def build_rater_workbook(
             [(unit.name, styles.width(layout.H_UNIT_NAME))], styles["text"].size, 22
         )
     last = first + len(units) - 1
-    dxf = invalid_input_format(styles["invalid"])
-    for n, (category, top) in enumerate(scored, start=3):
-        letter = column_letter(n)
-        text = format_decimal(top)
-        dv = score_validation(text, f"“{category.name}”满分 {text} 分：请填写 0 到 {text} 之间的数字。", category.name)
-        dv.sqref = f"{letter}{first}:{letter}{last}"
-        add_validation(ws, dv)
-        top_cell = f"{letter}{first}"
-        formula = f'AND({top_cell}<>"",OR(NOT(ISNUMBER({top_cell})),{top_cell}<0,{top_cell}>{text}))'
-        ws.conditional_formatting.add(
-            f"{letter}{first}:{letter}{last}", Rule(type="expression", formula=[formula], dxf=dxf)
-        )
+    _rater_checks(ws, ctx, scored, first, last)
     sign_row = last + 2
     put(ws, sign_row, 2, "评分人签字：", styles["signature"])
     put(ws, sign_row, max(3, last_col - 3), "日期：        年    月    日", styles["signature"])
@@ -135,3 +125,22 @@ def build_rater_workbook(
     write_meta(wb, meta)
     protect_workbook(wb, ctx.password)
     return wb
+
+
+def _rater_checks(
+    ws: Worksheet, ctx: FormContext, scored: list[tuple[Category, Decimal]], first: int, last: int
+) -> None:
+    """Each category column: a number from 0 to its maximum (validated, and painted red
+    when not), the category's name as the prompt title (cut to Excel's 32 units)."""
+    dxf = invalid_input_format(ctx.styles["invalid"])
+    for n, (category, top) in enumerate(scored, start=3):
+        letter = column_letter(n)
+        text = format_decimal(top)
+        dv = score_validation(text, f"“{category.name}”满分 {text} 分：请填写 0 到 {text} 之间的数字。", category.name)
+        dv.sqref = f"{letter}{first}:{letter}{last}"
+        add_validation(ws, dv)
+        top_cell = f"{letter}{first}"
+        formula = f'AND({top_cell}<>"",OR(NOT(ISNUMBER({top_cell})),{top_cell}<0,{top_cell}>{text}))'
+        ws.conditional_formatting.add(
+            f"{letter}{first}:{letter}{last}", Rule(type="expression", formula=[formula], dxf=dxf)
+        )

@@ -14,7 +14,7 @@ import pytest
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from python_calamine import CalamineWorkbook
 
-from kaohe_xl.xlsx import sheetwriter
+from kaohe_xl.xlsx import sheetrows
 from kaohe_xl.xlsx.sheetwriter import Formula, Skeleton, Style
 from kaohe_xl.xlsx.zipwrite import ZipWriter
 
@@ -130,7 +130,7 @@ def test_rows_go_in_order() -> None:
 
 
 def test_a_big_sheet_spills_to_disk_and_comes_back_whole(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sheetwriter, "_SPOOL", 256 * 1024)
+    monkeypatch.setattr(sheetrows, "_SPOOL", 256 * 1024)
     book = skeleton().book()
     sheet = book.sheet("明细")
     for n in range(60_000):  # ~4 MB of row XML: over the in-memory limit
