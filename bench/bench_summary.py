@@ -59,6 +59,7 @@ def synthetic(n: int) -> tuple[Any, list[Any], list[Any], list[Any]]:
                 if item.kind is ItemKind.VETO:
                     records.append(ScoreRecord(form, source, unit.id, item.id, None, False, "", rater))
                     continue
+                assert item.points is not None
                 cut = rubric.step_of(item) * rng.randint(0, 3) if rng.random() < 0.3 else Decimal(0)
                 value = max(item.points - cut, Decimal(0)) if item.kind is ItemKind.BASE else Decimal(0)
                 remark = "台账资料缺失" if cut and form is FormKind.ASSESSOR else ""

@@ -170,7 +170,8 @@ def header_problems(page: Page, spec: SheetSpec) -> list[str]:
     """The page begins with one of the sheet's header rows, below its title lines only,
     and no title line overlaps that row."""
     lines = _visual_lines(page)
-    label_top, labels = None, ()
+    label_top: float | None = None
+    labels: tuple[str, ...] = ()
     for top, _bottom, text, _words in lines:
         flat = text.replace(" ", "")
         labels = next((h for h in spec.headers if all(label in flat for label in h[:3])), ())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from openpyxl.formatting.rule import Rule
@@ -128,7 +129,7 @@ def build_rater_workbook(
 
 
 def _rater_checks(
-    ws: Worksheet, ctx: FormContext, scored: list[tuple[Category, Decimal]], first: int, last: int
+    ws: Worksheet, ctx: FormContext, scored: Sequence[tuple[Category, Decimal]], first: int, last: int
 ) -> None:
     """Each category column: a number from 0 to its maximum (validated, and painted red
     when not), the category's name as the prompt title (cut to Excel's 32 units)."""

@@ -93,7 +93,7 @@ class SheetRows:
             if cell is None:
                 continue
             value, name = cell
-            is_text = value.__class__ is str
+            is_text = isinstance(value, str)
             if value is None or (is_text and not value):
                 continue
             key = (column, value, name) if is_text else name
@@ -146,20 +146,19 @@ class SheetRows:
                 continue
             value, name = cell
             last = column
-            kind = value.__class__
             # the common cases inline (tens of thousands of rows); the rest by cell_xml
-            if kind is str and value:
+            if isinstance(value, str) and value:
                 index = strings.get(value)
                 if index is None:
                     index = self._add_string(value)
                 style = (quoted if value[0] in FORMULA_START else styles)[name]
                 parts.append(f'<c r="{_LETTERS[column]}{number}" s="{style}" t="s"><v>{index}</v></c>')
-            elif kind is Decimal and value.is_finite():
+            elif isinstance(value, Decimal) and value.is_finite():
                 text = str(value)
                 if "E" in text:
                     text = format(value, "f")
                 parts.append(f'<c r="{_LETTERS[column]}{number}" s="{styles[name]}"><v>{text}</v></c>')
-            elif value is None or (kind is str and not value):
+            elif value is None or isinstance(value, str):  # None, or "" (an empty cell)
                 parts.append(f'<c r="{_LETTERS[column]}{number}" s="{styles[name]}"/>')
             else:
                 parts.append(cell_xml(f"{_LETTERS[column]}{number}", value, styles[name], self._add_string))

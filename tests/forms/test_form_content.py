@@ -18,7 +18,7 @@ from kaohe_xl.forms.fill import fill_self_form
 from kaohe_xl.forms.generate import generate_forms
 from kaohe_xl.rubric.model import FormKind
 
-SCORES = {"1": 3, "2": 2, "3": 3.5, "4": 3, "5": 1, "6": "否"}
+SCORES: dict[str, int | float | str] = {"1": 3, "2": 2, "3": 3.5, "4": 3, "5": 1, "6": "否"}
 NOTES = {"1": "见党委会议纪要（第3期）", "3": "走访台账、照片"}
 
 
