@@ -11,7 +11,8 @@ Checks (see :func:`problems`):
 
 * the page number in the footer lies inside the page and is drawn whole (LibreOffice
   clips a footer that does not fit its band: the glyphs' ink is then cut short of
-  their box, which a raster of the box shows);
+  their box, which a raster of the box shows); so is the page's first line (a title in
+  a row too short for its font is clipped the same way);
 * each page of a sheet begins with its header labels, below nothing but its title
   lines, and no title line overlaps the header row;
 * no line starts with closing punctuation (，。；：、）》…).
@@ -235,6 +236,9 @@ def problems(pdf: Path, specs: Sequence[SheetSpec], *, check_ink: bool = True) -
                 found.append(f"page {page.number} ({spec.name}): the page number lies outside the page")
             if check_ink and ink_extent(pdf, page, words) < 0.6:
                 found.append(f"page {page.number} ({spec.name}): the page number is cut (clipped by the footer band)")
+        first = _visual_lines(page)[0][3]
+        if check_ink and ink_extent(pdf, page, first) < 0.6:  # a title in a row too short is clipped
+            found.append(f"page {page.number} ({spec.name}): the first line {page.text(first)[:20]!r} is cut")
         if spec.headers:
             found += header_problems(page, spec)
         found += punctuation_problems(page)
