@@ -9,6 +9,7 @@ The public API, imported lazily so that ``kaohe --help`` stays fast::
     collect_returns(campaign, ["回收"])
     print(results_frame(campaign))
     write_summary(campaign, pdf=True)
+    print(compare(campaign, "2022年结果快照.json"))     # this year against last year
 
 Every function takes the campaign first, then its inputs, then ``out=``, then options.
 The rooms behind these names (``kaohe_xl.rubric``, ``.forms``, ``.collect``,
@@ -49,10 +50,13 @@ _EXPORTS = {
     "item_scores_frame": "scoring.frames",
     "reconciliation_frame": "scoring.frames",
     "status_frame": "scoring.frames",
+    "compare": "analysis.frames",
+    "loss_frame": "analysis.frames",
     "OutputReport": "output.report",
     "write_summary": "output.summary",
     "write_feedback": "output.feedback",
     "export_results": "output.export",
+    "write_comparison": "output.compare",
     # mail
     "MailKind": "mail.config",
     "send_mail": "mail.send:send",
@@ -78,6 +82,7 @@ __all__ = [
     "__version__",
     "collect_returns",
     "collection_status",
+    "compare",
     "compute_results",
     "export_results",
     "fetch_returns",
@@ -86,6 +91,7 @@ __all__ = [
     "latest_records",
     "load_rubric",
     "load_units",
+    "loss_frame",
     "preview_mail",
     "reconciliation_frame",
     "results_frame",
@@ -93,6 +99,7 @@ __all__ = [
     "send_mail",
     "status_frame",
     "status_report",
+    "write_comparison",
     "write_control_workbook",
     "write_drafts",
     "write_feedback",
@@ -101,6 +108,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from kaohe_xl.addin.control import write_control_workbook
+    from kaohe_xl.analysis.frames import compare, loss_frame
     from kaohe_xl.campaign import Campaign
     from kaohe_xl.collect.report import CollectReport
     from kaohe_xl.collect.run import collect as collect_returns
@@ -112,6 +120,7 @@ if TYPE_CHECKING:
     from kaohe_xl.mail.fetch import fetch as fetch_returns
     from kaohe_xl.mail.send import preview as preview_mail
     from kaohe_xl.mail.send import send as send_mail
+    from kaohe_xl.output.compare import write_comparison
     from kaohe_xl.output.export import export_results
     from kaohe_xl.output.feedback import write_feedback
     from kaohe_xl.output.report import OutputReport

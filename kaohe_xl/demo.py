@@ -3,7 +3,8 @@
 init → generate 自评表 → units fill and return them (one late, one bad file, one not a
 form at all) → collect → generate 考核组评分表 (pre-filled with the collected self-scores)
 → assessors score (two assessors in one group, with realistic disagreements) → collect →
-summary (+ PDF when LibreOffice is installed) → feedback → export.
+summary (+ PDF when LibreOffice is installed) → feedback → export → for 南昌, the
+comparison with the earlier years the sample keeps (与上年对比).
 
 ``--sample 动力厂党建`` runs its two rounds (专项督查, 年终考核) and its 扣分制, 取高组 and
 扣分后 rules; ``--sample 新庄镇综合考核`` has no 自评: the 考核组, seven leaders' 评分表 and
@@ -22,11 +23,13 @@ from importlib import resources
 from pathlib import Path
 
 from kaohe_xl.addin.control import missing_lines, record_action, write_control_workbook
+from kaohe_xl.analysis.matching import Match
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.collect.run import collect
 from kaohe_xl.errors import CampaignError
 from kaohe_xl.forms.fill import CellValue, fill_assessor_form, fill_rater_form, fill_self_form, fill_tally_form
 from kaohe_xl.forms.generate import GenerateReport, generate_forms, rater_path
+from kaohe_xl.output.compare import write_comparison
 from kaohe_xl.output.export import export_results
 from kaohe_xl.output.feedback import write_feedback
 from kaohe_xl.output.summary import write_summary
@@ -37,6 +40,9 @@ SAMPLE = "南昌老干部"
 SAMPLES = ("南昌老干部", "动力厂党建", "新庄镇综合考核")
 MARKER = ".kaohe-demo"  # a folder holding this file was made by the demo and may be replaced
 SEED = 2023
+# Earlier years a sample may keep, last year first, and its 单位对照表 (上年单位 → 本年单位).
+EARLIER_YEARS = ("2022年结果快照.json", "2021年汇总表.xlsx")
+MAPPING_FILE = "单位对照表.xlsx"
 
 _REASONS = (
     "会议记录不全",
@@ -111,6 +117,7 @@ def run_demo(
         run.step("本方案不设自评（“来源”表中没有自评表），不生成自评表")
     _assessor_round(run)
     _outputs(run, pdf)
+    _earlier_years(run, source)
     record_action(campaign, "演示（kaohe demo）", "完成", "\n".join(missing_lines(campaign)))
     return run.report
 
@@ -226,6 +233,28 @@ def _outputs(run: _Run, pdf: bool | None) -> None:
     export = export_results(campaign, campaign.output_dir / "results.csv")
     report.outputs["results.csv"] = export.path
     run.step(f"结果数据 → {export.path}")
+
+
+def _earlier_years(run: _Run, source: Path) -> None:
+    """与上年对比, when the sample keeps earlier years (南昌: 2022 as a snapshot, 2021 as a
+    汇总表 typed by hand, two units renamed since)."""
+    earlier = [source / name for name in EARLIER_YEARS if (source / name).is_file()]
+    if not earlier:
+        return
+    mapping = source / MAPPING_FILE
+    report = write_comparison(run.campaign, *earlier, mapping=mapping if mapping.is_file() else None)
+    run.report.outputs["与上年对比"] = report.path
+    comparison = report.comparison
+    assert comparison is not None
+    counts = comparison.counts()
+    found = [f"可比 {sum(counts[k] for k in (Match.SAME, Match.RENAMED, Match.MERGED, Match.SPLIT))} 个单位"]
+    found += [f"{kind.label} {counts[kind]} 个" for kind in (Match.RENAMED, Match.NEW) if counts[kind]]
+    others = "、".join(y.label for y in comparison.years[2:])
+    run.step(
+        f"与上年对比 → {report.path}（与{comparison.last.label}相比{'，'.join(found)}"
+        + (f"；另列{others}" if others else "")
+        + "）"
+    )
 
 
 def _prepare(root: Path) -> None:

@@ -8,6 +8,7 @@
     ├── StoreError                  the campaign store (kaohe.sqlite) cannot be opened or written
     ├── FormError                   a returned file is not one of ours, or is damaged
     ├── OutputError(OSError)        an output file cannot be written (e.g. open in Excel)
+    ├── ResultsFileError(ValueError) a year's results (snapshot, export, 汇总表) or a 单位对照表 cannot be read
     ├── MailError                   sending or fetching mail failed as a whole
     └── ToolMissingError            an external program (LibreOffice, xlwings) is not available
 
@@ -57,6 +58,10 @@ class FormError(KaoheError):
 
 class OutputError(KaoheError, OSError):
     """An output file cannot be written (locked by Excel/WPS, no permission)."""
+
+
+class ResultsFileError(KaoheError, ValueError):
+    """A year's results to compare with (snapshot, export, 汇总表) or a 单位对照表 cannot be read."""
 
 
 class MailError(KaoheError):

@@ -409,3 +409,19 @@ if __name__ == "__main__":
     import sys
 
     main(Path(sys.argv[1] if len(sys.argv) > 1 else "returns-corpus"))
+
+
+def compound_file(*streams: str) -> bytes:
+    """A real compound file (as an .xls, .doc, .msg or encrypted workbook is) holding the
+    named streams, each with a little content."""
+    from kaohe_xl.xlsx.cfb import NOSTREAM, ROOT, STREAM, CompoundFile, Entry, write_cfb
+
+    def entry(name: str, kind: int, right: int = NOSTREAM, child: int = NOSTREAM) -> Entry:
+        return Entry(name, kind, 1, NOSTREAM, right, child, b"\0" * 16, 0, b"\0" * 8, b"\0" * 8, 0, 0)
+
+    # the root's child is the first stream; each stream links the next as its right sibling
+    entries = [entry("Root Entry", ROOT, child=1 if streams else NOSTREAM)]
+    entries += [
+        entry(name, STREAM, right=n + 2 if n + 1 < len(streams) else NOSTREAM) for n, name in enumerate(streams)
+    ]
+    return write_cfb(CompoundFile(entries, {n + 1: b"x" * 100 for n in range(len(streams))}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import SAMPLES
 
 from kaohe_xl.addin import control
 from kaohe_xl.campaign import Campaign
@@ -208,6 +210,33 @@ def test_summary_and_feedback_agree_with_the_exported_results(demo_root: Path) -
         assert cells[cells.index("等次") + 2] == row["grade"]
 
 
+def test_demo_compares_with_the_samples_earlier_years(demo_root: Path) -> None:
+    """Step 9: 与上年对比 against the 2022 snapshot and the 2021 汇总表, two units renamed."""
+    rows = {r["unit_name"]: r for r in _results_csv(demo_root)}
+    snapshot = json.loads((SAMPLES / "南昌老干部" / "2022年结果快照.json").read_text(encoding="utf-8"))
+    last = {u["unit_name"]: u for u in snapshot["units"]}
+    ws = openpyxl.load_workbook(demo_root / "output" / "与上年对比.xlsx", data_only=True)["与上年对比"]
+    assert [ws.cell(4, c).value for c in range(3, 7)] == ["2023年", "2022年", "2021年", "变化"]
+    seen = {}
+    for r in range(5, 5 + len(rows)):
+        name, now, before, change, rank_move = (ws.cell(r, c).value for c in (2, 3, 4, 6, 10))
+        seen[name] = (now, before, change, rank_move)
+    renamed = {"湾里管理局": "湾里区", "经开区": "经济技术开发区"}
+    for name, row in rows.items():
+        now, before, change, move = seen[name]
+        assert f"{now:.2f}" == row["composite"]
+        old = last.get(renamed.get(name, name))
+        if old is None:
+            assert name == "红谷滩区" and before is None and move == "新增"
+            continue
+        assert before == old["composite"]
+        assert Decimal(str(change)).quantize(Decimal("0.01")) == Decimal(row["composite"]) - Decimal(
+            str(old["composite"])
+        )
+        moved = old["rank"] - int(row["rank"])
+        assert move == ("持平" if moved == 0 else f"↑{moved}" if moved > 0 else f"↓{-moved}")
+
+
 # ---- the other samples: their own rules, recomputed by hand -----------------------------------
 def _run_sample(tmp_path_factory: pytest.TempPathFactory, sample: str) -> Path:
     root = tmp_path_factory.mktemp("demo") / "d"
@@ -238,7 +267,7 @@ def _scores(campaign: Campaign, source: str) -> dict[str, dict[str, Decimal]]:
 
 
 def _dongli_total(campaign: Campaign, scores: dict[str, Decimal]) -> Decimal:
-    """One round of seed 003: 重点指标 扣完为止, 就高不就低, bonus only from 60 after deductions."""
+    """One round of seed 003: 重点指标 扣完为止; its 得分 = 基础分 − 扣分 (the 奖励加分 are the year's)."""
     rubric = campaign.rubric
     got = {i.id: scores.get(i.id, Decimal(0)) for i in rubric.items}
     base = Decimal(0)
@@ -246,10 +275,14 @@ def _dongli_total(campaign: Campaign, scores: dict[str, Decimal]) -> Decimal:
         assert category.cap is not None
         spent = sum((got[i.id] for i in rubric.items_in(category.name)), Decimal(0))
         base += max(category.cap - spent, Decimal(0)) if category.name == "重点指标" else min(spent, category.cap)
-    penalty = got["23"]
-    awards = max(got["24"], got["25"], got["26"]) + max(got["27"], got["28"])
-    bonus = min(awards, Decimal(10)) if base - penalty >= 60 else Decimal(0)
-    return max(base + bonus - penalty, Decimal(0))
+    return max(base - got["23"], Decimal(0))
+
+
+def _dongli_awards(rounds: list[dict[str, Decimal]]) -> Decimal:
+    """Seed 003's 奖励加分 of the year: per award the highest either round entered, 就高不就低
+    (表彰 24/25/26 one achievement, 推广 27/28 another), at most 10."""
+    got = {key: max(r.get(key, Decimal(0)) for r in rounds) for key in ("24", "25", "26", "27", "28")}
+    return min(max(got["24"], got["25"], got["26"]) + max(got["27"], got["28"]), Decimal(10))
 
 
 def test_dongli_demo_runs_two_rounds_and_its_figures_add_up(dongli_root: Path) -> None:
@@ -262,8 +295,11 @@ def test_dongli_demo_runs_two_rounds_and_its_figures_add_up(dongli_root: Path) -
         row = rows[unit.id]
         assert Decimal(row["source_专项督查"]) == first.quantize(Decimal("0.01")), unit.name
         assert Decimal(row["source_年终考核"]) == Decimal(row["assessor_total"]) == second.quantize(Decimal("0.01"))
-        # half up, as the summary shows it: 0.3 × 87.25 + 0.7 × 87.5 = 87.425 → 87.43
-        composite = (Decimal("0.3") * first + Decimal("0.7") * second).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        # 年度考评总分 = 0.3 × 专项督查 + 0.7 × 年终考核; the year's 奖励加分 once when it is ≥ 60;
+        # shown half up (0.3 × 87.25 + 0.7 × 87.5 = 87.425 → 87.43)
+        annual = Decimal("0.3") * first + Decimal("0.7") * second
+        awards = _dongli_awards([rounds[name][unit.id] for name in ("专项督查", "年终考核")])
+        composite = (annual + (awards if annual >= 60 else 0)).quantize(Decimal("0.01"), ROUND_HALF_UP)
         assert Decimal(row["composite"]) == composite, unit.name
         assert row["grade"] == campaign.rubric.settings.grade_for(composite)
         assert row["passed"] == ("true" if composite >= 60 else "false")

@@ -27,6 +27,7 @@ ROOMS: tuple[frozenset[str], ...] = (
     frozenset({"forms"}),
     frozenset({"collect"}),
     frozenset({"scoring"}),
+    frozenset({"analysis"}),
     frozenset({"output"}),
     frozenset({"mail"}),
     frozenset({"addin"}),

@@ -179,3 +179,18 @@ def test_sample_campaign_inits(sample_campaign: Callable[[str], Campaign], name:
     campaign = sample_campaign(name)
     assert campaign.rubric == load_rubric(SAMPLES / name / "细则.xlsx")
     assert campaign.units
+
+
+def test_make_last_year_reproduces_the_earlier_years(tmp_path: Path) -> None:
+    """The 南昌 sample's 2022 snapshot, 2021 汇总表 and 单位对照表 are what make_last_year.py writes."""
+    from kaohe_xl.samples import make_last_year
+
+    from kaohe_xl.analysis.yearfile import load_mapping, load_year
+
+    make_last_year.main(tmp_path)
+    folder = SAMPLES / "南昌老干部"
+    snapshot = make_last_year.SNAPSHOT
+    assert (tmp_path / snapshot).read_text(encoding="utf-8") == (folder / snapshot).read_text(encoding="utf-8")
+    assert load_year(tmp_path / make_last_year.HAND_MADE).units == load_year(folder / make_last_year.HAND_MADE).units
+    assert load_mapping(tmp_path / make_last_year.MAPPING) == load_mapping(folder / make_last_year.MAPPING)
+    assert load_mapping(folder / make_last_year.MAPPING) == [("湾里区", "湾里管理局"), ("经济技术开发区", "经开区")]

@@ -16,6 +16,7 @@ import click
 from kaohe_xl import __version__
 from kaohe_xl.cli.addin import addin
 from kaohe_xl.cli.common import EXIT_ERROR, EXIT_REJECTED, campaign_dir, friendly_errors, never_fail_on_output, record
+from kaohe_xl.cli.compare import compare
 from kaohe_xl.cli.mail import fetch, remind, send
 from kaohe_xl.cli.usage import ChineseGroup
 
@@ -246,16 +247,26 @@ def feedback(campaign: Path) -> None:
 
 @main.command()
 @campaign_dir
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "snapshot"]),
+    default="csv",
+    show_default=True,
+    help="snapshot: the year's results in full (.json) to keep for `kaohe compare` next year",
+)
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="target file (default output/results.csv|json)",
+    help="target file (default output/results.csv|json, output/2023年结果快照.json)",
 )
 @friendly_errors
 def export(campaign: Path, fmt: str, output: Path | None) -> None:
     """Export the results, one row per unit, with stable English column names.
+
+    ``--format snapshot`` writes the whole year (units, categories, items) as one file
+    to keep and compare with next year (``kaohe compare --with``).
 
     Example: kaohe export 2023老干部考核 --format json -o results.json
     """
@@ -323,5 +334,5 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-for _command in (addin, send, remind, fetch):
+for _command in (addin, send, remind, fetch, compare):
     main.add_command(_command)

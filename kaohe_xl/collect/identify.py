@@ -130,12 +130,15 @@ def form_kind(meta: Mapping[str, str]) -> FormKind | None:
         return None
 
 
+def not_a_form(file: str) -> Problem:
+    """The rejection of a workbook without our hidden metadata sheet."""
+    return Problem("not_a_form", "不是本系统下发的考核表（缺少隐藏的标识表）：请使用下发的表格填写后发送", file=file)
+
+
 def identify(meta: Mapping[str, str], expected: Expected, file: str = "") -> Identity | Problem:
     """Who a return is from, by its signed metadata; a rejecting Problem when it is not ours."""
     if not meta:
-        return Problem(
-            "not_a_form", "不是本系统下发的考核表（缺少隐藏的标识表）：请使用下发的表格填写后发送", file=file
-        )
+        return not_a_form(file)
     campaign = meta.get(layout.META_CAMPAIGN, "")
     if campaign != expected.campaign_id:
         who = meta.get(layout.META_SUBJECT_NAME, "") or meta.get(layout.META_SUBJECT, "")

@@ -31,7 +31,7 @@ from kaohe_xl.collect.received import OPENDOCUMENT_MARKERS
 from kaohe_xl.forms import layout
 from kaohe_xl.rubric.model import FormKind
 from kaohe_xl.textnorm import cell_text, id_text, normalize_label
-from kaohe_xl.xlsx import ooxml
+from kaohe_xl.xlsx import cfb, ooxml
 from kaohe_xl.xlsx.zipread import PartError
 
 __all__ = [
@@ -49,7 +49,6 @@ __all__ = [
     "sniff",
 ]
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or an encrypted .xlsx
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -113,17 +112,18 @@ def sniff(data: bytes) -> None:
     """Raise :class:`ReturnReadError` unless ``data`` looks like a zip package."""
     if not data:
         raise ReturnReadError("empty_file", "文件为空（0 字节），可能下载或保存未完成，请对方重新发送")
-    if data.startswith(_OLE_MAGIC):
-        # An OLE compound file names its streams in UTF-16 in its directory: an encrypted
-        # xlsx holds EncryptionInfo, an .xls Workbook (or Book), a .doc WordDocument, an
-        # Outlook .msg __substg1.0_ streams.
-        if _ole_stream("EncryptionInfo", data):
+    if data.startswith(cfb.SIGNATURE):
+        try:
+            names = cfb.entry_names(data)
+        except cfb.CfbError:
+            names = []  # a damaged compound file: most likely an old .xls
+        if "EncryptionInfo" in names:
             raise ReturnReadError(
                 "encrypted", "工作簿设置了打开密码（加密），无法读取：请对方取消密码（文件→信息→保护工作簿）后重新发送"
             )
-        if _ole_stream("WordDocument", data):
+        if "WordDocument" in names:
             raise ReturnReadError("word_document", "这是 Word 文档（.doc），不是 Excel 工作簿，请发送下发的 .xlsx 表格")
-        if _ole_stream("__substg1.0_", data):
+        if any(name.startswith("__substg1.0_") for name in names):
             raise ReturnReadError(
                 "not_xlsx", "这是 Outlook 邮件文件（.msg），不是 Excel 工作簿：请打开邮件，另存其中的附件后再收取"
             )
@@ -132,10 +132,6 @@ def sniff(data: bytes) -> None:
         )
     if not data.startswith(_ZIP_MAGIC):
         raise ReturnReadError("not_xlsx", f"不是 Excel 工作簿（.xlsx）：{_guess_type(data)}，请发送下发的 .xlsx 表格")
-
-
-def _ole_stream(name: str, data: bytes) -> bool:
-    return name.encode("utf-16-le") in data
 
 
 _MAIL_HEADERS = (b"received:", b"return-path:", b"from:", b"message-id:", b"date:", b"subject:", b"x-")

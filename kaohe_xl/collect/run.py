@@ -42,7 +42,7 @@ from pathlib import Path
 from kaohe_xl.atomic import write_atomic
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.clock import now_text
-from kaohe_xl.collect.identify import Expected, form_kind
+from kaohe_xl.collect.identify import Expected, form_kind, not_a_form
 from kaohe_xl.collect.received import Incoming, discover, display_name, expand, file_time, member_saved_time, peek
 from kaohe_xl.collect.report import CollectReport, FileResult, first_error
 from kaohe_xl.collect.returns import ReturnBook, ReturnReadError
@@ -240,13 +240,7 @@ def analyse(incoming: Incoming, expected: Expected) -> tuple[str, Checked]:
         )
         return "quarantined", checked
     if raw is None:
-        checked.problems.append(
-            Problem(
-                "not_a_form",
-                "不是本系统下发的考核表（缺少隐藏的标识表）：请使用下发的表格填写后发送",
-                file=incoming.name,
-            )
-        )
+        checked.problems.append(not_a_form(incoming.name))
         return "rejected", checked
     try:
         checked = check_return(raw, expected)

@@ -13,6 +13,10 @@ are not ranked. ``passed`` is true/false against 合格线 (a veto fails), empty
 合格线 or a composite. ``assessor_total`` is the primary 考核组 source (the round with the
 largest weight); every round has its own ``source_<name>``. CSV is UTF-8 with a BOM so Excel shows the Chinese text; a text value
 starting with ``= + - @`` gets a leading ``'`` so Excel does not run it as a formula.
+
+``--format snapshot`` is another thing: the year's results in full (each unit's
+categories and items too, the rubric's categories and items, the full marks) as one
+JSON file to keep, and to compare with next year (``kaohe compare --with``).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kaohe_xl.analysis.years import to_dict, year_of
 from kaohe_xl.atomic import write_atomic
 from kaohe_xl.errors import OutputError
 from kaohe_xl.output.report import OutputReport
@@ -34,7 +39,7 @@ from kaohe_xl.textnorm import safe_value
 if TYPE_CHECKING:
     from kaohe_xl.campaign import Campaign
 
-FORMATS = ("csv", "json")
+FORMATS = ("csv", "json", "snapshot")
 _TEXT_COLUMNS = ("unit_id", "unit_name", "group", "grade")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -66,11 +71,13 @@ def _csv_cell(key: str, value: Any) -> str:
 
 def render(results: Results, fmt: str) -> str:
     """The export as text in ``fmt`` (csv or json)."""
+    if fmt == "snapshot":  # a year's results, self-contained: what `kaohe compare --with` reads next year
+        return json.dumps(to_dict(year_of(results)), ensure_ascii=False, indent=1) + "\n"
     rows = export_rows(results)
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt != "csv":
-        raise OutputError(f"不支持的导出格式“{fmt}”，应为 csv 或 json")
+        raise OutputError(f"不支持的导出格式“{fmt}”，应为 csv、json 或 snapshot")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     columns = export_columns(results)
@@ -80,11 +87,21 @@ def render(results: Results, fmt: str) -> str:
     return buffer.getvalue()
 
 
+def default_name(results: Results, fmt: str) -> str:
+    """``results.csv``, ``results.json``; a snapshot is named after its year: ``2023年结果快照.json``."""
+    if fmt != "snapshot":
+        return f"results.{fmt}"
+    year = str(results.rubric.settings.year)
+    return f"{year}年结果快照.json" if year.isdigit() else "结果快照.json"
+
+
 def export_results(campaign: Campaign, out: str | Path | None = None, *, fmt: str | None = None) -> OutputReport:
     """Write the results, one row per unit, to ``out`` (default ``output/results.<fmt>``).
 
     ``fmt`` is ``csv`` or ``json``; left out, it follows ``out``'s extension (``.json``),
-    else CSV. Example::
+    else CSV. ``snapshot`` writes the year's results in full (units, categories, items:
+    :func:`kaohe_xl.analysis.years.to_dict`) as JSON, default ``output/2023年结果快照.json``,
+    for ``kaohe compare`` next year. Example::
 
         export_results(Campaign.open("2023老干部考核"), "results.json")
     """
@@ -101,7 +118,7 @@ def export_results(campaign: Campaign, out: str | Path | None = None, *, fmt: st
         raise OutputError(f"导出格式应为 {' 或 '.join(FORMATS)}，不是“{fmt}”")
     results = compute(campaign)
     text = render(results, fmt)
-    target = Path(out) if out else campaign.output_dir / f"results.{fmt}"
+    target = Path(out) if out else campaign.output_dir / default_name(results, fmt)
     target.parent.mkdir(parents=True, exist_ok=True)
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"  # the BOM tells Excel it is UTF-8
     write_atomic(target, text.encode(encoding), in_use_hint="文件是否在 Excel 中打开？")

@@ -2,10 +2,11 @@
 
 ``output/反馈表/<编号>_<单位>_反馈表.xlsx``: the unit's assessor score per item next to
 its self-score, every deduction with the assessors' reason, its totals per source,
-composite, grade and rank; the closing line (设置 ``反馈说明``) and a place for the
+composite, grade and rank, its three items that lost most points (with every unit's
+mean share of 分值 beside them, :mod:`kaohe_xl.output.loss`); the closing line (设置 ``反馈说明``) and a place for the
 office's seal and the date. A4 portrait, fit to width, 第 X 页 共 Y 页.
 
-The sheet holds two tables (分项得分, 扣分明细), so it is paginated here: the title lines
+The sheet holds three tables (失分最多的条目, 分项得分, 扣分明细), so it is paginated here: the title lines
 repeat on every page (print titles), and a page that a table runs onto starts with that
 table's header row again; a page break never falls inside the seal block. Pages are
 filled at the largest scale any renderer prints them at (:func:`~kaohe_xl.xlsx.measure.fit_scale`).
@@ -24,8 +25,10 @@ from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 
+from kaohe_xl.analysis.losses import LossAnalysis, analyse_losses
 from kaohe_xl.forms.layout import veto_text
 from kaohe_xl.output.look import STYLES, flagged, lay_out, title_line
+from kaohe_xl.output.loss import WEAKEST_LABELS, WEAKEST_TITLE, weakest_rows
 from kaohe_xl.output.report import OutputReport
 from kaohe_xl.output.summary import remarks_of
 from kaohe_xl.progress import progress as progress_bar
@@ -95,6 +98,7 @@ class FeedbackRun:
 
     def __init__(self, results: Results, rec: Reconciliation, when: date | None = None) -> None:
         self.results = results
+        self.losses = analyse_losses(results)
         self.when = when or date.today()
         self.skeleton = feedback_skeleton()
         self.units = {u.unit_id: u for u in results.units}
@@ -114,6 +118,7 @@ class FeedbackRun:
         title_line(sheet, line, _WIDTH, "subtitle")
         pager = _Pager(sheet, titles + sheet.last_height)
         _result_block(pager, results, unit, self.ranked)
+        _weakest_block(pager, self.losses, unit_id)
         items = self.rows.get(unit_id, [])
         _items_block(pager, items, with_self=results.self_source is not None)
         _deductions_block(pager, items)
@@ -189,7 +194,11 @@ def _result_block(pager: _Pager, results: Results, unit: UnitResult, ranked: int
         )
     main = unit.main
     if main is not None:
-        pairs += [("基础分", round2(main.base)), ("加分", round2(main.bonus)), ("扣分", round2(main.penalty))]
+        pairs += [
+            ("基础分", round2(main.base)),
+            ("加分", round2(unit.bonus or Decimal(0))),
+            ("扣分", round2(main.penalty)),
+        ]
     shown = unit.shown
     pairs.append(("综合得分", round2(shown) if shown is not None else unit.status_label))
     pairs.append(("等次", unit.grade or "—"))
@@ -206,6 +215,21 @@ def _result_block(pager: _Pager, results: Results, unit: UnitResult, ranked: int
     note = remarks_of(unit)
     if note:
         pager.add(_line(f"备注：{note}", "subtitle"), spans=[(1, _WIDTH)])
+
+
+def _weakest_block(pager: _Pager, losses: LossAnalysis, unit_id: str) -> None:
+    """The unit's items that lost most points, beside every unit's mean share of 分值."""
+    rows = weakest_rows(losses, unit_id)
+    header: list[Cell] = [(label, "header") for label in WEAKEST_LABELS]
+    pager.gap()
+    if isinstance(rows, str):
+        pager.header = None
+        pager.add(_line(WEAKEST_TITLE, "section"), spans=[(1, _WIDTH)])
+        pager.add(_line(rows, "subtitle"), spans=[(1, _WIDTH)])
+        return
+    pager.table(WEAKEST_TITLE, header, (), rows[0])
+    for row in rows:
+        pager.add(row)
 
 
 def _items_block(pager: _Pager, rows: list[ItemDiff], *, with_self: bool = True) -> None:

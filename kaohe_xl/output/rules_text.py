@@ -35,16 +35,24 @@ def formula_text(rubric: Rubric) -> list[str]:
         names = "、".join(f"{c.name}（{fmt(c.cap)} 分）" for c in deduction)
         lines.append(f"扣分制类别 {names}：类别得分 = max(类别分值 − 各条目扣分之和, 0)，扣完为止。")
     lines += _best_of_lines(rubric)
-    if rubric.items_of(ItemKind.BONUS):
+    annual = rubric.bonus_annual and bool(rubric.items_of(ItemKind.BONUS))
+    if rubric.items_of(ItemKind.BONUS) and not annual:
         basis = "基础分 − 扣分" if s.bonus_basis is BonusBasis.AFTER_PENALTY else "基础分"
         lines.append(
             f"加分 = min(加分条目之和, 加分上限 {fmt(s.bonus_cap)})，{basis} ≥ 加分门槛 {fmt(s.bonus_threshold)} 时才计入。"
         )
     if rubric.items_of(ItemKind.PENALTY):
         lines.append("扣分 = 扣分条目之和。")
-    lines.append("考核得分 = max(基础分 + 加分 − 扣分, 0)。")
+    lines.append("考核得分 = max(基础分 − 扣分, 0)。" if annual else "考核得分 = max(基础分 + 加分 − 扣分, 0)。")
     lines += _source_lines(rubric)
     lines.append(_composite_line(rubric))
+    if annual:
+        basis = "按权重合计的年度考评总分" if s.bonus_basis is BonusBasis.AFTER_PENALTY else "按权重合计的基础分"
+        lines.append(
+            f"奖励加分计入年度总分：每个加分条目取各轮考核中的最高分（同一事项只计一次），"
+            f"合计不超过加分上限 {fmt(s.bonus_cap)}；{basis} ≥ 加分门槛 {fmt(s.bonus_threshold)} 时，"
+            "在综合得分上一次性加上（不乘权重）。"
+        )
     if s.aggregation is Aggregation.TRIMMED_MEAN:
         lines.append("多人评分时每个条目去掉一个最高分和一个最低分后取平均（不足3人时取平均），保留两位小数。")
     else:

@@ -1,10 +1,11 @@
-"""Results → the printable 汇总 workbook: 汇总表 and its chart, then the detail sheets
-(自评与考核差异, 差异明细, 分项明细, 回收情况, 拒收文件; :mod:`.summary_sheets`).
+"""Results → the printable 汇总 workbook: 汇总表 and its chart, 失分分析 (:mod:`.loss`), then
+the detail sheets (自评与考核差异, 差异明细, 分项明细, 回收情况, 拒收文件; :mod:`.summary_sheets`).
 
 The 汇总表 sheet carries a few formulas so the figures can be checked in Excel:
 基础分 = SUM(category cells), the primary source's total = MAX(基础分 + 加分 − 扣分, 0),
 a converted figure (千分制) = total × scale / full marks, 综合得分 = ROUND(Σ weight ×
-(converted) total, 2). Each formula is stored with its result (what Excel computes from
+(converted) total, 2); with 加分计入 年度总分 the 加分 cell is left out of the round's
+total and added once to 综合得分, converted like the primary round. Each formula is stored with its result (what Excel computes from
 the cells beside it), so previews, python-calamine and pandas show the figures.
 Everything else is a value. Every text that came from units or assessors is written as
 text, never as a formula. A scheme without 自评 has no 自评与考核差异 sheets (the
@@ -17,7 +18,6 @@ take about a second and constant memory.
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -32,17 +32,19 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kaohe_xl.analysis.losses import analyse_losses
 from kaohe_xl.errors import OutputError
 from kaohe_xl.output import summary_sheets as sheets
-from kaohe_xl.output.look import STYLES, flagged, header_line, lay_out, title_line
+from kaohe_xl.output.look import flagged, header_line, lay_out, title_line
+from kaohe_xl.output.loss import LOSS_SHEET, lay_out_losses, loss_title, write_losses
 from kaohe_xl.output.report import OutputReport
 from kaohe_xl.output.rules_text import converted_label, formula_text
-from kaohe_xl.output.summary_sheets import RejectedFile
+from kaohe_xl.output.sheet_styles import SUMMARY_STYLES
+from kaohe_xl.output.summary_sheets import RejectedFile, rejected_files
 from kaohe_xl.rubric.model import Category, ItemKind
 from kaohe_xl.scoring.engine import Results, UnitResult, source_label
 from kaohe_xl.scoring.reconcile import Reconciliation, reconcile
 from kaohe_xl.scoring.results import compute
-from kaohe_xl.store import db as store
 from kaohe_xl.store.records import ReturnState, UnitState
 from kaohe_xl.store.status import collection_status
 from kaohe_xl.textnorm import format_decimal
@@ -93,14 +95,17 @@ def build_summary(
         _chart(chart_ws, ws, grid, composites[0], composites[-1])
     detail = not only_summary
     if detail:
+        lay_out_losses(wb.create_sheet(LOSS_SHEET))
         sheets.lay_out_details(wb, results)
-    book = Skeleton(wb, STYLES).book(level=1)  # the rows of a thousand units: fast deflate, a larger file
+    book = Skeleton(wb, SUMMARY_STYLES).book(level=1)  # the rows of a thousand units: fast deflate, a larger file
     _summary_sheet(book.sheet(SUMMARY_SHEET), results, grid, when or date.today())
     chart = book.sheet(CHART_SHEET)
     title_line(chart, f"{results.rubric.settings.name} 综合得分", 12)
     if not composites:
         chart.row([("尚无可计算综合得分的单位", "subtitle")], at=3)
     if detail:
+        losses = analyse_losses(results)
+        write_losses(book.sheet(LOSS_SHEET), losses, loss_title(results, losses))
         sheets.write_details(book, results, reconciliation, states, rejected)
     return book
 
@@ -181,7 +186,7 @@ def _unit_row(results: Results, grid: _Layout, unit: UnitResult, row: int) -> li
         else:
             base = scored.base
             put("基础分", base)
-        values = {"基础分": base, "加分": scored.bonus, "扣分": scored.penalty}
+        values = {"基础分": base, "加分": unit.bonus or Decimal(0), "扣分": scored.penalty}
         for header in ("加分", "扣分"):
             if header in col:
                 put(header, values[header])
@@ -191,7 +196,7 @@ def _unit_row(results: Results, grid: _Layout, unit: UnitResult, row: int) -> li
                 put(header, None)
     figures = _source_cells(results, grid, unit, row, values, put)
     if unit.composite is not None:
-        put(H_COMPOSITE, _composite(results, grid, row, figures))
+        put(H_COMPOSITE, _composite(results, grid, row, figures, values.get("加分", Decimal(0))))
     else:
         put(H_COMPOSITE, unit.status_label, "center!")
     put(H_GRADE, unit.grade, flagged("center", unit.veto))
@@ -216,8 +221,9 @@ def _source_cells(
         if source.name == results.primary and have:
             terms = f"{column_letter(grid.col['基础分'])}{row}"
             total = values["基础分"]
+            annual = rubric.bonus_annual  # 加分 on the composite, not in the round's 得分
             for header, sign in (("加分", "+"), ("扣分", "-")):
-                if header in grid.col:
+                if header in grid.col and not (annual and header == "加分"):
                     terms += f"{sign}{column_letter(grid.col[header])}{row}"
                     total += values[header] if sign == "+" else -values[header]
             total = max(total, Decimal(0))
@@ -242,17 +248,25 @@ def _source_cells(
     return figures
 
 
-def _composite(results: Results, grid: _Layout, row: int, figures: dict[str, Decimal]) -> Formula:
-    """=ROUND(w × (converted) total + ..., 2): the composite as displayed, and its result."""
+def _composite(results: Results, grid: _Layout, row: int, figures: dict[str, Decimal], bonus: Decimal) -> Formula:
+    """=ROUND(w × (converted) total + ... [+ the year's 加分], 2): the composite as
+    displayed, and its result."""
+    rubric = results.rubric
     parts = []
     total = Decimal(0)
-    for source in results.rubric.sources:
+    for source in rubric.sources:
         if source.weight == 0:
             continue
         column = grid.converted.get(source.name, grid.totals[source.name])
         ref = f"{column_letter(column)}{row}"
         parts.append(ref if source.weight == 1 else f"{format_decimal(source.weight)}*{ref}")
         total += source.weight * figures.get(source.name, Decimal(0))
+    if rubric.bonus_annual and "加分" in grid.col:  # 加分计入 年度总分: once, in full
+        primary = rubric.source(results.primary)
+        full, scale = rubric.source_full_marks(primary), rubric.source_scale(primary)
+        cell = f"{column_letter(grid.col['加分'])}{row}"
+        parts.append(cell if scale == full else f"{cell}*{format_decimal(scale)}/{format_decimal(full)}")
+        total += bonus * scale / full
     return Formula(f"ROUND({'+'.join(parts) or '0'},2)", total.quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
@@ -309,15 +323,6 @@ def _chart(chart_ws: Worksheet, ws: Worksheet, grid: _Layout, first: int, last: 
     chart.width = 26
     chart.height = 13
     chart_ws.add_chart(chart, "A3")
-
-
-def rejected_files(conn: sqlite3.Connection) -> list[RejectedFile]:
-    """Files the store rejected or quarantined, with their reasons, oldest first."""
-    rows = conn.execute(
-        "SELECT original_name, received_at, status, reason, form_kind, subject_id FROM files"
-        f" WHERE {store.REFUSED_FILES} ORDER BY received_at, id"
-    ).fetchall()
-    return [RejectedFile(*tuple(r)) for r in rows]
 
 
 def summary_target(out: str | Path) -> Path:

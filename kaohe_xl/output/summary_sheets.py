@@ -10,6 +10,7 @@ repeated on each.
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from kaohe_xl.output.look import flagged, header_line, lay_out, title_line
 from kaohe_xl.rubric.model import BALLOT_GRADES, FormKind, ItemKind
 from kaohe_xl.scoring.engine import Results, exact_decimal, round2, source_label
 from kaohe_xl.scoring.reconcile import Reconciliation
+from kaohe_xl.store import db as store
 from kaohe_xl.store.records import FILE_STATUS_LABELS, ReturnState, UnitState
 from kaohe_xl.store.report import state_heading
 from kaohe_xl.textnorm import format_decimal
@@ -64,6 +66,15 @@ class RejectedFile:
     reason: str
     form_kind: str = ""
     subject_id: str = ""
+
+
+def rejected_files(conn: sqlite3.Connection) -> list[RejectedFile]:
+    """Files the store rejected or quarantined, with their reasons, oldest first."""
+    rows = conn.execute(
+        "SELECT original_name, received_at, status, reason, form_kind, subject_id FROM files"
+        f" WHERE {store.REFUSED_FILES} ORDER BY received_at, id"
+    ).fetchall()
+    return [RejectedFile(*tuple(r)) for r in rows]
 
 
 def check_size(results: Results, rec: Reconciliation) -> None:

@@ -71,6 +71,13 @@ class BonusBasis(StrEnum):
     AFTER_PENALTY = "扣分后"  # base score − 扣分 items (seed 003: 年度考评总分在60分以上)
 
 
+class BonusScope(StrEnum):
+    """Where 加分 counts (设置 加分计入)."""
+
+    PER_SOURCE = "各来源"  # inside each source's 得分, then weighted with it
+    ANNUAL = "年度总分"  # once, in full, on the weighted composite (seed 003's 奖励加分)
+
+
 class Aggregation(StrEnum):
     """How several assessors' scores for the same item are combined (设置 多人评分)."""
 
@@ -161,6 +168,7 @@ class Settings:
     bonus_cap: Decimal = Decimal(0)  # 加分上限
     bonus_threshold: Decimal = Decimal(0)  # 加分门槛: bonus counts only when the basis ≥ this
     bonus_basis: BonusBasis = BonusBasis.BASE  # 加分门槛依据: base, or base − 扣分
+    bonus_scope: BonusScope | None = None  # 加分计入; None: 年度总分 with several 考核组 rounds, else 各来源
     pass_line: Decimal | None = None  # 合格线, on the composite scale
     grades: tuple[Grade, ...] = ()  # 等次, highest first, the fallback last
     diff_threshold: Decimal = Decimal(1)  # 差异阈值
@@ -233,6 +241,15 @@ class Rubric:
 
     def sources_of(self, form: FormKind) -> tuple[Source, ...]:
         return tuple(s for s in self.sources if s.form is form)
+
+    @property
+    def bonus_annual(self) -> bool:
+        """True when 加分 counts once on the weighted composite (设置 加分计入 年度总分), which
+        is the default when several weighted 考核组 rounds make up the year (seed 003)."""
+        scope = self.settings.bonus_scope
+        if scope is not None:
+            return scope is BonusScope.ANNUAL
+        return len([s for s in self.sources_of(FormKind.ASSESSOR) if s.weight]) > 1
 
     @property
     def self_source(self) -> Source | None:

@@ -17,6 +17,7 @@ from kaohe_xl.rubric.model import (
     DEFAULT_FEEDBACK_NOTE,
     Aggregation,
     BonusBasis,
+    BonusScope,
     Grade,
     Settings,
 )
@@ -30,6 +31,7 @@ SETTING_KEYS = (
     "加分上限",
     "加分门槛",
     "加分门槛依据",
+    "加分计入",
     "合格线",
     "等次",
     "差异阈值",
@@ -153,6 +155,7 @@ def build_settings(col: Collector, raw_rubric: RawRubric) -> Settings | None:
     grades = _parse_grades(col, raw.get("等次"))
     aggregation = _choice(col, raw.get("多人评分"), Aggregation, "多人评分", {}) or Aggregation.MEAN
     basis = _choice(col, raw.get("加分门槛依据"), BonusBasis, "加分门槛依据", _BASIS_ALIASES) or BonusBasis.BASE
+    scope = _choice(col, raw.get("加分计入"), BonusScope, "加分计入", _SCOPE_ALIASES)
     weights = _ballot_weights(col, raw.get("测评折算"))
     step = num("步长", Decimal("0.1"))
     if step is not None and step <= 0:
@@ -184,6 +187,7 @@ def build_settings(col: Collector, raw_rubric: RawRubric) -> Settings | None:
         phone=text_of("联系电话"),
         password=text_of("保护密码"),
         bonus_basis=basis,
+        bonus_scope=scope,
         ballot_weights=weights,
         ballot_subject=text_of("测评内容", "领导班子整体工作"),
         feedback_note=text_of("反馈说明", DEFAULT_FEEDBACK_NOTE),
@@ -197,7 +201,16 @@ _BASIS_ALIASES = {
 }
 
 
-_Choice = TypeVar("_Choice", Aggregation, BonusBasis)
+_SCOPE_ALIASES = {
+    "各轮": BonusScope.PER_SOURCE,
+    "各来源分别": BonusScope.PER_SOURCE,
+    "年度": BonusScope.ANNUAL,
+    "综合得分": BonusScope.ANNUAL,
+    "年度考评总分": BonusScope.ANNUAL,
+}
+
+
+_Choice = TypeVar("_Choice", Aggregation, BonusBasis, BonusScope)
 
 
 def _choice(

@@ -113,6 +113,10 @@ def _check_scheme(
         )
     for source in sources_of(sources, FormKind.BALLOT):
         _check_ballot(col, source, rows[source.name], categories, items)
+    targets = {s.target for s in sources_of(sources, FormKind.BALLOT) if s.target}
+    if targets and all(i.id in targets for i in items if i.kind is not ItemKind.VETO):
+        message = "所有条目都由民主测评计算，自评表和考核组评分表上没有可填写的分数：请至少保留一个由考核组评分的条目"
+        col.error("no_inputs", message, SOURCES_SHEET, sheet.header_ref)
     total = sum((s.weight for s in sources), Decimal(0))
     if sources and total == 0:
         message = "所有来源的权重都是 0，综合得分无从计算：请给考核组评分表等来源填写权重（如 1）"

@@ -3,8 +3,9 @@
 (``reconcile()`` is imported from :mod:`.reconcile`: the face cannot hand on a function
 named like one of its modules.)
 
-:mod:`.engine` and :mod:`.reconcile` are pure (Decimal arithmetic, no I/O, neither
-pandas nor openpyxl); :mod:`.frames` reads the store and gives pandas DataFrames.
+:mod:`.rules`, :mod:`.engine` and :mod:`.reconcile` are pure (Decimal arithmetic, no I/O,
+neither pandas nor openpyxl); :mod:`.results` reads the store; :mod:`.frames` gives
+pandas DataFrames.
 """
 
 from typing import TYPE_CHECKING

@@ -6,7 +6,8 @@ is :mod:`kaohe_xl.scoring.rules`. Here, per unit:
 * each source's state (已收到 / 待提交 / 待核实) from the collection states: a 考核组 round,
   a 民主测评 tally, each named rater of a rater source;
 * an item filled by 民主测评 (计入条目) gets its score on every self and assessor source;
-* composite = Σ over sources of weight × total × scale / full marks of the source,
+* composite = Σ over sources of weight × total × scale / full marks of the source
+  (+ the year's 加分 once, with 加分计入 年度总分: :func:`~kaohe_xl.scoring.rules.annual_bonus`),
   shown with 2 decimals (ROUND_HALF_UP). Grades come from ``Settings.grade_for`` on the
   shown composite; ``passed`` compares it with 合格线 (a veto fails); ranks are
   competition ranks (1, 2, 2, 4) on the shown composite, vetoed units after all others.
@@ -32,6 +33,7 @@ from kaohe_xl.scoring.rules import (
     ItemScore,
     SourceResult,
     aggregate,
+    annual_bonus,
     ballot_item_score,
     ballot_ratio,
     combine_items,
@@ -79,6 +81,7 @@ class UnitResult:
     rank: int | None = None
     remarks: tuple[str, ...] = ()
     passed: bool | None = None  # 合格线: None when the rubric has none or there is no composite
+    annual_bonus: Decimal | None = None  # 加分计入 年度总分: the year's 加分 (points of the primary round's form)
 
     @property
     def shown(self) -> Decimal | None:
@@ -92,6 +95,14 @@ class UnitResult:
     def total(self, source: str) -> Decimal | None:
         result = self.sources.get(source)
         return None if result is None else result.total
+
+    @property
+    def bonus(self) -> Decimal | None:
+        """The 加分 that counted: the year's (加分计入 年度总分) or the primary source's."""
+        if self.annual_bonus is not None:
+            return self.annual_bonus
+        main = self.main
+        return None if main is None else main.bonus
 
     @property
     def main(self) -> SourceResult | None:
@@ -243,12 +254,17 @@ def _score_unit(
             status = bad
             break
     veto_reasons = _veto_reasons(rubric, scores, source_states)
-    composite = None
-    if status is ReturnState.OK:
-        weighted = [s for s in rubric.sources if s.weight != 0]
-        composite = exact_decimal(sum((Fraction(s.weight) * sources[s.name].converted for s in weighted), Fraction(0)))
+    composite = bonus = None
     for counted_result in sources.values():
         remarks.extend(counted_result.notes)
+    if status is ReturnState.OK:
+        weighted = [s for s in rubric.sources if s.weight != 0]
+        total = sum((Fraction(s.weight) * sources[s.name].converted for s in weighted), Fraction(0))
+        if rubric.bonus_annual:
+            bonus, on_scale, notes = annual_bonus(rubric, sources, scores)
+            total += on_scale
+            remarks.extend(notes)
+        composite = exact_decimal(total)
     settings = rubric.settings
     veto = bool(veto_reasons)
     grade = ""
@@ -270,6 +286,7 @@ def _score_unit(
         grade=grade,
         remarks=tuple(remarks),
         passed=passed(rubric, composite, veto),
+        annual_bonus=bonus,
     )
     return result, filled
 

@@ -60,7 +60,7 @@ def result_rows(results: Results) -> list[dict[str, Any]]:
             "group": unit.group,
             "self_total": shown(unit.total(results.self_source or "")),
             "assessor_total": shown(unit.total(results.primary)),
-            "bonus": shown(main.bonus if main else None),
+            "bonus": shown(unit.bonus),
             "penalty": shown(main.penalty if main else None),
             "veto": unit.veto,
             "composite": shown(unit.composite),

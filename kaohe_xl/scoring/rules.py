@@ -10,7 +10,9 @@ item scores (:func:`combine_items`):
 * category score = min(Σ 基础 items, cap), or for 计分方式 扣分制 max(cap − Σ deductions, 0);
 * base = Σ category scores; penalty = Σ 扣分 items;
 * bonus = min(Σ 加分 items, 加分上限) when the basis ≥ 加分门槛, else 0; the basis is the
-  base (加分门槛依据 基础分) or base − penalty (扣分后);
+  base (加分门槛依据 基础分) or base − penalty (扣分后). With 加分计入 年度总分 (the default
+  for several 考核组 rounds) a source counts no bonus: :func:`annual_bonus` adds it once
+  to the weighted composite;
 * total = max(base + bonus − penalty, 0);
 * rater sources: Σ of the rater categories (maximum > 0), full marks Σ maxima;
 * 民主测评: ratio = Σ votes × 测评折算 weight / Σ votes; total = ratio × full marks
@@ -233,8 +235,11 @@ def _item_parts(rubric: Rubric, scores: Mapping[str, ItemScore]) -> _Parts:
         )
     parts.base = sum(parts.categories.values(), ZERO)
     _blank_notes(rubric, scores, notes)
-    parts.bonus_claimed = best_of_sum(rubric.items_of(ItemKind.BONUS), value, notes)
+    annual = rubric.bonus_annual  # 加分 counts once, on the weighted composite (annual_bonus)
+    parts.bonus_claimed = best_of_sum(rubric.items_of(ItemKind.BONUS), value, None if annual else notes)
     parts.penalty = best_of_sum(rubric.items_of(ItemKind.PENALTY), value, notes)
+    if annual:
+        return parts
     settings = rubric.settings
     after = settings.bonus_basis is BonusBasis.AFTER_PENALTY
     basis = parts.base - parts.penalty if after else parts.base
@@ -292,3 +297,49 @@ def ballot_item_score(rubric: Rubric, unit_id: str, source: str, item: Item, rat
     if ratio is not None and item.points is not None:
         value = round2(exact_decimal(ratio * Fraction(item.points)))
     return ItemScore(unit_id, source, item.id, value, note=BALLOT_NOTE)
+
+
+def annual_bonus(
+    rubric: Rubric, results: Mapping[str, SourceResult], scores: Mapping[str, Mapping[str, ItemScore]]
+) -> tuple[Decimal, Fraction, list[str]]:
+    """加分计入 年度总分 (seed 003's 奖励加分): ``(bonus, bonus on the composite scale, notes)``.
+
+    The bonus belongs to the year, not to a round: per 加分 item the highest figure any
+    weighted 考核组 round entered (an award reported in both rounds counts once), 取高组
+    applied, capped by 加分上限; it counts when the weighted total (Σ weight × 得分, or
+    Σ weight × 基础分 with 加分门槛依据 基础分), in the points of the primary round's form,
+    reaches 加分门槛. It is added in full — not weighted — converted to the composite's
+    scale like the primary round.
+    """
+    rounds = [s for s in rubric.sources_of(FormKind.ASSESSOR) if s.weight]
+    primary = max(rounds, key=lambda s: s.weight)
+    full, scale = Fraction(rubric.source_full_marks(primary)), Fraction(rubric.source_scale(primary))
+    to_points = full / scale if scale else Fraction(1)
+    after = rubric.settings.bonus_basis is BonusBasis.AFTER_PENALTY
+    weighted = [s for s in rubric.sources if s.weight and s.name in results]
+    if after:
+        basis = sum((Fraction(s.weight) * results[s.name].converted for s in weighted), Fraction(0))
+    else:
+        basis = sum((Fraction(s.weight) * _converted(rubric, s, results[s.name].base) for s in weighted), Fraction(0))
+    highest: dict[str, Decimal] = {}
+    for source in rounds:
+        for key, item_score in scores.get(source.name, {}).items():
+            if item_score.value is not None:
+                highest[key] = max(highest.get(key, ZERO), item_score.value)
+    notes: list[str] = []
+    claimed = best_of_sum(rubric.items_of(ItemKind.BONUS), lambda key: highest.get(key, ZERO), notes)
+    settings = rubric.settings
+    if not claimed:
+        return ZERO, Fraction(0), notes
+    if basis * to_points < Fraction(settings.bonus_threshold):
+        what = "年度考评总分" if after else "年度基础分"
+        shown = format_decimal(round2(exact_decimal(basis * to_points)))
+        notes.append(f"{what}{shown}低于加分门槛{format_decimal(settings.bonus_threshold)}，奖励加分不计")
+        return ZERO, Fraction(0), notes
+    bonus = min(claimed, settings.bonus_cap)
+    return bonus, Fraction(bonus) / to_points, notes
+
+
+def _converted(rubric: Rubric, source: Source, value: Decimal) -> Fraction:
+    full, scale = rubric.source_full_marks(source), rubric.source_scale(source)
+    return Fraction(value) * Fraction(scale) / Fraction(full) if full else Fraction(value)

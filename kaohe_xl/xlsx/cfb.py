@@ -95,56 +95,85 @@ class CompoundFile:
 
 def read_cfb(data: bytes) -> CompoundFile:
     """Parse a compound file (version 3 or 4) into memory."""
-    if data[:8] != SIGNATURE:
-        raise CfbError("not a compound file (bad signature)")
-    (major,) = struct.unpack_from("<H", data, 0x1A)
-    sector_size = 1 << struct.unpack_from("<H", data, 0x1E)[0]
-    n_fat, first_dir, _, cutoff, first_minifat, _, first_difat, n_difat = struct.unpack_from("<IIIIIIII", data, 0x2C)
-    if major not in (3, 4) or cutoff != MINI_CUTOFF:
-        raise CfbError(f"unsupported compound file version {major}")
-
-    def sector(n: int) -> bytes:
-        offset = sector_size * (n + 1)  # the header occupies the first sector slot
-        return data[offset : offset + sector_size]
-
-    fat_sectors = list(struct.unpack_from(f"<{HEADER_DIFAT}I", data, 0x4C))
-    difat, per = first_difat, sector_size // 4 - 1
-    for _ in range(n_difat):
-        words = struct.unpack(f"<{per + 1}I", sector(difat))
-        fat_sectors += words[:per]
-        difat = words[per]
-    fat: list[int] = []
-    for n in fat_sectors[:n_fat]:
-        fat += struct.unpack(f"<{sector_size // 4}I", sector(n))
-
-    def chain(start: int) -> bytes:
-        out, seen = bytearray(), set()
-        while start not in (ENDOFCHAIN, FREESECT):
-            if start in seen or start >= len(fat):
-                raise CfbError("broken sector chain")
-            seen.add(start)
-            out += sector(start)
-            start = fat[start]
-        return bytes(out)
-
-    directory = chain(first_dir)
-    entries = [_parse_entry(directory[i : i + 128]) for i in range(0, len(directory), 128)]
-    ministream = chain(entries[0].start)
-    minifat_raw = chain(first_minifat) if first_minifat != ENDOFCHAIN else b""
+    sectors = _Sectors(data)
+    entries = sectors.directory()
+    ministream = sectors.chain(entries[0].start)
+    minifat_raw = sectors.chain(sectors.first_minifat) if sectors.first_minifat != ENDOFCHAIN else b""
     minifat = list(struct.unpack(f"<{len(minifat_raw) // 4}I", minifat_raw))
     streams: dict[int, bytes] = {}
     for i, entry in enumerate(entries):
         if entry.kind != STREAM:
             continue
         if entry.size < MINI_CUTOFF:
-            out, n = bytearray(), entry.start
+            out, n, seen = bytearray(), entry.start, set()
             while n not in (ENDOFCHAIN, FREESECT) and len(out) < entry.size:
+                if n in seen or n >= len(minifat):
+                    raise CfbError("broken mini sector chain")
+                seen.add(n)
                 out += ministream[n * MINI_SECTOR : (n + 1) * MINI_SECTOR]
                 n = minifat[n]
             streams[i] = bytes(out[: entry.size])
         else:
-            streams[i] = chain(entry.start)[: entry.size]
+            streams[i] = sectors.chain(entry.start)[: entry.size]
     return CompoundFile(entries, streams)
+
+
+def entry_names(data: bytes) -> list[str]:
+    """The names in a compound file's directory, streams and storages (reads nothing else).
+
+    What tells the compound files people send apart: an encrypted workbook holds
+    ``EncryptionInfo``, an old .xls ``Workbook`` (or ``Book``), a Word .doc
+    ``WordDocument``, an Outlook .msg ``__substg1.0_…`` streams. Raises :class:`CfbError`
+    for bytes that are not a readable compound file.
+    """
+    try:
+        return [entry.name for entry in _Sectors(data).directory() if entry.kind]
+    except (struct.error, IndexError, ValueError) as exc:
+        raise CfbError(f"not a readable compound file ({exc})") from exc
+
+
+class _Sectors:
+    """The sectors of a compound file and its FAT, with chains that cannot loop."""
+
+    def __init__(self, data: bytes) -> None:
+        if data[:8] != SIGNATURE:
+            raise CfbError("not a compound file (bad signature)")
+        (major,) = struct.unpack_from("<H", data, 0x1A)
+        self.data = data
+        self.size = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+        n_fat, self.first_dir, _, cutoff, self.first_minifat, _, first_difat, n_difat = struct.unpack_from(
+            "<IIIIIIII", data, 0x2C
+        )
+        if major not in (3, 4) or cutoff != MINI_CUTOFF or self.size not in (512, 4096):
+            raise CfbError(f"unsupported compound file version {major}")
+        available = len(data) // self.size  # no table can list more sectors than the file holds
+        fat_sectors = list(struct.unpack_from(f"<{HEADER_DIFAT}I", data, 0x4C))
+        difat, per = first_difat, self.size // 4 - 1
+        for _ in range(min(n_difat, available)):
+            words = struct.unpack(f"<{per + 1}I", self.sector(difat))
+            fat_sectors += words[:per]
+            difat = words[per]
+        self.fat: list[int] = []
+        for n in fat_sectors[: min(n_fat, available)]:
+            self.fat += struct.unpack(f"<{self.size // 4}I", self.sector(n))
+
+    def sector(self, n: int) -> bytes:
+        offset = self.size * (n + 1)  # the header occupies the first sector slot
+        return self.data[offset : offset + self.size]
+
+    def chain(self, start: int) -> bytes:
+        out, seen = bytearray(), set()
+        while start not in (ENDOFCHAIN, FREESECT):
+            if start in seen or start >= len(self.fat):
+                raise CfbError("broken sector chain")
+            seen.add(start)
+            out += self.sector(start)
+            start = self.fat[start]
+        return bytes(out)
+
+    def directory(self) -> list[Entry]:
+        raw = self.chain(self.first_dir)
+        return [_parse_entry(raw[i : i + 128]) for i in range(0, len(raw) - 127, 128)]
 
 
 def _parse_entry(raw: bytes) -> Entry:

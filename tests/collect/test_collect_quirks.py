@@ -20,6 +20,7 @@ import pytest
 from _returns_helpers import (
     GOOD,
     collect_one,
+    compound_file,
     counts,
     fill_assessor,
     fill_self,
@@ -281,10 +282,24 @@ def test_empty_folder_says_nothing_was_found(ready: Campaign, tmp_path: Path) ->
     ],
 )
 def test_ole_files_are_told_apart(stream: str, code: str, words: str) -> None:
-    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + stream.encode("utf-16-le") + b"\0" * 64
+    with pytest.raises(ReturnReadError) as caught:
+        sniff(compound_file(stream))
+    assert caught.value.code == code and words in str(caught.value)
+
+
+def test_a_stream_name_in_the_data_of_an_xls_does_not_make_it_a_word_document() -> None:
+    """The directory is read: text that only looks like a stream name is not one."""
+    data = compound_file("Workbook") + "WordDocument EncryptionInfo".encode("utf-16-le")
     with pytest.raises(ReturnReadError) as caught:
         sniff(data)
-    assert caught.value.code == code and words in str(caught.value)
+    assert caught.value.code == "old_format"
+
+
+def test_a_damaged_compound_file_is_named_an_old_workbook_not_a_crash() -> None:
+    broken = compound_file("Workbook")[:600]  # the directory sector is gone
+    with pytest.raises(ReturnReadError) as caught:
+        sniff(broken)
+    assert caught.value.code == "old_format"
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from _returns_helpers import GOOD, cell_of, fill_assessor, fill_self, generated, rewrite_part, sheet_part
+from _returns_helpers import GOOD, cell_of, compound_file, fill_assessor, fill_self, generated, rewrite_part, sheet_part
 
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.collect.returns import ReturnReadError, read_return, sniff
@@ -171,8 +171,8 @@ def test_oversized_sheet_is_streamed_and_bounded(
     ("data", "code"),
     [
         (b"", "empty_file"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500 + "EncryptionInfo".encode("utf-16-le"), "encrypted"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500 + "Workbook".encode("utf-16-le"), "old_format"),
+        (compound_file("EncryptionInfo", "EncryptedPackage"), "encrypted"),
+        (compound_file("Workbook"), "old_format"),
         (b"%PDF-1.7\n", "not_xlsx"),
         (b"PK\x03\x04 truncated", "corrupt_file"),
     ],

@@ -2,13 +2,15 @@
 
 Run once against the release before the change (the figures file is then kept as it is):
 
-    PYTHONPATH=<checkout of the old commit> python tests/data/capture_figures.py tests/data/figures_before.json
+    cd /tmp && PYTHONPATH=<checkout of the old commit> python <repo>/tests/data/capture_figures.py \
+        <repo>/tests/data/figures_before.json <old commit>
 
 It runs ``kaohe demo`` on each bundled sample and scores the synthetic 1,000-unit
 campaign of ``bench/bench_summary.py`` (``_figures_helpers.synthetic``); the 汇总 workbooks are recalculated by
 LibreOffice (the old writer stored no formula results), then read by meaning
 (``tests/_figures_helpers.py``). ``tests/output/test_same_figures.py`` compares the
-current writer's workbooks with this file. Captured from commit 65d6751 (openpyxl writer).
+current writer's workbooks with this file. Captured from commit 7a4a6ce (the openpyxl
+writer, with 失分分析 and 加分计入 年度总分).
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         data: dict[str, object] = {"demo": demo_figures(work), "campaign": campaign_figures(work)}
-    data["captured_from"] = "65d6751"
+    data["captured_from"] = sys.argv[2] if len(sys.argv) > 2 else "unknown"
     save(target, data)
 
 

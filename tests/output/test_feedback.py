@@ -39,7 +39,8 @@ def test_one_feedback_per_unit_with_items_deductions_and_rank(campaign: Campaign
     assert "单位：西山村（编号 02）" in flat[1]
     assert ["扣分", None, 0, None, "综合得分", None, 6.5, None] in rows  # numbers, shown as 0.00 / 6.50
     assert ["等次", None, "合格", None, "排名", None, "第 2 名（共 2 个单位）", None] in rows
-    item1 = next(r for r in rows if r[0] == "1" and r[2] == "召开专题会议" and r[3] == 4)
+    items = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("分项得分"))
+    item1 = next(r for r in rows[items:] if r[0] == "1" and r[2] == "召开专题会议" and r[3] == 4)
     assert item1[4:8] == [3, 2, 1, "少开两次会"]  # 自评 3, 考核 2, 差异 1, reason
     start = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("扣分明细"))
     assert rows[start][0] == "扣分明细（共 2 项）"

@@ -41,6 +41,12 @@ SUMMARY = [
     SheetSpec("汇总表", r"汇总表$", (("编号", "单位", "基础分", "综合得分", "等次", "排名", "备注"),), (r"^制表日期",)),
     SheetSpec("综合得分图", r"综合得分$"),
     SheetSpec(
+        "失分分析",
+        r"失分分析（",
+        (("名次", "编号", "类别", "考核内容", "分值", "平均得分率", "失分单位数", "失分合计"),),
+        (r"^按失分合计从多到少排列", r"^平均得分率", r"^括号内为", r"^考核组评分表未收到"),
+    ),
+    SheetSpec(
         "自评与考核差异", r"^自评与考核差异（", (("编号", "单位", "差异条目数", "比较条目数", "说明", "差异占比"),)
     ),
     SheetSpec("差异明细", r"^自评与考核差异明细", (_DIFF_ITEM,)),
@@ -114,6 +120,7 @@ def test_summary_every_sheet(nanchang: Campaign, tmp_path: Path) -> None:
     # rejected file one page each; 12 × 50 difference rows and 50 items run over pages
     assert [counts[n] for n in ("汇总表", "综合得分图", "自评与考核差异", "拒收文件")] == [1, 1, 1, 1]
     assert counts["差异明细"] > 5 and counts["分项明细"] >= 2 and counts["回收情况"] >= 1
+    assert counts["失分分析"] >= 3  # 50 items, then the categories and vetoes
 
 
 def test_summary_pdf_of_nanchang_is_two_pages(nanchang: Campaign, tmp_path: Path) -> None:

@@ -77,6 +77,7 @@ def test_summary_sheet_contents_and_print_setup(tmp_path: Path) -> None:
     assert wb.sheetnames == [
         SUMMARY_SHEET,
         "综合得分图",
+        "失分分析",
         "自评与考核差异",
         "差异明细",
         "分项明细",

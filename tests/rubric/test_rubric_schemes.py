@@ -185,6 +185,13 @@ def test_unscorable_schemes_are_refused_with_a_located_error(
     assert expected in _problems(tmp_path, **kwargs), case
 
 
+def test_a_scheme_whose_every_item_is_filled_by_the_votes_is_refused(tmp_path: Path) -> None:
+    """Nothing would be left to fill on the forms, so no 考核组评分表 could ever count."""
+    only = [{**SMALL_ITEMS[0], "编号": "3"}]
+    problems = _problems(tmp_path, items=only, categories=[{"类别": "组织领导", "分值": 4}], sources=BALLOT)
+    assert ("no_inputs", "来源", "A1:D1") in problems
+
+
 def test_init_refuses_an_unscorable_scheme_and_leaves_nothing(tmp_path: Path) -> None:
     rubric = write_rubric_workbook(tmp_path / "r.xlsx", categories=CATEGORIES, sources=[{**BALLOT[0], "计入条目": "3"}])
     with pytest.raises(RubricError):
@@ -269,3 +276,23 @@ def test_roster_problems_are_located(tmp_path: Path, roster: dict[str, list[str]
     with pytest.raises(CampaignError, match=says) as caught:
         load_roster(path, load_units(path))
     assert "考核组!" in str(caught.value)
+
+
+def test_bonus_scope_is_annual_by_default_with_rounds_and_can_be_set(tmp_path: Path) -> None:
+    """加分计入: 年度总分 (once on the weighted composite) or 各来源 (inside each source)."""
+    for name, sources, setting, annual in (
+        ("one", None, None, False),
+        ("rounds", ROUNDS, None, True),
+        ("rounds_per_source", ROUNDS, "各来源", False),
+        ("one_annual", None, "年度总分", True),
+    ):
+        folder = tmp_path / name
+        folder.mkdir()
+        settings = {**SMALL_SETTINGS, **({"加分计入": setting} if setting else {})}
+        kwargs: dict[str, Any] = {"categories": CATEGORIES, "settings": settings}
+        if sources is not None:
+            kwargs["sources"] = sources
+        assert _load(folder, **kwargs).bonus_annual is annual, name
+    (tmp_path / "bad").mkdir()
+    bad = {**SMALL_SETTINGS, "加分计入": "每轮"}
+    assert _problems(tmp_path / "bad", categories=CATEGORIES, settings=bad)[0][:2] == ("bad_setting", "设置")
