@@ -1,59 +1,59 @@
-"""Time scoring and the 汇总 workbook for hundreds to a thousand units.
+"""Time the 汇总 workbook and the 反馈表, before and after, in the same run.
 
-Usage: python bench/bench_summary.py [--units 200 1000] [--assessors 3] [--runs 3]
+Usage: python bench/bench_summary.py [--units 200 1000] [--runs 3] [--baseline 65d6751] [--json out.json]
 
 Set-up: the 50-item 南昌老干部 sample rubric, N synthetic units, and score records as
-collect would produce them: one self return and ``--assessors`` assessor returns per
-unit, with seeded random deductions.
+collect would produce them: one self return and three assessor returns per unit, with
+seeded random deductions (the campaign of ``tests/output/test_same_figures.py``).
 
-Measured in the same run (median of ``--runs``):
-- ``score``: totals, composite, grades and ranks in decimal arithmetic;
-- ``reconcile``: self vs assessor differences;
-- ``summary``: ``build_summary`` + atomic save of the full workbook (汇总表, chart,
-  失分分析, 差异, 分项明细, 回收情况);
-- ``losses``: the 失分分析 computed alone (part of ``summary``; once per ``write_feedback``);
-- ``feedback``: one 反馈表 (``build_feedback`` + save) per unit, median over 20 units,
-  the 失分分析 computed once beforehand as ``write_feedback`` does;
-- baseline: ``pandas.DataFrame.to_excel`` of the same results table (one plain sheet, no
-  styles, no print set-up) — what a hand-rolled export would cost.
+Each measurement runs in a child process of its own, once with this checkout's
+``kaohe_xl`` ("after") and once with the ``--baseline`` commit's, unpacked by ``git
+archive`` ("before": the openpyxl writer), so both are timed on the machine in the same
+minutes. A child scores the units, then reports (median of ``--runs``):
+
+- ``summary``: the full 汇总 workbook (汇总表, chart, detail sheets) built and saved;
+- ``memory``: the child's peak RSS, and how much of it the workbook added;
+- ``feedback``: one 反馈表 built and saved, per unit (median over 100 units, the
+  run's shared parts set up once as ``kaohe feedback`` does);
+- ``plain``: pandas ``to_excel`` of the results table (one sheet, no styles): a floor;
+- ``score``: scoring the units (for bench/speed_table.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import resource
 import statistics
+import subprocess
+import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
-
-import pandas as pd
-
-from kaohe_xl.analysis.losses import analyse_losses
-from kaohe_xl.output.feedback import build_feedback
-from kaohe_xl.output.summary import build_summary
-from kaohe_xl.rubric.load import load_rubric
-from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Unit
-from kaohe_xl.scoring.engine import score
-from kaohe_xl.scoring.reconcile import reconcile
-from kaohe_xl.scoring.results import result_rows
-from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
-from kaohe_xl.xlsx.styled import save_atomic
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 RUBRIC = REPO / "samples" / "南昌老干部" / "细则.xlsx"
+BASELINE = "65d6751"  # the openpyxl writer, before issue 12/14
 
 
-def synthetic(rubric: Rubric, n: int, assessors: int) -> tuple[list[Unit], list[ScoreRecord], list[UnitState]]:
+def synthetic(n: int) -> tuple[Any, list[Any], list[Any], list[Any]]:
+    from kaohe_xl.rubric.load import load_rubric
+    from kaohe_xl.rubric.model import FormKind, ItemKind, Unit
+    from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
+
+    rubric = load_rubric(RUBRIC)
     rng = random.Random(2023)
     units = [Unit(f"{i:04d}", f"单位{i:04d}", assessor_group=f"第{i % 4 + 1}考核组") for i in range(1, n + 1)]
-    records: list[ScoreRecord] = []
-    states: list[UnitState] = []
+    records, states = [], []
     for unit in units:
-        forms = [(FormKind.SELF, "自评", "")] + [(FormKind.ASSESSOR, "考核组", f"评分人{a}") for a in range(assessors)]
+        forms = [(FormKind.SELF, "自评", "")] + [(FormKind.ASSESSOR, "考核组", f"评分人{a}") for a in range(3)]
         for form, source, rater in forms:
             for item in rubric.items:
                 if item.kind is ItemKind.VETO:
@@ -65,7 +65,7 @@ def synthetic(rubric: Rubric, n: int, assessors: int) -> tuple[list[Unit], list[
                 remark = "台账资料缺失" if cut and form is FormKind.ASSESSOR else ""
                 records.append(ScoreRecord(form, source, unit.id, item.id, value, None, remark, rater))
         states += [UnitState(unit.id, kind, ReturnState.OK, 1) for kind in (FormKind.SELF, FormKind.ASSESSOR)]
-    return units, records, states
+    return rubric, units, records, states
 
 
 def median_seconds(job: Callable[[], object], runs: int) -> float:
@@ -77,52 +77,101 @@ def median_seconds(job: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def child(n: int, runs: int) -> dict[str, float]:
+    """One measurement, in this process (run with the kaohe_xl to measure on sys.path)."""
+    import pandas as pd
+
+    from kaohe_xl.output import feedback as fb
+    from kaohe_xl.output.summary import build_summary
+    from kaohe_xl.scoring.engine import score
+    from kaohe_xl.scoring.reconcile import reconcile
+    from kaohe_xl.scoring.results import result_rows
+
+    rubric, units, records, states = synthetic(n)
+    start = time.perf_counter()
+    results = score(rubric, units, records, states)
+    t_score = time.perf_counter() - start
+    rec = reconcile(results)
+    del records
+    base = rss_mb()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        t_summary = median_seconds(lambda: build_summary(results, rec, states, []).save(out / "汇总表.xlsx"), runs)
+        peak = rss_mb()
+        ids = [u.unit_id for u in results.in_list_order()[:100]]
+        if hasattr(fb, "FeedbackRun"):  # the streamed writer: shared parts once a run
+            run = fb.FeedbackRun(results, rec)
+            one = run.book
+        else:
+
+            def one(unit_id: str) -> Any:
+                return fb.build_feedback(results, rec, unit_id)
+
+        start = time.perf_counter()
+        for unit_id in ids:
+            one(unit_id).save(out / f"{unit_id}.xlsx")
+        t_feedback = (time.perf_counter() - start) / len(ids)
+        frame = pd.DataFrame(result_rows(results))
+        t_plain = median_seconds(lambda: frame.to_excel(out / "plain.xlsx", index=False), runs)
+    return {
+        "score_s": t_score,
+        "summary_s": t_summary,
+        "summary_rss_mb": peak,
+        "summary_added_mb": peak - base,
+        "feedback_ms": t_feedback * 1000,
+        "plain_s": t_plain,
+    }
+
+
+def measure(tree: Path, n: int, runs: int) -> dict[str, float]:
+    """Run :func:`child` in a fresh process with ``tree``'s kaohe_xl first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", str(n), "--runs", str(runs)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"measurement failed ({tree}, {n} units):\n{done.stderr}")
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def unpack(ref: str, target: Path) -> Path:
+    """The ``kaohe_xl`` package of commit ``ref``, unpacked into ``target``."""
+    data = subprocess.run(["git", "-C", str(REPO), "archive", ref, "kaohe_xl"], capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=BytesIO(data)) as archive:
+        archive.extractall(target, filter="data")
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, nargs="+", default=[200, 1000])
-    parser.add_argument("--assessors", type=int, default=3)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", default=BASELINE, help="commit of the 'before' writer ('' to skip)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file (bench/speed_table.py)")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    rubric = load_rubric(RUBRIC)
-    figures: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
+    if args.child:
+        print(json.dumps(child(args.child, args.runs)))
+        return
+    figures: dict[str, dict[str, dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="kaohe-bench-") as tmp:
+        trees = {"after": REPO}
+        if args.baseline:
+            trees = {"before": unpack(args.baseline, Path(tmp)), **trees}
         for n in args.units:
-            units, records, states = synthetic(rubric, n, args.assessors)
-            results = score(rubric, units, records, states)
-            rec = reconcile(results)
-            losses = analyse_losses(results)
-            t_losses = median_seconds(lambda: analyse_losses(results), args.runs)  # noqa: B023
-            t_score = median_seconds(lambda: score(rubric, units, records, states), args.runs)  # noqa: B023
-            t_rec = median_seconds(lambda: reconcile(results), args.runs)  # noqa: B023
-            t_summary = median_seconds(
-                lambda: save_atomic(build_summary(results, rec, states, []), out / f"汇总表{n}.xlsx"),  # noqa: B023
-                args.runs,
+            figures[str(n)] = {side: measure(tree, n, args.runs) for side, tree in trees.items()}
+            print(
+                f"{n} units x 50 items (summary: build + save; memory: peak RSS of the process, + added by the workbook):"
             )
-            sample_ids = [u.id for u in units[:20]]
-            t_feedback = median_seconds(
-                lambda: [build_feedback(results, rec, i, losses=losses).save(out / f"fb{i}.xlsx") for i in sample_ids],  # noqa: B023
-                1,
-            ) / len(sample_ids)
-            frame = pd.DataFrame(result_rows(results))
-            t_base = median_seconds(lambda: frame.to_excel(out / f"plain{n}.xlsx", index=False), args.runs)  # noqa: B023
-            print(f"{n} units x {len(rubric.items)} items, {len(records)} score records:")
-            print(f"  score      {t_score * 1000:8.0f} ms")
-            print(f"  reconcile  {t_rec * 1000:8.0f} ms")
-            print(f"  summary    {t_summary * 1000:8.0f} ms  (full workbook, styled, 6 sheets)")
-            print(f"  losses     {t_losses * 1000:8.0f} ms  (失分分析, part of summary)")
-            print(f"  feedback   {t_feedback * 1000:8.0f} ms per unit")
-            print(f"  baseline   {t_base * 1000:8.0f} ms  (pandas to_excel of the results table only)")
-            print(f"  ratio summary / baseline: {t_summary / t_base:.1f}x")
-            figures[str(n)] = {
-                "score_s": t_score,
-                "reconcile_s": t_rec,
-                "summary_s": t_summary,
-                "losses_s": t_losses,
-                "feedback_ms": t_feedback * 1000,
-                "baseline_s": t_base,
-            }
+            for side, f in figures[str(n)].items():
+                print(
+                    f"  {side:6}  summary {f['summary_s']:6.2f} s  {f['summary_rss_mb']:5.0f} MB (+{f['summary_added_mb']:.0f})"
+                    f"   反馈表 {f['feedback_ms']:5.1f} ms a unit   plain to_excel {f['plain_s']:5.2f} s"
+                )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 

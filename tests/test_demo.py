@@ -81,7 +81,7 @@ def test_late_unit_and_bad_file_are_shown_not_zeroed(demo_root: Path) -> None:
     wb = openpyxl.load_workbook(demo_root / "output" / "汇总表.xlsx")
     remarks = " ".join(str(c.value) for row in wb["汇总表"].iter_rows() for c in row if c.value)
     assert "待提交" in remarks and "待核实" in remarks
-    returns = " ".join(str(c.value) for row in wb["回收情况"].iter_rows() for c in row if c.value)
+    returns = " ".join(str(c.value) for row in wb["拒收文件"].iter_rows() for c in row if c.value)
     assert "新建 Microsoft Excel 工作表.xlsx" in returns  # the file that was not a workbook
 
 
@@ -342,3 +342,17 @@ def test_cli_demo_sample_option(tmp_path: Path) -> None:
     assert "本方案不设自评" in result.output and "民主测评票 8 份" in result.output
     wrong = CliRunner().invoke(main, ["demo", str(tmp_path / "y"), "--sample", "别的"])
     assert wrong.exit_code == 2
+
+
+def test_the_readme_shows_the_ranks_the_demo_gives(demo_root: Path) -> None:
+    """The README's transcript (and the picture of the summary beside it) show the demo's
+    units, composites, grades and ranks: a change in the demo's results fails here until
+    the transcript and docs/summary_page1.png are made again (docs/pictures.py)."""
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    command = "$ cut -d, -f1,2,9-11 kaohe-demo/output/results.csv\n"
+    shown = readme.split(command, 1)[1].split("```", 1)[0].strip().splitlines()
+    columns = ("unit_id", "unit_name", "composite", "grade", "rank")
+    actual = [",".join(columns)] + [",".join(row[c] for c in columns) for row in _results_csv(demo_root)]
+    assert shown == actual

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # openpyxl only where the workbook is built: refreshing it do
     from openpyxl.worksheet.worksheet import Worksheet
 
     from kaohe_xl.campaign import Campaign
+    from kaohe_xl.xlsx.cells import Style
 
 CONTROL_FILE = CONTROL_WORKBOOK
 SHEET = "控制台"
@@ -54,20 +55,44 @@ NAME_DETAIL = "KH_DETAIL"
 KIND_FIELDS = ("FORMS", "RECEIVED", "MISSING", "INVALID")
 _STATE_FIELD = {ReturnState.OK: "RECEIVED", ReturnState.MISSING: "MISSING", ReturnState.INVALID: "INVALID"}
 
+_WIDTHS = (16, 16, 16, 16, 44)
 
-class _Look:
+
+def _styles() -> dict[str, Style]:
     """The control sheet's styles (made when the workbook is built: openpyxl is imported then)."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-    def __init__(self) -> None:
-        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from kaohe_xl.output.look import FONT, HEADER_FILL
+    from kaohe_xl.xlsx.cells import Style
 
-        self.bold = Font(bold=True)
-        self.title = Font(bold=True, size=16)
-        self.head_fill = PatternFill("solid", fgColor="DDEBF7")
-        self.status_fill = PatternFill("solid", fgColor="FFF2CC")
-        thin = Side(style="thin", color="999999")
-        self.box = Border(left=thin, right=thin, top=thin, bottom=thin)
-        self.wrap = Alignment(wrap_text=True, vertical="top")
+    thin = Side(style="thin", color="808080")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    top_left = Alignment(horizontal="left", vertical="top", wrap_text=True)
+    centre_left = Alignment(horizontal="left", vertical="center", wrap_text=True)
+    body, bold = Font(name=FONT, size=10.5), Font(name=FONT, size=10.5, bold=True)
+    return {
+        "title": Style(font=Font(name=FONT, size=16, bold=True), alignment=centre_left),
+        "note": Style(font=Font(name=FONT, size=10), alignment=centre_left),
+        "label": Style(font=bold, fill=HEADER_FILL, border=box, alignment=centre_left),
+        "head": Style(
+            font=bold,
+            fill=HEADER_FILL,
+            border=box,
+            alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+        ),
+        "value": Style(font=body, border=box, alignment=centre_left),
+        # figures: right-aligned, one character of room from the border
+        "count": Style(
+            font=body,
+            border=box,
+            alignment=Alignment(horizontal="right", vertical="center", indent=1),
+            number_format="0",
+        ),
+        "status": Style(font=body, border=box, fill=PatternFill("solid", fgColor="FFF2CC"), alignment=top_left),
+        "button": Style(font=bold, border=box, alignment=top_left),
+        "help": Style(font=body, border=box, alignment=top_left),
+        "command": Style(font=Font(name=FONT, size=10), border=box, alignment=top_left),
+    }
 
 
 def kind_name(kind: FormKind, field: str) -> str:
@@ -136,44 +161,60 @@ def status_values(campaign: Campaign, action: str, status: str, detail: str = ""
 
 
 def write_control_workbook(campaign: Campaign) -> Path:
-    """Write 控制台.xlsx into the campaign folder (replacing an older one) and return its path."""
+    """Write 控制台.xlsx into the campaign folder (replacing an older one) and return its path.
+
+    Laid out like the other outputs: one font (宋体), bordered tables, labels on the
+    blue header fill, counts right-aligned with a little room, each button's name first
+    in its row and level with what it does.
+    """
     import openpyxl
     from openpyxl.workbook.defined_name import DefinedName
 
-    look = _Look()
+    from kaohe_xl.xlsx import measure
+    from kaohe_xl.xlsx.cells import put
+    from kaohe_xl.xlsx.page import setup_page
+
+    styles = _styles()
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = SHEET
-    ws["A1"] = "考核控制台"
-    ws["A1"].font = look.title
-    ws.merge_cells("A1:E1")
-    ws["A2"] = "在 Excel 中打开本工作簿，使用功能区上的“考核”选项卡；WPS 不支持加载项，请用下方的命令行。"
-    ws.merge_cells("A2:E2")
+    for letter, width in zip("ABCDE", _WIDTHS, strict=True):
+        ws.column_dimensions[letter].width = width
+    _line(ws, styles, 1, "考核控制台", "title", 30)
+    _line(
+        ws,
+        styles,
+        2,
+        "在 Excel 中打开本工作簿，使用功能区上的“考核”选项卡；WPS 不支持加载项，请用下方的命令行。",
+        "note",
+    )
     names: dict[str, str] = {}
     row = 4
-    for label, name in (("考核名称", NAME_CAMPAIGN), ("考核目录", NAME_FOLDER), ("单位数", NAME_UNITS)):
-        _label(look, ws, row, label)
-        names[name] = f"B{row}"
-        ws.merge_cells(f"B{row}:E{row}")
+    facts = (("考核名称", NAME_CAMPAIGN), ("考核目录", NAME_FOLDER), ("单位数", NAME_UNITS), ("回收文件夹", ""))
+    for label, name in facts:
+        put(ws, row, 1, label, styles["label"])
+        if name:
+            names[name] = f"B{row}"
+        text = None if name else "inbox（把回收的表格放在这里，再点“汇总回收表”）"
+        _span(ws, styles, row, 2, 5, text, "count" if name == NAME_UNITS else "value")
         row += 1
-    _label(look, ws, row, "回收文件夹")
-    ws.cell(row, 2, "inbox（把回收的表格放在这里，再点“汇总回收表”）")
-    ws.merge_cells(f"B{row}:E{row}")
-    row += 2
+    row += 1
     # 已生成 counts workbooks (one 考核组评分表 serves a whole group), the others count units.
     heads = ("表格", "已生成（份）", "已收到（单位）", "待提交（单位）", "待核实（单位）")
     for col, head in enumerate(heads, start=1):
-        _label(look, ws, row, head, col)
+        put(ws, row, col, head, styles["head"])
+    ws.row_dimensions[row].height = 30
+    totals = (NAME_FORMS, NAME_RECEIVED, NAME_MISSING, NAME_INVALID)
     for kind in [*form_kinds(campaign), None]:
         row += 1
-        _label(look, ws, row, kind.label if kind else "合计", fill=False)
-        totals = (NAME_FORMS, NAME_RECEIVED, NAME_MISSING, NAME_INVALID)
+        put(ws, row, 1, kind.label if kind else "合计", styles["label"])
         for col, field in enumerate(KIND_FIELDS, start=2):
             names[kind_name(kind, field) if kind else totals[col - 2]] = f"{_col(col)}{row}"
-            ws.cell(row, col).border = look.box
+            put(ws, row, col, None, styles["count"])
     row += 1
-    _label(look, ws, row, "拒收文件", fill=False)
+    put(ws, row, 1, "拒收文件", styles["label"])
+    put(ws, row, 2, None, styles["count"])
     names[NAME_REJECTED] = f"B{row}"
     row += 2
     for label, name in (
@@ -182,33 +223,30 @@ def write_control_workbook(campaign: Campaign) -> Path:
         ("状态", NAME_STATUS),
         ("详情", NAME_DETAIL),
     ):
-        _label(look, ws, row, label)
+        put(ws, row, 1, label, styles["label"])
         names[name] = f"B{row}"
-        ws.merge_cells(f"B{row}:E{row}")
-        ws.cell(row, 2).fill = look.status_fill
-        ws.cell(row, 2).alignment = look.wrap
+        _span(ws, styles, row, 2, 5, None, "status")
         row += 1
     ws.row_dimensions[row - 1].height = 90
     row += 1
-    for col, head in enumerate(("按钮", "作用", "", "", "命令行（WPS 用户）"), start=1):
-        if head:
-            _label(look, ws, row, head, col)
+    put(ws, row, 1, "按钮", styles["head"])
+    _span(ws, styles, row, 2, 4, "作用", "head")
+    put(ws, row, 5, "命令行（WPS 用户）", styles["head"])
     for button in BUTTONS:
         row += 1
-        ws.cell(row, 1, button.label).font = look.bold
-        ws.cell(row, 2, button.help).alignment = look.wrap
-        ws.merge_cells(f"B{row}:D{row}")
-        ws.cell(row, 5, button.command).alignment = look.wrap
-        ws.row_dimensions[row].height = 48
-    for letter, width in zip("ABCDE", (14, 16, 16, 16, 44), strict=True):
-        ws.column_dimensions[letter].width = width
+        put(ws, row, 1, button.label, styles["button"])
+        _span(ws, styles, row, 2, 4, button.help, "help")
+        put(ws, row, 5, button.command, styles["command"])
+        cells = [
+            (button.label, _WIDTHS[0], 10.5),
+            (button.help, sum(_WIDTHS[1:4]), 10.5),
+            (button.command, _WIDTHS[4], 10),
+        ]
+        ws.row_dimensions[row].height = measure.row_height(cells, 24.0)
     for name, ref in names.items():
         absolute = "$" + ref[0] + "$" + ref[1:]
         wb.defined_names[name] = DefinedName(name, attr_text=f"'{SHEET}'!{absolute}")
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True  # fit-to-width needs this flag too
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    setup_page(ws, landscape=False, area=(row, 5))
     _fill(wb, campaign_state(campaign))
     path = campaign.control_workbook
     save_workbook(wb, path)
@@ -277,12 +315,26 @@ def _fill(wb: openpyxl.Workbook, values: Mapping[str, object]) -> None:
                 cell.data_type = "s"
 
 
-def _label(look: _Look, ws: Worksheet, row: int, text: str, col: int = 1, fill: bool = True) -> None:
-    cell = ws.cell(row, col, text)
-    cell.font = look.bold
-    cell.border = look.box
-    if fill:
-        cell.fill = look.head_fill
+def _line(
+    ws: Worksheet, styles: Mapping[str, Style], row: int, text: str, style: str, height: float | None = None
+) -> None:
+    from kaohe_xl.xlsx.cells import put
+
+    put(ws, row, 1, text, styles[style])
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
+    if height:
+        ws.row_dimensions[row].height = height
+
+
+def _span(
+    ws: Worksheet, styles: Mapping[str, Style], row: int, first: int, last: int, text: str | None, style: str
+) -> None:
+    """A merged block, every cell of it styled (the border runs round the whole block)."""
+    from kaohe_xl.xlsx.cells import put
+
+    for col in range(first, last + 1):
+        put(ws, row, col, text if col == first else None, styles[style])
+    ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
 
 def _col(index: int) -> str:

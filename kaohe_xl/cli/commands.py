@@ -61,6 +61,7 @@ def init(campaign: Path, rubric_path: Path, units_path: Path, force: bool, yes: 
     """
     from kaohe_xl.addin.control import write_control_workbook
     from kaohe_xl.campaign import CONFIG_NAME, Campaign
+    from kaohe_xl.mail.config import mail_warnings
 
     if force and (campaign / CONFIG_NAME).exists():
         _amend(campaign, rubric_path, units_path, yes)
@@ -73,6 +74,8 @@ def init(campaign: Path, rubric_path: Path, units_path: Path, force: bool, yes: 
     )
     for warning in rubric.warnings:
         click.echo(f"  {warning.describe()}")
+    for line in mail_warnings(opened):  # the mail templates use these settings
+        click.echo(f"  注意：{line}")
 
 
 @main.command()

@@ -3,8 +3,9 @@ group with a roster): a 说明 sheet with the 评分人 cell, then one sheet per
 
 Speed: a unit sheet is some 700 styled cells, which openpyxl builds in 0.1–0.3 s (each
 style set is looked up in the workbook's style lists). So a unit sheet is built once per
-run, round and kind of copy, with placeholders for the unit, the group, the assessor and
-each pre-filled 自评得分 cell (:mod:`kaohe_xl.xlsx.stamp`). A group's workbook is built by
+run, round and kind of copy, with placeholders for the unit, the group and the assessor
+(:mod:`kaohe_xl.xlsx.stamp`); a workbook whose units show their own 自评得分 or 自评说明
+is built directly (row heights follow those texts, totals are stored with those figures). A group's workbook is built by
 openpyxl with its 说明 sheet, *empty* unit sheets (titles, sheet-local names, print
 titles and area: what the workbook part says about a sheet) and the metadata; each empty
 sheet's part is then replaced by the unit sheet stamped for its unit. The group's
@@ -32,16 +33,17 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from kaohe_xl.atomic import workbook_bytes
 from kaohe_xl.forms import layout
 from kaohe_xl.forms.book import finish_workbook
 from kaohe_xl.forms.items import TableSpec, write_item_sheet
-from kaohe_xl.forms.parts import FormContext, Value, fact_lines, quote_sheet, write_instructions, write_unit_cell
+from kaohe_xl.forms.parts import FormContext, fact_lines, quote_sheet, write_instructions, write_unit_cell
 from kaohe_xl.forms.texts import assessor_steps
 from kaohe_xl.rubric.model import FormKind, Rubric, Source, Unit
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx import ooxml
-from kaohe_xl.xlsx.stamp import Prototype, cell_token, slot_name, token
+from kaohe_xl.xlsx.cells import Value
+from kaohe_xl.xlsx.sheetwriter import workbook_bytes
+from kaohe_xl.xlsx.stamp import Prototype, token
 from kaohe_xl.xlsx.zipwrite import ZipWriter
 
 ASSESSOR_SPEC = TableSpec(
@@ -51,13 +53,16 @@ ASSESSOR_SPEC = TableSpec(
     totals=(layout.H_SELF_SCORE, layout.H_ASSESSOR_SCORE),
     readonly=layout.H_SELF_SCORE,
     signatures=("考核组成员签字：", "考核日期：        年    月    日"),
+    readonly_note=layout.H_SELF_NOTE,
 )
 _PROTOTYPE_TITLE = "KHUNITSHEET"  # the unit sheet's title in the prototype (never in its part)
 
 
 def assessor_spec(rubric: Rubric) -> TableSpec:
-    """The 考核组评分表 columns: without a 自评 source there is no 自评得分 column."""
-    return ASSESSOR_SPEC if rubric.self_source is not None else ASSESSOR_SPEC.without(layout.H_SELF_SCORE)
+    """The 考核组评分表 columns: without a 自评 source there is no 自评得分 or 自评说明 column."""
+    if rubric.self_source is not None:
+        return ASSESSOR_SPEC
+    return ASSESSOR_SPEC.without(layout.H_SELF_SCORE, layout.H_SELF_NOTE)
 
 
 def assessor_title(rubric: Rubric, source: Source | None) -> str:
@@ -74,21 +79,23 @@ def build_assessor_workbook(
     prefill: Mapping[str, Mapping[str, Value]] | None = None,
     source: Source | None = None,
     assessor: str = "",
+    remarks: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Workbook:
     """The 考核组评分表 of one group and round (default: the first): a 说明 sheet with the
-    评分人 cell (filled in and locked on a named ``assessor``'s copy), one sheet per unit.
+    评分人 cell (filled in and locked on a named ``assessor``'s copy), one sheet per unit,
+    each showing the unit's 自评得分 (``prefill``) and 自评说明 (``remarks``) read-only.
 
     Built directly with openpyxl (:class:`AssessorBooks` stamps the same workbook faster).
     """
     source = source or ctx.rubric.sources_of(FormKind.ASSESSOR)[0]
-    prefill = prefill or {}
+    prefill, remarks = prefill or {}, remarks or {}
     wb = Workbook()
     _instructions(wb, ctx, group, units, source, assessor)
     pairs = []
     for title, unit in _sheet_titles(units):
         ws = wb.create_sheet(title)
         pairs.append((title, unit.id))
-        _unit_sheet(ws, ctx, source, group, unit.id, unit.name, assessor, prefill.get(unit.id))
+        _unit_sheet(ws, ctx, source, group, unit.id, unit.name, assessor, prefill.get(unit.id), remarks.get(unit.id))
     finish_workbook(wb, ctx, _meta(ctx, group, units, pairs, source, assessor), None)
     return wb
 
@@ -123,7 +130,8 @@ def _unit_sheet(
     unit_id: str,
     unit_name: str,
     assessor: str,
-    prefill: Mapping[str, Value] | None,
+    prefill: Mapping[str, Value] | None = None,
+    notes: Mapping[str, str] | None = None,
 ) -> None:
     spec = assessor_spec(ctx.rubric)
     full = format_decimal(ctx.rubric.settings.full_marks)
@@ -131,7 +139,7 @@ def _unit_sheet(
     if assessor:
         info += f"    评分人：{assessor}"
     lines = [("title", ctx.title), ("subtitle", assessor_title(ctx.rubric, source)), ("info", info)]
-    header = write_item_sheet(ws, ctx, spec, lines, prefill)
+    header = write_item_sheet(ws, ctx, spec, lines, prefill, notes)
     write_unit_cell(ws, header - 1, len(spec.columns) + 1, unit_id, ctx.styles["info"])
 
 
@@ -158,7 +166,6 @@ class _UnitSheet:
     sheet: Worksheet  # the sheet's own settings that the workbook part holds
     prototype: Prototype
     part: str  # the sheet's member in the prototype
-    slots: dict[str, str]  # cell placeholder → item id (the 自评得分 cells)
 
 
 class AssessorBooks:
@@ -175,11 +182,20 @@ class AssessorBooks:
         prefill: Mapping[str, Mapping[str, Value]],
         source: Source,
         assessor: str = "",
+        remarks: Mapping[str, Mapping[str, str]] | None = None,
     ) -> bytes:
-        """The xlsx bytes of the group's workbook (the same content as a direct build)."""
+        """The xlsx bytes of the group's workbook (the same content as a direct build).
+
+        Unit sheets that show a unit's own 自评得分 or 自评说明 are built directly: their
+        row heights follow the 自评说明 text and their totals are stored with the
+        pre-filled figures, which a copy of one prototype cannot carry.
+        """
+        remarks = remarks or {}
         unit_sheet = self._unit_sheet(source, bool(assessor))
-        if unit_sheet is None:  # a sheet this way cannot copy (it has parts of its own)
-            return workbook_bytes(build_assessor_workbook(self.ctx, group, units, prefill, source, assessor))
+        shown = any(prefill.get(u.id) or remarks.get(u.id) for u in units)
+        if unit_sheet is None or shown:  # (None: a sheet this way cannot copy: it has parts of its own)
+            wb = build_assessor_workbook(self.ctx, group, units, prefill, source, assessor, remarks)
+            return workbook_bytes(wb)
         wb = Workbook()
         _share_styles(unit_sheet.workbook, wb)
         _instructions(wb, self.ctx, group, units, source, assessor)
@@ -211,8 +227,6 @@ class AssessorBooks:
                     "GROUP": group,
                     "ASSESSOR": assessor,
                 }
-                known = prefill.get(sheet_unit.id, {})
-                values.update({slot: known.get(item_id) for slot, item_id in unit_sheet.slots.items()})
                 stamped = unit_sheet.prototype.part(unit_sheet.part, values)
                 writer.add_deflated(dataclasses.replace(stamped, name=info.filename))
         writer.close()
@@ -226,19 +240,16 @@ class AssessorBooks:
 
     def _prototype(self, source: Source, named: bool) -> _UnitSheet | None:
         ctx = self.ctx
-        slots = {slot_name(i): item.id for i, item in enumerate(ctx.rubric.items)}
-        prefill = {item_id: cell_token(slot) for slot, item_id in slots.items()}
         wb = Workbook()  # its first sheet stays the active one, as the 说明 sheet is
         ws = wb.create_sheet(_PROTOTYPE_TITLE)
         assessor = token("ASSESSOR") if named else ""
-        _unit_sheet(ws, ctx, source, token("GROUP"), token("ID"), token("NAME"), assessor, prefill)
+        _unit_sheet(ws, ctx, source, token("GROUP"), token("ID"), token("NAME"), assessor)
         data = workbook_bytes(wb)
         part = ooxml.Package(data).sheet_part(_PROTOTYPE_TITLE)
         prototype = Prototype(data)
         if part is None or any(name.startswith("xl/worksheets/_rels/") for name in prototype.names):
             return None
-        used = prototype.cell_fields
-        return _UnitSheet(wb, ws, prototype, part, {slot: item for slot, item in slots.items() if slot in used})
+        return _UnitSheet(wb, ws, prototype, part)
 
 
 class _SkeletonWriter(ExcelWriter):

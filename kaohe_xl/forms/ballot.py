@@ -18,17 +18,16 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kaohe_xl.atomic import save_workbook
+from kaohe_xl.atomic import write_atomic
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.forms import layout
-from kaohe_xl.forms.inputs import invalid_input_format, protect_sheet, protect_workbook
+from kaohe_xl.forms.inputs import add_validation, invalid_input_format, protect_sheet, protect_workbook
 from kaohe_xl.forms.parts import (
     UNLOCKED,
     FormContext,
     banner_rows,
     fact_lines,
-    put,
-    put_formula,
+    row_height,
     setup_print,
     style_row,
     write_instructions,
@@ -36,7 +35,9 @@ from kaohe_xl.forms.parts import (
 )
 from kaohe_xl.rubric.model import BALLOT_GRADES, FormKind, Source, Unit
 from kaohe_xl.textnorm import format_decimal, safe_filename
+from kaohe_xl.xlsx.cells import Formula, put
 from kaohe_xl.xlsx.ooxml import column_letter
+from kaohe_xl.xlsx.sheetwriter import workbook_bytes
 
 BALLOT_FOLDER = "民主测评票"
 _TALLY_COLUMNS = (layout.H_ID, layout.H_UNIT, layout.H_ATTENDED, *BALLOT_GRADES, layout.H_TOTAL)
@@ -60,12 +61,12 @@ def generate_ballots(campaign: Campaign, ctx: FormContext) -> tuple[list[Path], 
     tallies = []
     for group, units in campaign.assessor_groups().items():
         path = campaign.form_path(FormKind.BALLOT, group, group)
-        save_workbook(build_tally_workbook(ctx, source, group, units), path)
+        write_atomic(path, workbook_bytes(build_tally_workbook(ctx, source, group, units)))
         tallies.append(path)
     ballots = []
     for unit in campaign.units:
         path = ballot_path(campaign, unit)
-        save_workbook(build_ballot(ctx, unit), path)
+        write_atomic(path, workbook_bytes(build_ballot(ctx, unit)))
         ballots.append(path)
     return tallies, ballots
 
@@ -117,8 +118,8 @@ def build_tally_workbook(ctx: FormContext, source: Source, group: str, units: li
         for n in range(3, last_col):
             put(ws, row, n, None, styles["input"]).protection = UNLOCKED
         votes = f"{column_letter(4)}{row}:{column_letter(last_col - 1)}{row}"
-        put_formula(ws, row, last_col, f"=SUM({votes})", styles["subtotal"])
-        ws.row_dimensions[row].height = 24
+        put(ws, row, last_col, Formula(f"SUM({votes})", 0), styles["subtotal"])
+        ws.row_dimensions[row].height = row_height([(unit.name, 22)], styles["text"].size, 24)
     last = max(first, first + len(units) - 1)
     _tally_checks(ws, ctx, first, last, last_col)
     sign = last + 2
@@ -152,7 +153,7 @@ def _tally_checks(ws: Worksheet, ctx: FormContext, first: int, last: int, last_c
         prompt="填写整数；没有票填 0",
     )
     dv.sqref = counts
-    ws.add_data_validation(dv)
+    add_validation(ws, dv)
     dxf = invalid_input_format(ctx.styles["invalid"])
     total = f"{column_letter(last_col)}{first}"
     formula = f'AND($C{first}<>"",{total}>$C{first})'

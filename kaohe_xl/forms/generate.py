@@ -29,7 +29,7 @@ from pathlib import Path
 
 from openpyxl.workbook.workbook import Workbook
 
-from kaohe_xl.atomic import save_workbook, write_atomic
+from kaohe_xl.atomic import write_atomic
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.clock import now_text
 from kaohe_xl.errors import CampaignError
@@ -38,7 +38,7 @@ from kaohe_xl.forms.assessor import AssessorBooks, assessor_spec, assessor_title
 from kaohe_xl.forms.ballot import generate_ballots
 from kaohe_xl.forms.book import finish_workbook
 from kaohe_xl.forms.items import TableSpec, write_item_sheet
-from kaohe_xl.forms.parts import FormContext, Value, fact_lines, write_instructions
+from kaohe_xl.forms.parts import FormContext, fact_lines, write_instructions
 from kaohe_xl.forms.rater import build_rater_workbook
 from kaohe_xl.forms.styles import load_styles
 from kaohe_xl.forms.texts import self_steps
@@ -46,6 +46,8 @@ from kaohe_xl.progress import progress as progress_bar
 from kaohe_xl.rubric.model import FormKind, Rubric, Source, Unit
 from kaohe_xl.store.status import latest_records
 from kaohe_xl.textnorm import format_decimal
+from kaohe_xl.xlsx.cells import Value
+from kaohe_xl.xlsx.sheetwriter import workbook_bytes
 from kaohe_xl.xlsx.stamp import Prototype, token
 
 __all__ = [
@@ -163,7 +165,7 @@ def _rounds(rubric: Rubric, source: str | None) -> tuple[Source, ...]:
 def generate_self_form(campaign: Campaign, unit: Unit) -> Path:
     """Write one unit's 自评表 (a direct openpyxl build) and return its path."""
     path = campaign.form_path(FormKind.SELF, unit.id, unit.name)
-    save_workbook(build_self_workbook(form_context(campaign), unit.id, unit.name), path)
+    write_atomic(path, workbook_bytes(build_self_workbook(form_context(campaign), unit.id, unit.name)))
     return path
 
 
@@ -245,6 +247,15 @@ def self_scores(campaign: Campaign) -> dict[str, dict[str, Value]]:
     return out
 
 
+def self_notes(campaign: Campaign) -> dict[str, dict[str, str]]:
+    """``{unit id: {item id: 自评说明}}`` from each unit's latest valid self return."""
+    out: dict[str, dict[str, str]] = {}
+    for record in latest_records(campaign, FormKind.SELF):
+        if record.remark:
+            out.setdefault(record.unit_id, {})[record.key] = record.remark
+    return out
+
+
 def assessor_paths(campaign: Campaign, group: str, rounds: tuple[Source, ...] | None = None) -> list[Path]:
     """Every 考核组评分表 of a group: one per round and, with a roster, per named assessor."""
     rounds = campaign.rubric.sources_of(FormKind.ASSESSOR) if rounds is None else rounds
@@ -256,6 +267,7 @@ def _generate_assessor(
     campaign: Campaign, ctx: FormContext, progress: bool, rounds: tuple[Source, ...]
 ) -> tuple[list[Path], int]:
     prefill = self_scores(campaign) if campaign.rubric.self_source is not None else {}
+    remarks = self_notes(campaign) if campaign.rubric.self_source is not None else {}
     groups = campaign.assessor_groups()
     jobs = [
         (group, units, source, name)
@@ -267,7 +279,7 @@ def _generate_assessor(
     books = AssessorBooks(ctx)
     for group, units, source, name in progress_bar(jobs, FormKind.ASSESSOR.label, enabled=progress):
         path = campaign.assessor_form_path(group, source.name, name)
-        write_atomic(path, books.build(group, units, prefill, source, name))
+        write_atomic(path, books.build(group, units, prefill, source, name, remarks))
         paths.append(path)
     # several copies (rounds, named assessors) show the same units: count each unit once
     return paths, sum(1 for unit in campaign.units if unit.id in prefill) if paths else 0

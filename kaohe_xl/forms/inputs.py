@@ -14,6 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.forms.styles import CellStyle
+from kaohe_xl.xlsx.limits import fit_validation
 
 
 def protect_sheet(ws: Worksheet, password: str) -> None:
@@ -35,6 +36,12 @@ def protect_workbook(wb: Workbook, password: str) -> None:
     wb.security = WorkbookProtection(lockStructure=True)
     if password:
         wb.security.workbookPassword = password
+
+
+def add_validation(ws: Worksheet, dv: DataValidation) -> None:
+    """Add ``dv`` to ``ws``, its titles and texts cut to Excel's limits (32 and 255
+    UTF-16 units: a longer category name would make Excel drop every validation)."""
+    ws.add_data_validation(fit_validation(dv))
 
 
 def score_validation(top: str, error: str, prompt_title: str) -> DataValidation:

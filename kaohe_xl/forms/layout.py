@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from collections.abc import Mapping
 
 from kaohe_xl.rubric.model import FormKind
 from kaohe_xl.textnorm import safe_text
+from kaohe_xl.xlsx.limits import SHEET_TITLE_MAX as SHEET_TITLE_LIMIT
+from kaohe_xl.xlsx.limits import sheet_title
 
 # 2: assessor workbooks carry each unit sheet's id in its KH_UNIT cell and the unit
 # names in the signed metadata (META_UNITS).
 TEMPLATE_VERSION = "2"
 
 # ---- sheets ---------------------------------------------------------------------------
-# Excel limit: a sheet title is at most 31 characters and may not contain []:*?/\ .
-SHEET_TITLE_MAX = 31
+# Excel limit: a sheet title is at most 31 UTF-16 units and may not contain []:*?/\ .
+SHEET_TITLE_MAX = SHEET_TITLE_LIMIT
 INSTRUCTIONS_SHEET = "说明"
 SELF_SHEET = "自评表"
 RATER_SHEET = "评分表"
@@ -56,17 +57,23 @@ H_ATTENDED = "实到人数"  # tally sheets: optional; the votes may not exceed 
 COMPUTED_TEXT = "由民主测评计算"
 
 SELF_COLUMNS = (H_ID, H_CATEGORY, H_CONTENT, H_POINTS, H_RULE, H_METHOD, H_SELF_SCORE, H_SELF_NOTE)
+# The assessor sees what the unit sees (考核办法 included) and, read-only beside its
+# self-score, the unit's 自评说明. A column of text no item has (考核办法, 评分要点) is
+# left out of a form.
 ASSESSOR_COLUMNS = (
     H_ID,
     H_CATEGORY,
     H_CONTENT,
     H_POINTS,
     H_RULE,
+    H_METHOD,
     H_HINTS,
     H_SELF_SCORE,
+    H_SELF_NOTE,
     H_ASSESSOR_SCORE,
     H_REASON,
 )
+OPTIONAL_TEXT = (H_METHOD, H_HINTS)
 # Rater sheet: H_ID (unit id), H_UNIT_NAME, one column per category (header = category
 # name), then H_TOTAL.
 
@@ -197,22 +204,13 @@ def decode_sheet_map(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-_BAD_TITLE_CHARS = re.compile(r"[\[\]:*?/\\]")
-# Windows forbids these in file names, plus trailing dots/spaces and reserved names.
-
-
 def sanitize_sheet_title(text: str) -> str:
-    """A valid Excel sheet title: no ``[]:*?/\\``, at most 31 characters, not blank."""
-    title = _BAD_TITLE_CHARS.sub("_", safe_text(text)).strip().strip("'")
-    return (title or "Sheet")[:SHEET_TITLE_MAX]
+    """A valid Excel sheet title (:func:`kaohe_xl.xlsx.limits.sheet_title`): no
+    ``[]:*?/\\``, at most 31 UTF-16 units, no apostrophe at either end, not blank."""
+    return sheet_title(safe_text(text))
 
 
 def assessor_sheet_title(unit_id: str, unit_name: str, taken: set[str]) -> str:
-    """The sheet title for one unit in an assessor workbook, unique within ``taken``."""
-    base = sanitize_sheet_title(f"{unit_id}_{unit_name}")
-    title, n = base, 2
-    while title.lower() in {t.lower() for t in taken}:  # Excel compares titles case-insensitively
-        suffix = f"({n})"
-        title = base[: SHEET_TITLE_MAX - len(suffix)] + suffix
-        n += 1
-    return title
+    """The sheet title for one unit in an assessor workbook, unique within ``taken``
+    (ignoring case, as Excel does)."""
+    return sheet_title(safe_text(f"{unit_id}_{unit_name}"), taken)

@@ -4,14 +4,12 @@ sheets, protection and print set-up.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
 
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font, Protection
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
@@ -19,16 +17,17 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.forms import layout
-from kaohe_xl.forms.inputs import protect_sheet
+from kaohe_xl.forms.inputs import add_validation, protect_sheet
 from kaohe_xl.forms.styles import CellStyle, FormStyles
 from kaohe_xl.rubric.model import FormKind, Rubric
-from kaohe_xl.textnorm import display_width, format_decimal, safe_text
+from kaohe_xl.textnorm import format_decimal
+from kaohe_xl.xlsx import measure
+from kaohe_xl.xlsx.cells import apply, put
 from kaohe_xl.xlsx.ooxml import column_letter
+from kaohe_xl.xlsx.page import setup_page
 
 UNLOCKED = Protection(locked=False)
 LOCKED = Protection(locked=True)
-FOOTER = "第 &P 页 共 &N 页"  # &P page number, &N page count (Excel header/footer codes)
-Value = str | int | float | Decimal | None
 
 
 @dataclass(frozen=True)
@@ -87,41 +86,9 @@ class FormContext:
         return layout.sign_metadata(self.secret, meta)
 
 
-# ---- cells -------------------------------------------------------------------------------
-def number(value: Decimal | None) -> int | float | None:
-    """A Decimal as Excel stores it: whole numbers as int, others as float."""
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def put(ws: Worksheet, row: int, column: int, value: Value, style: CellStyle | None = None) -> Cell:
-    """Write a value as data: text starting with ``=`` stays text (openpyxl would make it a
-    formula); text is cleaned by :func:`~kaohe_xl.textnorm.safe_text` (unit names, prefills)."""
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        value = safe_text(value)
-    cell.value = number(value) if isinstance(value, Decimal) else value
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    if style is not None:
-        apply(cell, style)
-    return cell
-
-
-def put_formula(ws: Worksheet, row: int, column: int, formula: str, style: CellStyle) -> Cell:
-    cell = ws.cell(row=row, column=column)
-    cell.value = formula
-    apply(cell, style)
-    return cell
-
-
-def apply(cell: Cell, style: CellStyle) -> None:
-    cell.font = style.font
-    cell.fill = style.fill
-    cell.border = style.border
-    cell.alignment = style.alignment
-    cell.number_format = style.number_format
+# ---- cells ----------------------------------------------------------------------------
+# One way of writing a cell for every workbook: kaohe_xl.xlsx.cells.put (text never a
+# formula, Decimals as numbers, formulas with their result) and apply (the look).
 
 
 def style_row(ws: Worksheet, row: int, first: int, last: int, style: CellStyle) -> None:
@@ -129,32 +96,33 @@ def style_row(ws: Worksheet, row: int, first: int, last: int, style: CellStyle) 
         apply(ws.cell(row=row, column=column), style)
 
 
+def merged_width(ctx: FormContext, labels: Sequence[str]) -> float:
+    """The width (Excel units) of the columns headed ``labels``, side by side."""
+    return sum(ctx.styles.width(label) for label in labels)
+
+
 def banner_rows(ws: Worksheet, ctx: FormContext, last_col: int, lines: Sequence[tuple[str, str]]) -> int:
-    """Banner (from the template), title and sub-lines merged across the table; next free row."""
+    """Banner (from the template), title and sub-lines merged across the table, each row
+    as tall as its text needs at its font size across the merged width; next free row."""
     row = 1
+    width = sum(ws.column_dimensions[column_letter(n)].width or 8.43 for n in range(1, last_col + 1))
     rows = ([("banner", ctx.styles.banner)] if ctx.styles.banner else []) + list(lines)
     for role, text in rows:
-        put(ws, row, 1, text, ctx.styles[role])
+        style = ctx.styles[role]
+        put(ws, row, 1, text, style)
         if last_col > 1:
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
-        size = ctx.styles[role].font.sz or 11
-        ws.row_dimensions[row].height = round(float(size) * 1.6 + 4, 1)
+        size = style.size
+        lines_needed = len(measure.wrap(text, width, size)) if style.wraps else 1
+        ws.row_dimensions[row].height = measure.lines_height(lines_needed, size, minimum=round(size * 1.6 + 4, 1))
         row += 1
     return row
 
 
 def row_height(cells: Iterable[tuple[str, float]], font_size: float = 10.5, minimum: float = 20.0) -> float:
-    """An estimated row height (points) for wrapped texts in columns of the given widths.
-
-    openpyxl cannot measure text and Excel does not grow rows with wrapped text on its
-    own, so the height is estimated: lines × line height, with a little slack.
-    """
-    lines = 1
-    for text, width in cells:
-        per_line = max(width - 0.5, 2.0)
-        count = sum(max(1, math.ceil(display_width(part) / per_line)) for part in str(text).split("\n"))
-        lines = max(lines, count)
-    return max(minimum, round(lines * font_size * 1.3 + 6, 1))
+    """The height (points) a row needs for wrapped texts in columns of the given widths
+    (:mod:`kaohe_xl.xlsx.measure`: CJK counts double, at the font size, in the column width)."""
+    return measure.row_height(((text, width, font_size) for text, width in cells), minimum)
 
 
 # ---- sheets ------------------------------------------------------------------------------
@@ -242,7 +210,7 @@ def write_instructions(
             prompt="请填写您的姓名，多位评分人各交一份时据此区分。",
         )
         dv.add(f"B{row}")
-        ws.add_data_validation(dv)
+        add_validation(ws, dv)
     if assessor_input:
         row += 1
     row += 1
@@ -311,24 +279,9 @@ def setup_print(
     last_col: int,
     orientation: str | None = None,
 ) -> None:
-    """A4, one page wide, header rows repeated, page numbers in the footer."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = orientation or ctx.styles.orientation
-    # Excel rule: fitToWidth/fitToHeight are ignored unless sheetPr/pageSetUpPr fitToPage is set.
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # 0 = as many pages tall as needed
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = 0.6
-    ws.page_margins.bottom = 0.7
-    ws.page_margins.footer = 0.3
-    ws.oddFooter.center.text = FOOTER
-    ws.oddFooter.center.size = 9
-    if title_rows is not None:
-        ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
-    ws.print_area = f"A1:{column_letter(last_col)}{last_row}"
-    ws.sheet_view.showGridLines = False
+    """A4, one page wide, header rows repeated, page numbers in the footer inside the margin."""
+    landscape = (orientation or ctx.styles.orientation) == "landscape"
+    setup_page(ws, landscape=landscape, title_rows=title_rows, area=(last_row, last_col))
 
 
 def quote_sheet(title: str) -> str:

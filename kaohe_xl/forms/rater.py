@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from openpyxl.formatting.rule import Rule
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.forms import layout
-from kaohe_xl.forms.inputs import invalid_input_format, protect_sheet, protect_workbook, score_validation
+from kaohe_xl.forms.inputs import (
+    add_validation,
+    invalid_input_format,
+    protect_sheet,
+    protect_workbook,
+    score_validation,
+)
 from kaohe_xl.forms.parts import (
     UNLOCKED,
     FormContext,
     banner_rows,
     fact_lines,
-    put,
-    put_formula,
     row_height,
     setup_print,
     step_note,
@@ -23,8 +29,9 @@ from kaohe_xl.forms.parts import (
     write_instructions,
     write_meta,
 )
-from kaohe_xl.rubric.model import FormKind, Rubric, Source, Unit
+from kaohe_xl.rubric.model import Category, FormKind, Rubric, Source, Unit
 from kaohe_xl.textnorm import format_decimal
+from kaohe_xl.xlsx.cells import Formula, put
 from kaohe_xl.xlsx.ooxml import column_letter
 
 
@@ -88,7 +95,9 @@ def build_rater_workbook(
     for n, label in enumerate(columns, start=1):
         put(ws, header, n, label, styles["header"])
     ws.row_dimensions[header].height = row_height(
-        [(c.name, styles.width("*")) for c, _ in scored], float(styles["header"].font.sz or 11), 28
+        [(label, ws.column_dimensions[column_letter(n)].width or 10) for n, label in enumerate(columns, start=1)],
+        styles["header"].size,
+        28,
     )
     first = header + 1
     for row, unit in enumerate(units, start=first):
@@ -97,21 +106,12 @@ def build_rater_workbook(
         for n in range(3, last_col):
             put(ws, row, n, None, styles["input"]).protection = UNLOCKED
         inputs = f"{column_letter(3)}{row}:{column_letter(last_col - 1)}{row}"
-        put_formula(ws, row, last_col, f"=SUM({inputs})", styles["subtotal"])
-        ws.row_dimensions[row].height = 22
-    last = first + len(units) - 1
-    dxf = invalid_input_format(styles["invalid"])
-    for n, (category, top) in enumerate(scored, start=3):
-        letter = column_letter(n)
-        text = format_decimal(top)
-        dv = score_validation(text, f"“{category.name}”满分 {text} 分：请填写 0 到 {text} 之间的数字。", category.name)
-        dv.sqref = f"{letter}{first}:{letter}{last}"
-        ws.add_data_validation(dv)
-        top_cell = f"{letter}{first}"
-        formula = f'AND({top_cell}<>"",OR(NOT(ISNUMBER({top_cell})),{top_cell}<0,{top_cell}>{text}))'
-        ws.conditional_formatting.add(
-            f"{letter}{first}:{letter}{last}", Rule(type="expression", formula=[formula], dxf=dxf)
+        put(ws, row, last_col, Formula(f"SUM({inputs})", 0), styles["subtotal"])
+        ws.row_dimensions[row].height = row_height(
+            [(unit.name, styles.width(layout.H_UNIT_NAME))], styles["text"].size, 22
         )
+    last = first + len(units) - 1
+    _rater_checks(ws, ctx, scored, first, last)
     sign_row = last + 2
     put(ws, sign_row, 2, "评分人签字：", styles["signature"])
     put(ws, sign_row, max(3, last_col - 3), "日期：        年    月    日", styles["signature"])
@@ -126,3 +126,22 @@ def build_rater_workbook(
     write_meta(wb, meta)
     protect_workbook(wb, ctx.password)
     return wb
+
+
+def _rater_checks(
+    ws: Worksheet, ctx: FormContext, scored: Sequence[tuple[Category, Decimal]], first: int, last: int
+) -> None:
+    """Each category column: a number from 0 to its maximum (validated, and painted red
+    when not), the category's name as the prompt title (cut to Excel's 32 units)."""
+    dxf = invalid_input_format(ctx.styles["invalid"])
+    for n, (category, top) in enumerate(scored, start=3):
+        letter = column_letter(n)
+        text = format_decimal(top)
+        dv = score_validation(text, f"“{category.name}”满分 {text} 分：请填写 0 到 {text} 之间的数字。", category.name)
+        dv.sqref = f"{letter}{first}:{letter}{last}"
+        add_validation(ws, dv)
+        top_cell = f"{letter}{first}"
+        formula = f'AND({top_cell}<>"",OR(NOT(ISNUMBER({top_cell})),{top_cell}<0,{top_cell}>{text}))'
+        ws.conditional_formatting.add(
+            f"{letter}{first}:{letter}{last}", Rule(type="expression", formula=[formula], dxf=dxf)
+        )

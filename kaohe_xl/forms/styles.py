@@ -19,16 +19,16 @@ Roles missing from a campaign's template fall back to the packaged default.
 from __future__ import annotations
 
 from copy import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
-from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook
 
 from kaohe_xl.errors import KaoheError
 from kaohe_xl.resources import STYLES_WORKBOOK, template_path
 from kaohe_xl.textnorm import normalize_label
+from kaohe_xl.xlsx.cells import Style
 
 TEMPLATE_NAME = STYLES_WORKBOOK
 STYLE_SHEET = "样式"
@@ -59,15 +59,9 @@ LANDSCAPE = "landscape"
 PORTRAIT = "portrait"
 
 
-@dataclass(frozen=True)
-class CellStyle:
-    """The look of one role, copied from a template cell."""
-
-    font: Font = field(default_factory=Font)
-    fill: PatternFill = field(default_factory=PatternFill)
-    border: Border = field(default_factory=Border)
-    alignment: Alignment = field(default_factory=Alignment)
-    number_format: str = "General"
+# The look of one role, copied from a template cell: the style every workbook's cells
+# take (kaohe_xl.xlsx.cells.Style), so forms and outputs write cells one way.
+CellStyle = Style
 
 
 @dataclass(frozen=True)
@@ -85,7 +79,8 @@ class FormStyles:
 
     def width(self, label: str) -> float:
         """Column width (Excel character units) for a header label."""
-        return self.widths.get(normalize_label(label), self.widths.get("*", DEFAULT_WIDTH))
+        # Excel: a column is at most 255 characters wide (a template may ask for more)
+        return min(self.widths.get(normalize_label(label), self.widths.get("*", DEFAULT_WIDTH)), 255.0)
 
 
 def default_template() -> Path:
@@ -128,7 +123,7 @@ def _read_template(path: Path) -> FormStyles:
             cell = _named_cell(wb, NAME_PREFIX + role.upper())
             if cell is None:
                 continue
-            roles[role] = CellStyle(
+            roles[role] = Style(
                 font=copy(cell.font),
                 fill=copy(cell.fill),
                 border=copy(cell.border),

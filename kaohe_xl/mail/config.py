@@ -30,6 +30,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from kaohe_xl.errors import MailError
+from kaohe_xl.mail.wording import template_warnings, unmarked
 from kaohe_xl.resources import mail_defaults
 
 if TYPE_CHECKING:
@@ -170,10 +171,18 @@ def mail_settings(campaign: Campaign) -> MailSettings:
 
 
 def _current_default(kind: str, part: str, text: str) -> str:
-    """``text``, or today's default template when it is an earlier version's default."""
-    if text in _OLD_DEFAULT_TEMPLATES.get((kind, part), ()):
-        return str(mail_defaults()["templates"][kind][part])
+    """``text``, or today's default template when it is an earlier version's default
+    (including the one before ``[[ ]]`` parts: the same text without the brackets)."""
+    default = str(mail_defaults()["templates"][kind][part])
+    if text in _OLD_DEFAULT_TEMPLATES.get((kind, part), ()) or (text != default and text == unmarked(default)):
+        return default
     return text
+
+
+def mail_warnings(campaign: Campaign, settings: MailSettings | None = None) -> list[str]:
+    """Every empty setting the campaign's mail templates use, and what that does to the mail."""
+    settings = settings or mail_settings(campaign)
+    return template_warnings(settings.templates, base_placeholders(campaign, settings))
 
 
 def base_placeholders(campaign: Campaign, settings: MailSettings) -> dict[str, str]:
@@ -192,27 +201,6 @@ def base_placeholders(campaign: Campaign, settings: MailSettings) -> dict[str, s
     # “…考核考核结果反馈”. Follows an overridden 考核名称; can itself be overridden.
     values.setdefault("结果反馈", "结果反馈" if values["考核名称"].rstrip().endswith("考核") else "考核结果反馈")
     return values
-
-
-class _KeepUnknown(dict[str, str]):
-    """format_map mapping that leaves an unknown ``{占位符}`` visible instead of failing."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def render(template: str, values: Mapping[str, str], where: str = "") -> str:
-    """Fill ``{单位名称}``-style placeholders; unknown ones stay as written.
-
-    A template that is not a valid format string (a lone ``{``) raises :class:`MailError`.
-    """
-    try:
-        return template.format_map(_KeepUnknown(values))
-    except (ValueError, IndexError, AttributeError, KeyError) as exc:
-        raise MailError(
-            f"邮件模板 {where} 格式错误（{exc}）：占位符应写成 {{单位名称}} 这样；"
-            "如需显示花括号本身，请写成 {{ 和 }}"
-        ) from exc
 
 
 def resolve_password(server: ServerSettings, prompt: Callable[[str], str] | None = None) -> str:

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 from kaohe_xl.collect.identify import Expected, Identity, identify, rubric_outdated
 from kaohe_xl.collect.returns import ReturnBook, ReturnReadError
 from kaohe_xl.forms.generate import rater_path
-from kaohe_xl.mail.config import MailKind, MailSettings, base_placeholders, render
+from kaohe_xl.mail.config import MailKind, MailSettings, base_placeholders
+from kaohe_xl.mail.wording import render
 from kaohe_xl.problems import Problem
 from kaohe_xl.rubric.model import FormKind, Unit
 from kaohe_xl.store.records import ReturnState, UnitState

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kaohe_xl.errors import MailError
-from kaohe_xl.mail.config import MailKind, ensure_mail_config, mail_settings, resolve_password
+from kaohe_xl.mail.config import MailKind, ensure_mail_config, mail_settings, mail_warnings, resolve_password
 from kaohe_xl.mail.drafts import drafts_of
 from kaohe_xl.mail.plan import Action, Planned
 from kaohe_xl.mail.send import preview, send
@@ -51,6 +51,8 @@ def run_mail(
     if ensure_mail_config(campaign):
         say(f"已在 {campaign.root / 'campaign.yaml'} 中写入邮件设置模板（mail:），请填写发信服务器后再发送")
     settings = mail_settings(campaign)
+    for warning in mail_warnings(campaign, settings):
+        say(f"注意：{warning}")
     planned = preview(campaign, kind, force=force, retry_failed=retry_failed, settings=settings)
     for item in planned:
         if dry_run or item.action is not Action.SEND:

@@ -29,7 +29,7 @@ from kaohe_xl.campaign import CONFIG_NAME, Campaign
 from kaohe_xl.errors import OutputError
 from kaohe_xl.output.compare_sheets import skeleton, write_rows
 from kaohe_xl.output.report import OutputReport
-from kaohe_xl.xlsx.styled import place_atomic
+from kaohe_xl.xlsx.place import place_atomic
 
 COMPARE_NAME = "与上年对比"
 FORMATS = ("xlsx", "csv", "json")

@@ -15,9 +15,8 @@ from kaohe_xl.analysis.rubric_changes import CategoryComparison
 from kaohe_xl.output.sheet_styles import fit, signed
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.ooxml import column_letter
-from kaohe_xl.xlsx.sheetwriter import Cell
-from kaohe_xl.xlsx.styled import print_setup
-from kaohe_xl.xlsx.worksheet_rows import RowSink
+from kaohe_xl.xlsx.page import setup_page
+from kaohe_xl.xlsx.sheetwriter import Cell, SheetRows
 
 CATEGORY_SHEET = "类别对比"
 ITEM_SHEET = "条目对比"
@@ -42,7 +41,9 @@ def set_widths(ws: Worksheet, widths: Sequence[float]) -> None:
         ws.column_dimensions[column_letter(n)].width = width
 
 
-def line(rows: RowSink, text: str, style: str, width: int, widths: Sequence[float], height: float | None = None) -> int:
+def line(
+    rows: SheetRows, text: str, style: str, width: int, widths: Sequence[float], height: float | None = None
+) -> int:
     at = rows.row([(text, style)], height=height or fit([(text, sum(widths))], line=13))
     rows.merge(at, 1, at, width)
     return at
@@ -56,7 +57,7 @@ def lay_out_categories(ws: Worksheet, comparison: Comparison) -> None:
     categories = compared_categories(comparison)
     set_widths(ws, [6, 14] + [9.0] * max(len(categories), 6))
     ws.freeze_panes = "C4"
-    print_setup(ws, landscape=True, title_rows="1:3")
+    setup_page(ws, landscape=True, title_rows=(1, 3))
     units = len(this_units(comparison))
     if not categories or not units:
         return
@@ -94,7 +95,7 @@ def lay_out_items(ws: Worksheet) -> None:
     """条目对比: widths, frozen panes, print setup."""
     set_widths(ws, ITEM_WIDTHS)
     ws.freeze_panes = "D4"
-    print_setup(ws, landscape=True, title_rows="1:3")
+    setup_page(ws, landscape=True, title_rows=(1, 3))
 
 
 def lay_out_chart(ws: Worksheet, data_ws: Worksheet, comparison: Comparison) -> None:
@@ -110,7 +111,7 @@ def lay_out_chart(ws: Worksheet, data_ws: Worksheet, comparison: Comparison) -> 
     set_widths(ws, [9.0] * CHART_COLUMNS)
     data_ws.sheet_state = "hidden"
     set_widths(data_ws, [14] + [10.0] * years)
-    print_setup(ws, landscape=True, title_rows="1:1")
+    setup_page(ws, landscape=True, title_rows=(1, 1))
     units = len(this_units(comparison))
     if not units:
         return
@@ -146,7 +147,7 @@ def _axis_floor(comparison: Comparison) -> int:
     return max(int(min(shown) // 10) * 10 - 10, 0)
 
 
-def category_rows(rows: RowSink, comparison: Comparison) -> None:
+def category_rows(rows: SheetRows, comparison: Comparison) -> None:
     categories = compared_categories(comparison)
     widths = [6.0, 14.0] + [9.0] * max(len(categories), 6)
     width = 2 + max(len(categories), 1)
@@ -196,7 +197,7 @@ def _label_cells(label: str) -> list[Cell]:
     return [("", "header"), (label, "header_left")]
 
 
-def item_rows(rows: RowSink, comparison: Comparison) -> None:
+def item_rows(rows: SheetRows, comparison: Comparison) -> None:
     this, last = comparison.this, comparison.last
     widths = list(ITEM_WIDTHS)
     at = rows.row([(f"各条目得分率 {this.label}与{last.label}对比", "title")], height=30)
@@ -243,7 +244,7 @@ def item_rows(rows: RowSink, comparison: Comparison) -> None:
         rows.row(cells, height=fit([(item.category, 12), (item.content, 46), (row.note, 30)]))
 
 
-def chart_rows(rows: RowSink, data: RowSink, comparison: Comparison) -> None:
+def chart_rows(rows: SheetRows, data: SheetRows, comparison: Comparison) -> None:
     """得分走势图's title, and the chart's figures on the hidden sheet."""
     years = list(reversed(comparison.years))  # oldest first: the columns read as time passing
     at = rows.row([(f"各单位综合得分（{years[0].label}—{years[-1].label}）", "title")], height=30)

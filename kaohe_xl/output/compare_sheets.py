@@ -41,9 +41,8 @@ from kaohe_xl.output.compare_details import (
 from kaohe_xl.output.sheet_styles import STYLES, fit, signed
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.ooxml import column_letter
-from kaohe_xl.xlsx.sheetwriter import Book, Cell, Formula, Skeleton
-from kaohe_xl.xlsx.styled import print_setup
-from kaohe_xl.xlsx.worksheet_rows import RowSink
+from kaohe_xl.xlsx.page import setup_page
+from kaohe_xl.xlsx.sheetwriter import Book, Cell, Formula, SheetRows, Skeleton
 
 __all__ = [
     "CATEGORY_SHEET",
@@ -94,7 +93,7 @@ def skeleton(comparison: Comparison) -> Skeleton:
     ws.title = COMPARE_SHEET
     set_widths(ws, _Grid(len(comparison.years)).widths())
     ws.freeze_panes = ws.cell(FIRST_UNIT_ROW, 3)
-    print_setup(ws, landscape=True, title_rows=f"1:{FIRST_UNIT_ROW - 1}")
+    setup_page(ws, landscape=True, title_rows=(1, FIRST_UNIT_ROW - 1))
     lay_out_categories(wb.create_sheet(CATEGORY_SHEET), comparison)
     lay_out_items(wb.create_sheet(ITEM_SHEET))
     lay_out_chart(wb.create_sheet(CHART_SHEET), wb.create_sheet(CHART_DATA_SHEET), comparison)
@@ -130,7 +129,7 @@ def _basis_text(comparison: Comparison) -> str:
     return f"综合得分按原分值比较（满分 {format_decimal(full)} 分）。" if full else "综合得分按原分值比较。"
 
 
-def _unit_rows(rows: RowSink, comparison: Comparison) -> None:
+def _unit_rows(rows: SheetRows, comparison: Comparison) -> None:
     grid = _Grid(len(comparison.years))
     width, widths = grid.note, grid.widths()
     others = "、".join(y.label for y in comparison.years[1:])
@@ -148,7 +147,7 @@ def _unit_rows(rows: RowSink, comparison: Comparison) -> None:
             line(rows, note, "note", width, widths)
 
 
-def _unit_header(rows: RowSink, comparison: Comparison, grid: _Grid) -> None:
+def _unit_header(rows: SheetRows, comparison: Comparison, grid: _Grid) -> None:
     n = grid.years
     score_title = "综合得分率（占满分%）" if comparison.basis == PERCENT else "综合得分"
     top: list[Cell] = [("编号", "header"), ("单位", "header")]
@@ -172,7 +171,7 @@ def _unit_header(rows: RowSink, comparison: Comparison, grid: _Grid) -> None:
         rows.merge(first, grid.grade, first, grid.grade + n - 1)
 
 
-def _unit_row(rows: RowSink, comparison: Comparison, grid: _Grid, unit: UnitComparison) -> None:
+def _unit_row(rows: SheetRows, comparison: Comparison, grid: _Grid, unit: UnitComparison) -> None:
     mark = "_muted" if unit.match is Match.REMOVED else ""
     shown_style = value_style(comparison.basis) + mark
     number = rows.last_row + 1

@@ -2,24 +2,33 @@
 
 ``output/反馈表/<编号>_<单位>_反馈表.xlsx``: the unit's assessor score per item next to
 its self-score, every deduction with the assessors' reason, its totals per source,
-composite, grade and rank, and its three items that lost most points (with every unit's
-mean share of 分值 beside them, :mod:`kaohe_xl.output.loss`). A4 portrait, fit to width, 第 X 页 共 Y 页.
+composite, grade and rank, its three items that lost most points (with every unit's
+mean share of 分值 beside them, :mod:`kaohe_xl.output.loss`); the closing line (设置 ``反馈说明``) and a place for the
+office's seal and the date. A4 portrait, fit to width, 第 X 页 共 Y 页.
+
+The sheet holds three tables (失分最多的条目, 分项得分, 扣分明细), so it is paginated here: the title lines
+repeat on every page (print titles), and a page that a table runs onto starts with that
+table's header row again; a page break never falls inside the seal block. Pages are
+filled at the largest scale any renderer prints them at (:func:`~kaohe_xl.xlsx.measure.fit_scale`).
+
+All 反馈表 of a run share one skeleton (:mod:`kaohe_xl.xlsx.sheetwriter`): each file is
+its rows as XML, about a millisecond a unit.
 """
 
 from __future__ import annotations
 
-from copy import copy
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.analysis.losses import LossAnalysis, analyse_losses
 from kaohe_xl.forms.layout import veto_text
-from kaohe_xl.output.loss import add_weakest
+from kaohe_xl.output.look import STYLES, flagged, lay_out, title_line
+from kaohe_xl.output.loss import WEAKEST_LABELS, WEAKEST_TITLE, weakest_rows
 from kaohe_xl.output.report import OutputReport
 from kaohe_xl.output.summary import remarks_of
 from kaohe_xl.progress import progress as progress_bar
@@ -28,27 +37,30 @@ from kaohe_xl.scoring.engine import Results, UnitResult, round2, source_label
 from kaohe_xl.scoring.reconcile import ItemDiff, Reconciliation, reconcile
 from kaohe_xl.scoring.results import compute
 from kaohe_xl.textnorm import safe_filename
-from kaohe_xl.xlsx.ooxml import column_letter
-from kaohe_xl.xlsx.styled import FLAG_FILL, fit_height, print_setup, put_number, put_text, save_atomic, title_row
+from kaohe_xl.xlsx import measure
+from kaohe_xl.xlsx.cells import Value
+from kaohe_xl.xlsx.place import save_atomic
+from kaohe_xl.xlsx.sheetwriter import Book, Cell, SheetRows, Skeleton
 
 if TYPE_CHECKING:
     from kaohe_xl.campaign import Campaign
 
 FEEDBACK_DIR = "反馈表"
 FEEDBACK_SHEET = "反馈表"
-# Excel number format: the literal text in quotes around the number, so 2 shows as
-# 扣 2.00 分 and the cell still holds the number 2.
-DEDUCTION_FORMAT = '"扣 "0.00" 分"'
+SEAL = "考核办公室（盖章）"
+SEAL_DATE = "日期：        年    月    日"
 _COLUMNS: tuple[tuple[str, float], ...] = (
-    ("编号", 6),
-    ("类别", 12),
-    ("考核内容", 40),
-    ("分值", 7),
-    ("自评得分", 9),
-    ("考核得分", 9),
-    ("差异", 8),
-    ("扣分原因", 32),
+    ("编号", 5),
+    ("类别", 9),
+    ("考核内容", 27),
+    ("分值", 6),
+    ("自评得分", 7),
+    ("考核得分", 7),
+    ("差异", 6),
+    ("扣分原因", 21),
 )
+_WIDTH = len(_COLUMNS)
+_FILL = 0.97  # of a page's room: slack for renderers' rounding
 
 
 def feedback_filename(unit_id: str, unit_name: str) -> str:
@@ -73,45 +85,104 @@ def deduction(row: ItemDiff) -> tuple[str, Decimal | None] | None:
     return None
 
 
-def build_feedback(
-    results: Results,
-    rec: Reconciliation,
-    unit_id: str,
-    *,
-    when: date | None = None,
-    losses: LossAnalysis | None = None,
-) -> Workbook:
-    """The 反馈表 workbook of one unit (``losses``: the campaign's 失分分析, computed once for all units)."""
-    unit = results.unit(unit_id)
-    rubric = results.rubric
+def feedback_skeleton() -> Skeleton:
+    """The layout every 反馈表 shares: widths, A4 portrait, title lines repeated."""
     wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = FEEDBACK_SHEET
-    width = len(_COLUMNS)
-    for n, (_, w) in enumerate(_COLUMNS, start=1):
-        ws.column_dimensions[column_letter(n)].width = w
-    when = when or date.today()
-    title_row(ws, 1, f"{rubric.settings.name}结果反馈表", width)
-    ws.row_dimensions[1].height = 30
-    title_row(
-        ws,
-        2,
-        f"单位：{unit.unit_name}（编号 {unit.unit_id}）    反馈日期：{when.year}年{when.month}月{when.day}日",
-        width,
-        size=11,
-    )
-    row = _result_block(ws, results, unit, 4)
-    row = add_weakest(ws, losses or analyse_losses(results), unit_id, row) + 1  # kaohe_xl.output.loss
-    rows = [r for r in rec.items if r.unit_id == unit_id]
-    row = _items_block(ws, rows, row + 1, with_self=results.self_source is not None)
-    row = _deductions_block(ws, rows, row + 1)
-    title_row(ws, row + 1, "如对考核结果有异议，请在收到本表之日起 5 个工作日内向考核办公室书面反映。", width, size=10)
-    print_setup(ws, landscape=False, title_rows="1:2")
-    return wb
+    lay_out(wb, FEEDBACK_SHEET, [w for _, w in _COLUMNS], landscape=False, title_rows=(1, 2), first=True)
+    return Skeleton(wb, STYLES)
 
 
-def _result_block(ws: Worksheet, results: Results, unit: UnitResult, row: int) -> int:
+class FeedbackRun:
+    """What every 反馈表 of a run shares, computed once: the skeleton, each unit's item
+    rows and result, how many units are ranked."""
+
+    def __init__(self, results: Results, rec: Reconciliation, when: date | None = None) -> None:
+        self.results = results
+        self.losses = analyse_losses(results)
+        self.when = when or date.today()
+        self.skeleton = feedback_skeleton()
+        self.units = {u.unit_id: u for u in results.units}
+        self.rows: dict[str, list[ItemDiff]] = {}
+        for row in rec.items:
+            self.rows.setdefault(row.unit_id, []).append(row)
+        self.ranked = sum(1 for u in results.units if u.rank is not None)
+
+    def book(self, unit_id: str) -> Book:
+        """The 反馈表 workbook of one unit."""
+        results, unit, when = self.results, self.units[unit_id], self.when
+        book = self.skeleton.book()
+        sheet = book.sheet(FEEDBACK_SHEET)
+        title_line(sheet, f"{results.rubric.settings.name}结果反馈表", _WIDTH)
+        titles = sheet.last_height
+        line = f"单位：{unit.unit_name}（编号 {unit.unit_id}）    反馈日期：{when.year}年{when.month}月{when.day}日"
+        title_line(sheet, line, _WIDTH, "subtitle")
+        pager = _Pager(sheet, titles + sheet.last_height)
+        _result_block(pager, results, unit, self.ranked)
+        _weakest_block(pager, self.losses, unit_id)
+        items = self.rows.get(unit_id, [])
+        _items_block(pager, items, with_self=results.self_source is not None)
+        _deductions_block(pager, items)
+        _closing(pager, results.rubric.settings.feedback_note)
+        return book
+
+
+def build_feedback(results: Results, rec: Reconciliation, unit_id: str, *, when: date | None = None) -> Book:
+    """The 反馈表 workbook of one unit (many units: :class:`FeedbackRun` computes the shared parts once)."""
+    return FeedbackRun(results, rec, when).book(unit_id)
+
+
+class _Pager:
+    """Rows onto pages: a row that does not fit starts a new page, which starts with the
+    current table's header row again; a group kept together moves down whole."""
+
+    def __init__(self, sheet: SheetRows, titles: float) -> None:
+        self.sheet = sheet
+        _, height = measure.printable(landscape=False)
+        scale = measure.fit_scale([w for _, w in _COLUMNS], landscape=False)
+        self.titles = titles  # the print title rows' height, on every page
+        self.room = height / scale * _FILL
+        self.used = self.titles
+        self.header: tuple[list[Cell], Sequence[tuple[int, int]]] | None = None
+
+    def add(
+        self, cells: list[Cell], *, spans: Sequence[tuple[int, int]] = (), minimum: float = 18, keep: float = 0
+    ) -> int:
+        """Write a row (measured); ``keep``: the height of what must follow it on the same page."""
+        height = self.sheet.measure(cells, spans=spans, minimum=minimum)
+        if self.used + height + keep > self.room and self.used > self.titles:
+            self.sheet.page_break(self.sheet.last_row + 1)
+            self.used = self.titles
+            if self.header is not None:
+                header, header_spans = self.header
+                self.used += self.sheet.measure(header, spans=header_spans, minimum=20)
+                self.sheet.row(header, fit=True, minimum=20, spans=header_spans)
+        self.used += height
+        return self.sheet.row(cells, height=height, spans=spans)
+
+    def gap(self) -> None:
+        """An empty row between blocks (never at the top of a page)."""
+        if self.used + 10 <= self.room:
+            self.sheet.row([], height=10)
+            self.used += 10
+
+    def table(
+        self, title: str, header: list[Cell], spans: Sequence[tuple[int, int]] = (), first: list[Cell] | None = None
+    ) -> None:
+        """A table's title and header row, kept on the page of its first row."""
+        follow = self.sheet.measure(header, spans=spans, minimum=20)
+        if first is not None:
+            follow += self.sheet.measure(first, minimum=18)
+        self.header = None
+        self.add(_line(title, "section"), spans=[(1, _WIDTH)], keep=follow)
+        self.add(header, spans=spans, minimum=20)
+        self.header = (header, spans)
+
+
+def _line(text: str, style: str) -> list[Cell]:
+    return [(text, style)] + [(None, style)] * (_WIDTH - 1)
+
+
+def _result_block(pager: _Pager, results: Results, unit: UnitResult, ranked: int) -> None:
     # Scores are numbers (Excel can add them up; text that looks like a number gets
     # Excel's green "number stored as text" flag), rounded to the 2 decimals shown;
     # states such as 待提交 and the rank sentence are text.
@@ -131,101 +202,103 @@ def _result_block(ws: Worksheet, results: Results, unit: UnitResult, row: int) -
     shown = unit.shown
     pairs.append(("综合得分", round2(shown) if shown is not None else unit.status_label))
     pairs.append(("等次", unit.grade or "—"))
-    ranked = sum(1 for u in results.units if u.rank is not None)
     pairs.append(("排名", f"第 {unit.rank} 名（共 {ranked} 个单位）" if unit.rank else "不参加排名"))
-    put_text(ws, row, 1, "考核结果", header=True)
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(_COLUMNS))
-    for n, (label, value) in enumerate(pairs):
-        r = row + 1 + n // 2
-        c = 1 + (n % 2) * 4  # two label/value pairs per line: columns A-B|C-D and E-F|G-H
-        put_text(ws, r, c, label, header=True)
-        ws.merge_cells(start_row=r, start_column=c, end_row=r, end_column=c + 1)
-        cell = put_number(ws, r, c + 2, value) if isinstance(value, Decimal) else put_text(ws, r, c + 2, value)
-        ws.merge_cells(start_row=r, start_column=c + 2, end_row=r, end_column=c + 3)
-        if label == "等次" and unit.veto:
-            cell.fill = FLAG_FILL
-    row = row + 1 + (len(pairs) + 1) // 2
+    pager.gap()
+    pager.add([("考核结果", "header")] + [(None, "header")] * (_WIDTH - 1), spans=[(1, _WIDTH)], minimum=20)
+    spans = [(1, 2), (3, 4), (5, 6), (7, 8)]  # two label/value pairs per line: A-B|C-D and E-F|G-H
+    for n in range(0, len(pairs), 2):
+        cells: list[Cell] = []
+        for label, value in pairs[n : n + 2]:
+            style = "number" if isinstance(value, Decimal) else flagged("text", label == "等次" and unit.veto)
+            cells += [(label, "header"), (None, "header"), (value, style), (None, style)]
+        pager.add(cells, spans=spans[: len(cells) // 2], minimum=20)
     note = remarks_of(unit)
     if note:
-        title_row(ws, row, f"备注：{note}", len(_COLUMNS), size=10)
-        ws.row_dimensions[row].height = 15 * (1 + len(note) // 60)
-        row += 1
-    return row
+        pager.add(_line(f"备注：{note}", "subtitle"), spans=[(1, _WIDTH)])
 
 
-def _items_block(ws: Worksheet, rows: list[ItemDiff], row: int, *, with_self: bool = True) -> int:
+def _weakest_block(pager: _Pager, losses: LossAnalysis, unit_id: str) -> None:
+    """The unit's items that lost most points, beside every unit's mean share of 分值."""
+    rows = weakest_rows(losses, unit_id)
+    header: list[Cell] = [(label, "header") for label in WEAKEST_LABELS]
+    pager.gap()
+    if isinstance(rows, str):
+        pager.header = None
+        pager.add(_line(WEAKEST_TITLE, "section"), spans=[(1, _WIDTH)])
+        pager.add(_line(rows, "subtitle"), spans=[(1, _WIDTH)])
+        return
+    pager.table(WEAKEST_TITLE, header, (), rows[0])
+    for row in rows:
+        pager.add(row)
+
+
+def _items_block(pager: _Pager, rows: list[ItemDiff], *, with_self: bool = True) -> None:
     """Each item's score; next to its self-score and the difference when the scheme has 自评
     (without, the 考核得分 cell spans those columns)."""
     title = "分项得分（自评得分与考核得分对照）" if with_self else "分项得分"
-    title_row(ws, row, title, len(_COLUMNS), size=11)
-    row += 1
-    for n, (label, _) in enumerate(_COLUMNS, start=1):
-        if with_self or n not in (5, 7):
-            put_text(ws, row, n, label, header=True)
+    labels = [label for label, _ in _COLUMNS]
+    if with_self:
+        header: list[Cell] = [(label, "header") for label in labels]
+        header_spans: list[tuple[int, int]] = []
+    else:
+        # 考核得分 spans the columns of 自评得分, 考核得分 and 差异
+        header = [(label if n not in (4, 5, 6) else None, "header") for n, label in enumerate(labels)]
+        header[4] = (labels[5], "header")
+        header_spans = [(5, 7)]
+    cells = [_item_cells(item, with_self) for item in rows]
+    pager.gap()
+    pager.table(title, header, header_spans, cells[0] if cells else None)
+    for row in cells:
+        pager.add(row, spans=[] if with_self else [(5, 7)])
+
+
+def _item_cells(item: ItemDiff, with_self: bool) -> list[Cell]:
+    cells: list[Cell] = [(item.item_id, "center"), (item.category, "text"), (item.content, "text")]
+    cells.append((item.points, "number"))
     if not with_self:
-        _span(ws, row, 5, 6, 7)
-    for item in rows:
-        row += 1
-        put_text(ws, row, 1, item.item_id, center=True)
-        put_text(ws, row, 2, item.category)
-        put_text(ws, row, 3, item.content)
-        put_number(ws, row, 4, item.points)
-        if not with_self:
-            if item.kind is ItemKind.VETO:
-                put_text(ws, row, 6, veto_text(item.assessor_veto), center=True)
-            else:
-                put_number(ws, row, 6, item.assessor_score)
-            _span(ws, row, 5, 6, 7)
-        elif item.kind is ItemKind.VETO:
-            put_text(ws, row, 5, veto_text(item.self_veto), center=True)
-            put_text(ws, row, 6, veto_text(item.assessor_veto), center=True)
-            put_text(ws, row, 7, "")
+        if item.kind is ItemKind.VETO:
+            value: tuple[Decimal | str | None, str] = (veto_text(item.assessor_veto), "center")
         else:
-            put_number(ws, row, 5, item.self_score)
-            put_number(ws, row, 6, item.assessor_score)
-            put_number(ws, row, 7, item.difference)
-        put_text(ws, row, 8, item.reason)
-        if item.flagged:
-            ws.cell(row, 7).fill = FLAG_FILL
-        fit_height(ws, row, len(_COLUMNS))
-    return row + 1
+            value = (item.assessor_score, "number")
+        cells += [value, (None, value[1]), (None, value[1])]
+    elif item.kind is ItemKind.VETO:
+        cells += [(veto_text(item.self_veto), "center"), (veto_text(item.assessor_veto), "center"), ("", "center")]
+    else:
+        cells += [(item.self_score, "number"), (item.assessor_score, "number")]
+        cells.append((item.difference, flagged("number", item.flagged)))
+    cells.append((item.reason, "text"))
+    return cells
 
 
-def _span(ws: Worksheet, row: int, first: int, keep: int, last: int) -> None:
-    """Move the cell ``keep`` of ``row`` to ``first`` and merge ``first``..``last``."""
-    source, target = ws.cell(row, keep), ws.cell(row, first)
-    target.value, target.font, target.fill = source.value, copy(source.font), copy(source.fill)
-    target.alignment, target.number_format, target.border = (
-        copy(source.alignment),
-        source.number_format,
-        copy(source.border),
-    )
-    ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-
-
-def _deductions_block(ws: Worksheet, rows: list[ItemDiff], row: int) -> int:
+def _deductions_block(pager: _Pager, rows: list[ItemDiff]) -> None:
     lost = [(r, d) for r in rows if (d := deduction(r)) is not None]
-    title_row(ws, row, f"扣分明细（共 {len(lost)} 项）", len(_COLUMNS), size=11)
-    row += 1
-    for n, label in enumerate(("编号", "类别", "考核内容", "扣分", "", "", "", "扣分原因"), start=1):
-        put_text(ws, row, n, label, header=True)
-    ws.merge_cells(start_row=row, start_column=4, end_row=row, end_column=7)
+    header: list[Cell] = [(h, "header") for h in ("编号", "类别", "考核内容", "扣分", None, None, None, "扣分原因")]
+    cells = []
     for item, (_kind, amount) in lost:
-        row += 1
-        put_text(ws, row, 1, item.item_id, center=True)
-        put_text(ws, row, 2, item.category)
-        put_text(ws, row, 3, item.content)
-        if amount is None:
-            put_text(ws, row, 4, "一票否决", center=True)
-        else:  # a number, shown as 扣 2.00 分 by its format
-            put_number(ws, row, 4, round2(amount), fmt=DEDUCTION_FORMAT)
-        ws.merge_cells(start_row=row, start_column=4, end_row=row, end_column=7)
-        put_text(ws, row, 8, item.reason or "（考核组未填写原因）")
-        fit_height(ws, row, len(_COLUMNS))
+        taken: tuple[Value, str] = ("一票否决", "center") if amount is None else (round2(amount), "deduction")
+        row: list[Cell] = [(item.item_id, "center"), (item.category, "text"), (item.content, "text"), taken]
+        row += [(None, taken[1])] * 3 + [(item.reason or "（考核组未填写原因）", "text")]
+        cells.append(row)
+    pager.gap()
+    pager.table(f"扣分明细（共 {len(lost)} 项）", header, [(4, 7)], cells[0] if cells else None)
+    for row in cells:
+        pager.add(row, spans=[(4, 7)])
     if not lost:
-        row += 1
-        title_row(ws, row, "无扣分项目。", len(_COLUMNS), size=10)
-    return row + 1
+        pager.header = None
+        pager.add(_line("无扣分项目。", "subtitle"), spans=[(1, _WIDTH)])
+
+
+def _closing(pager: _Pager, note: str) -> None:
+    """The closing line and the seal block, kept together on one page."""
+    pager.header = None
+    seal: list[Cell] = [None] * 4 + [(SEAL, "seal")] + [(None, "seal")] * 3
+    when: list[Cell] = [None] * 4 + [(SEAL_DATE, "seal")] + [(None, "seal")] * 3
+    keep = pager.sheet.measure(seal, spans=[(5, 8)], minimum=40) + pager.sheet.measure(when, spans=[(5, 8)], minimum=24)
+    pager.gap()
+    if note:
+        pager.add(_line(note, "subtitle"), spans=[(1, _WIDTH)], keep=keep)
+    pager.add(seal, spans=[(5, 8)], minimum=40, keep=keep / 2)
+    pager.add(when, spans=[(5, 8)], minimum=24)
 
 
 def write_feedback(
@@ -240,12 +313,11 @@ def write_feedback(
     folder = Path(out) if out is not None else campaign.output_dir / FEEDBACK_DIR
     results = results or compute(campaign)
     rec = reconcile(results)
-    losses = analyse_losses(results)
     report = OutputReport(folder, units=len(results.units))
     report.scored = sum(1 for u in results.units if u.composite is not None)
+    run = FeedbackRun(results, rec)
     for unit in progress_bar(results.in_list_order(), FEEDBACK_SHEET, enabled=progress):
-        wb = build_feedback(results, rec, unit.unit_id, losses=losses)
-        saved = save_atomic(wb, folder / feedback_filename(unit.unit_id, unit.unit_name))
+        saved = save_atomic(run.book(unit.unit_id), folder / feedback_filename(unit.unit_id, unit.unit_name))
         report.files.append(saved.path)
         report.add_note(saved.note)
     return report

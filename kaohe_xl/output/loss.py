@@ -7,30 +7,26 @@ assessors wrote most often, sorted by points lost, the first
 brief, and the 否决 items that vetoed a unit. A4 landscape, one page wide, rows 1–3
 repeated, 第 X 页 共 Y 页.
 
-Each part is laid out (:func:`lay_out_losses`: widths, print setup) apart from its rows
-(:func:`write_losses`, :func:`write_weakest` through a
-:class:`~kaohe_xl.xlsx.worksheet_rows.RowSink`), so the same code writes into an openpyxl
-workbook (:func:`add_loss_sheet`, :func:`add_weakest`) or a
-:mod:`~kaohe_xl.xlsx.sheetwriter` skeleton (register :data:`STYLES`).
+The sheet is laid out on the 汇总 workbook's skeleton (:func:`lay_out_losses`: widths,
+print setup) and its rows written by :func:`write_losses` through the
+:mod:`~kaohe_xl.xlsx.sheetwriter`; :func:`weakest_rows` gives the 反馈表 its rows.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kaohe_xl.analysis.losses import TOP_ITEMS, WEAKEST, ItemLoss, LossAnalysis, analyse_losses
+from kaohe_xl.analysis.losses import TOP_ITEMS, WEAKEST, ItemLoss, LossAnalysis
 from kaohe_xl.output.sheet_styles import STYLES, fit
 from kaohe_xl.scoring.engine import Results, round2, source_label
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.ooxml import column_letter
-from kaohe_xl.xlsx.sheetwriter import Cell
-from kaohe_xl.xlsx.styled import print_setup
-from kaohe_xl.xlsx.worksheet_rows import RowSink, WorksheetRows
+from kaohe_xl.xlsx.page import setup_page
+from kaohe_xl.xlsx.sheetwriter import Cell, SheetRows
 
-__all__ = ["LOSS_SHEET", "STYLES", "add_loss_sheet", "add_weakest", "lay_out_losses", "write_losses", "write_weakest"]
+__all__ = ["LOSS_SHEET", "STYLES", "lay_out_losses", "loss_title", "weakest_rows", "write_losses"]
 
 LOSS_SHEET = "失分分析"
 HEADER_ROW = 3
@@ -58,20 +54,20 @@ def lay_out_losses(ws: Worksheet) -> None:
     for n, (_, width) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[column_letter(n)].width = width
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 3)
-    print_setup(ws, landscape=True, title_rows=f"1:{HEADER_ROW}")
+    setup_page(ws, landscape=True, title_rows=(1, HEADER_ROW))
 
 
 def _widths() -> list[float]:
     return [w for _, w in COLUMNS]
 
 
-def _line(rows: RowSink, text: str, style: str, *, height: float | None = None) -> int:
+def _line(rows: SheetRows, text: str, style: str, *, height: float | None = None) -> int:
     at = rows.row([(text, style)], height=height or fit([(text, sum(_widths()))], line=12.5))
     rows.merge(at, 1, at, WIDTH)
     return at
 
 
-def write_losses(rows: RowSink, analysis: LossAnalysis, title: str) -> None:
+def write_losses(rows: SheetRows, analysis: LossAnalysis, title: str) -> None:
     """The rows of 失分分析: title, note, header (repeated on every page), then the
     categories in brief, the items by points lost, and the vetoes."""
     at = rows.row([(title, "title")], height=30)
@@ -100,7 +96,7 @@ def write_losses(rows: RowSink, analysis: LossAnalysis, title: str) -> None:
         )
 
 
-def _loss_row(rows: RowSink, loss: ItemLoss, item_id: str, content: str, top: bool) -> None:
+def _loss_row(rows: SheetRows, loss: ItemLoss, item_id: str, content: str, top: bool) -> None:
     mark = "_top" if top else ""
     reasons = loss.reason_text() or ("—" if loss.lost else "")
     cells: list[Cell] = [
@@ -118,56 +114,37 @@ def _loss_row(rows: RowSink, loss: ItemLoss, item_id: str, content: str, top: bo
     rows.row(cells, height=fit([(loss.category, widths[2]), (content, widths[3]), (reasons, widths[8])]))
 
 
-def add_loss_sheet(wb: Workbook, results: Results, analysis: LossAnalysis | None = None) -> Worksheet:
-    """Add 失分分析 to an openpyxl workbook (the 汇总 workbook)."""
-    analysis = analysis or analyse_losses(results)
-    ws = wb.create_sheet(LOSS_SHEET)
-    lay_out_losses(ws)
-    title = f"{results.rubric.settings.name}失分分析（{source_label(analysis.source)}，{analysis.units} 个单位）"
-    write_losses(WorksheetRows(ws, STYLES), analysis, title)
-    return ws
+def loss_title(results: Results, analysis: LossAnalysis) -> str:
+    """The sheet's title line: which source, how many units."""
+    return f"{results.rubric.settings.name}失分分析（{source_label(analysis.source)}，{analysis.units} 个单位）"
 
 
 # -- 反馈表: the unit's weakest items ---------------------------------------------------------
-# The 反馈表's columns: 编号 6, 类别 12, 考核内容 40, 分值 7, 自评得分 9, 考核得分 9, 差异 8, 扣分原因 32.
-FEEDBACK_WIDTHS = (6.0, 12.0, 40.0, 7.0, 9.0, 9.0, 8.0, 32.0)
 WEAKEST_TITLE = f"失分最多的条目（前 {WEAKEST} 项，供改进参考）"
+WEAKEST_LABELS = ("编号", "类别", "考核内容", "分值", "得分", "失分", "全体平均得分率", "扣分原因")
 
 
-def write_weakest(rows: RowSink, analysis: LossAnalysis, unit_id: str) -> None:
+def weakest_rows(analysis: LossAnalysis, unit_id: str) -> list[list[Cell]] | str:
     """The unit's :data:`~kaohe_xl.analysis.losses.WEAKEST` items that lost most points,
-    with every unit's mean share of 分值 beside them, as 8 columns of the 反馈表."""
-    width = len(FEEDBACK_WIDTHS)
-    at = rows.row([(WEAKEST_TITLE, "section")], height=20)
-    rows.merge(at, 1, at, width)
+    with every unit's mean share of 分值 beside them (8 columns, the 反馈表's styles:
+    number, percent), or the sentence that says why there are none."""
     weakest = analysis.weakest(unit_id)
     if not weakest:
         counted = unit_id in analysis.counted
-        text = "各条目均未失分。" if counted else "考核组评分表尚未收到或待核实，暂无失分分析。"
-        at = rows.row([(text, "subtitle")])
-        rows.merge(at, 1, at, width)
-        return
-    labels = ("编号", "类别", "考核内容", "分值", "得分", "失分", "全体平均得分率", "扣分原因")
-    rows.row([(label, "header") for label in labels], height=30)
+        return "各条目均未失分。" if counted else "考核组评分表尚未收到或待核实，暂无失分分析。"
+    rows: list[list[Cell]] = []
     for loss in weakest:
         points = loss.item.points or Decimal(0)
-        reason = "；".join(loss.reasons) or "（考核组未填写原因）"
-        cells: list[Cell] = [
-            (loss.item.id, "center"),
-            (loss.item.category, "text"),
-            (loss.item.content, "text"),
-            (points, "score"),
-            (points - loss.lost, "score"),
-            (loss.lost, "score"),
-            (analysis.mean_share.get(loss.item.id), "share"),
-            (reason, "text"),
-        ]
-        texts = [(loss.item.category, 12.0), (loss.item.content, 40.0), (reason, 32.0)]
-        rows.row(cells, height=fit(texts))
-
-
-def add_weakest(ws: Worksheet, analysis: LossAnalysis, unit_id: str, after: int) -> int:
-    """Write the weakest items into an openpyxl 反馈表 after row ``after``; the last row written."""
-    rows = WorksheetRows(ws, STYLES, after=after)
-    write_weakest(rows, analysis, unit_id)
-    return rows.last_row
+        rows.append(
+            [
+                (loss.item.id, "center"),
+                (loss.item.category, "text"),
+                (loss.item.content, "text"),
+                (points, "number"),
+                (points - loss.lost, "number"),
+                (loss.lost, "number"),
+                (analysis.mean_share.get(loss.item.id), "percent"),
+                ("；".join(loss.reasons) or "（考核组未填写原因）", "text"),
+            ]
+        )
+    return rows

@@ -1,6 +1,6 @@
 """Named cell styles of the analysis sheets (与上年对比, 失分分析, the 反馈表's weakest items).
 
-They look like the 汇总表 (宋体, thin grey borders, blue header fill, :mod:`kaohe_xl.xlsx.styled`)
+They look like the 汇总表 (宋体, thin grey borders, blue header fill, :mod:`kaohe_xl.output.look`)
 and are registered by name, as :mod:`kaohe_xl.xlsx.sheetwriter` wants them. ``*_top``
 variants carry the highlight of the top rows, ``*_muted`` the grey of rows for units no
 longer assessed, ``change*_up`` / ``change*_down`` the green / red of a rise / fall.
@@ -15,21 +15,16 @@ from decimal import Decimal
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill
 
+from kaohe_xl.output import look
+from kaohe_xl.output.look import BORDER, FLAG_FILL, FONT, HEADER_FILL, MUTED_FILL, SCORE_FORMAT
 from kaohe_xl.textnorm import display_width
 from kaohe_xl.xlsx.sheetwriter import Style
-from kaohe_xl.xlsx.styled import (
-    BODY_FONT,
-    BORDER,
-    CENTER,
-    FLAG_FILL,
-    FONT,
-    HEADER_FILL,
-    HEADER_FONT,
-    MUTED_FILL,
-    SCORE_FORMAT,
-    TITLE_FONT,
-    WRAP,
-)
+
+TITLE_FONT = Font(name=FONT, size=16, bold=True)
+HEADER_FONT = Font(name=FONT, size=10, bold=True)
+BODY_FONT = Font(name=FONT, size=10)
+WRAP = Alignment(wrap_text=True, vertical="center")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 TOP_FILL = PatternFill("solid", fgColor="FCE4D6")  # the items that lost most points
 _MIDDLE = Alignment(horizontal="center", vertical="center")
@@ -83,6 +78,9 @@ def _variants() -> dict[str, Style]:
 
 
 STYLES: dict[str, Style] = _variants()
+# The 汇总 workbook holds both: the 汇总表's styles (look) and 失分分析's. Where a name is
+# in both, the 汇总表's wins (its "percent" is a fraction; 失分分析 uses "share" for that).
+SUMMARY_STYLES: dict[str, Style] = {**STYLES, **look.STYLES}
 
 
 def signed(style: str, value: object) -> str:

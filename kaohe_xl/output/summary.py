@@ -1,21 +1,30 @@
-"""Results → the printable 汇总 workbook (汇总表, chart, 失分分析, 自评与考核差异, 分项明细, 回收情况).
+"""Results → the printable 汇总 workbook: 汇总表 and its chart, 失分分析 (:mod:`.loss`), then
+the detail sheets (自评与考核差异, 差异明细, 分项明细, 回收情况, 拒收文件; :mod:`.summary_sheets`).
 
 The 汇总表 sheet carries a few formulas so the figures can be checked in Excel:
 基础分 = SUM(category cells), the primary source's total = MAX(基础分 + 加分 − 扣分, 0),
 a converted figure (千分制) = total × scale / full marks, 综合得分 = ROUND(Σ weight ×
-(converted) total, 2). Everything else is a value. Every text that came from units or
-assessors is written as text, never as a formula. A scheme without 自评 has no
-自评与考核差异 sheet (the 计分办法 lines say so).
+(converted) total, 2); with 加分计入 年度总分 the 加分 cell is left out of the round's
+total and added once to 综合得分, converted like the primary round. Each formula is stored with its result (what Excel computes from
+the cells beside it), so previews, python-calamine and pandas show the figures.
+Everything else is a value. Every text that came from units or assessors is written as
+text, never as a formula. A scheme without 自评 has no 自评与考核差异 sheets (the
+计分办法 lines say so).
+
+The workbook is laid out once on an openpyxl skeleton (widths, print set-up, the chart)
+and its rows are streamed as XML (:mod:`kaohe_xl.xlsx.sheetwriter`): a thousand units
+take about a second and constant memory.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 import warnings
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,36 +32,32 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kaohe_xl.analysis.losses import analyse_losses
 from kaohe_xl.errors import OutputError
-from kaohe_xl.output.loss import add_loss_sheet
+from kaohe_xl.output import summary_sheets as sheets
+from kaohe_xl.output.look import flagged, header_line, lay_out, title_line
+from kaohe_xl.output.loss import LOSS_SHEET, lay_out_losses, loss_title, write_losses
 from kaohe_xl.output.report import OutputReport
 from kaohe_xl.output.rules_text import converted_label, formula_text
-from kaohe_xl.output.summary_sheets import RejectedFile, write_details, write_differences, write_returns
+from kaohe_xl.output.sheet_styles import SUMMARY_STYLES
+from kaohe_xl.output.summary_sheets import RejectedFile, rejected_files
 from kaohe_xl.rubric.model import Category, ItemKind
 from kaohe_xl.scoring.engine import Results, UnitResult, source_label
 from kaohe_xl.scoring.reconcile import Reconciliation, reconcile
 from kaohe_xl.scoring.results import compute
-from kaohe_xl.store import db as store
 from kaohe_xl.store.records import ReturnState, UnitState
 from kaohe_xl.store.status import collection_status
 from kaohe_xl.textnorm import format_decimal
+from kaohe_xl.xlsx.cells import Formula, Value
 from kaohe_xl.xlsx.libreoffice import to_pdf
 from kaohe_xl.xlsx.ooxml import column_letter
-from kaohe_xl.xlsx.styled import (
-    FLAG_FILL,
-    Saved,
-    fit_height,
-    move_into_place,
-    print_setup,
-    put_formula,
-    put_number,
-    put_text,
-    save_atomic,
-    title_row,
-)
+from kaohe_xl.xlsx.place import Saved, move_into_place, save_atomic
+from kaohe_xl.xlsx.sheetwriter import Book, Cell, SheetRows, Skeleton
 
 if TYPE_CHECKING:
     from kaohe_xl.campaign import Campaign
+
+__all__ = ["RejectedFile", "build_summary", "rejected_files", "remarks_of", "summary_target", "write_summary"]
 
 SUMMARY_NAME = "汇总表.xlsx"
 SUMMARY_SHEET = "汇总表"
@@ -64,6 +69,8 @@ H_PASSED = "是否合格"
 H_RANK = "排名"
 H_REMARKS = "备注"
 _ROOMY_CATEGORIES = 8  # up to this many category columns print at a comfortable size
+_CENT = Decimal("0.01")
+SIGN_LINE = "考核组长签字：＿＿＿＿＿＿＿＿        审核人：＿＿＿＿＿＿＿＿        日期：＿＿＿＿年＿＿月＿＿日"
 
 
 def build_summary(
@@ -74,22 +81,36 @@ def build_summary(
     *,
     when: date | None = None,
     only_summary: bool = False,
-) -> Workbook:
-    """The summary workbook in memory (``only_summary``: 汇总表 and chart, for the PDF)."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = SUMMARY_SHEET
-    first, last = _summary_sheet(ws, results, when or date.today())
-    chart_ws = wb.create_sheet(CHART_SHEET)
-    _chart(chart_ws, ws, results, first, last)
+) -> Book:
+    """The summary workbook, ready to save (``only_summary``: 汇总表 and chart, for the PDF)."""
     if not only_summary:
-        add_loss_sheet(wb, results)  # 失分分析 (kaohe_xl.output.loss)
-        if results.self_source is not None:
-            write_differences(wb.create_sheet("自评与考核差异"), reconciliation)
-        write_details(wb.create_sheet("分项明细"), results)
-        write_returns(wb.create_sheet("回收情况"), results, states, rejected)
-    return wb
+        sheets.check_size(results, reconciliation)
+    grid = _layout(results)
+    wb = Workbook()
+    ws = lay_out(wb, SUMMARY_SHEET, _widths(grid.col), landscape=True, title_rows=(1, HEADER_ROW), first=True)
+    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 3).coordinate
+    chart_ws = lay_out(wb, CHART_SHEET, [8.43] * 12, landscape=True)
+    composites = [n for n, u in enumerate(results.units, start=HEADER_ROW + 1) if u.composite is not None]
+    if composites:
+        _chart(chart_ws, ws, grid, composites[0], composites[-1])
+    detail = not only_summary
+    if detail:
+        lay_out_losses(wb.create_sheet(LOSS_SHEET))
+        sheets.lay_out_details(wb, results)
+    book = Skeleton(wb, SUMMARY_STYLES).book(level=1)  # the rows of a thousand units: fast deflate, a larger file
+    _summary_sheet(book.sheet(SUMMARY_SHEET), results, grid, when or date.today())
+    chart = book.sheet(CHART_SHEET)
+    title_line(chart, f"{results.rubric.settings.name} 综合得分", 12)
+    if not composites:
+        chart.row([("尚无可计算综合得分的单位", "subtitle")], at=3)
+    if detail:
+        losses = analyse_losses(results)
+        write_losses(book.sheet(LOSS_SHEET), losses, loss_title(results, losses))
+        sheets.write_details(book, results, reconciliation, states, rejected)
+    return book
+
+
+_Put = Callable[..., None]  # put(header or column, value, style="number")
 
 
 @dataclass
@@ -126,152 +147,151 @@ def _layout(results: Results) -> _Layout:
     return _Layout(col, categories, totals, converted)
 
 
-def _summary_sheet(ws: Worksheet, results: Results, when: date) -> tuple[int, int]:
-    """Write 汇总表; returns the first and last row holding a composite (for the chart)."""
+def _summary_sheet(sheet: SheetRows, results: Results, grid: _Layout, when: date) -> None:
+    """Write 汇总表: title, date, headers, one row per unit, the rules and the signatures."""
     rubric = results.rubric
-    grid = _layout(results)
     width = len(grid.col)
-    title_row(ws, 1, f"{rubric.settings.name}汇总表", width)
-    title_row(ws, 2, f"制表日期：{when.year}年{when.month}月{when.day}日", width, size=10)
-    ws.row_dimensions[1].height = 30
-    for header, n in grid.col.items():
-        put_text(ws, HEADER_ROW, n, header, header=True)
-    row = HEADER_ROW
-    first = last = 0
+    title_line(sheet, f"{rubric.settings.name}汇总表", width)
+    title_line(sheet, f"制表日期：{when.year}年{when.month}月{when.day}日", width, "subtitle")
+    header_line(sheet, list(grid.col))
     for unit in results.units:
-        row += 1
-        _unit_row(ws, results, grid, unit, row)
-        if unit.composite is not None:
-            first = first or row
-            last = row
-    _footer(ws, results, row + 2, width)
-    _widths(ws, grid.col)
-    fit_height(ws, HEADER_ROW, width)
-    for n in range(HEADER_ROW + 1, row + 1):
-        fit_height(ws, n, width, minimum=20)
-    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 3)
-    print_setup(ws, landscape=True, title_rows=f"1:{HEADER_ROW}")
-    return first, last
+        sheet.row(_unit_row(results, grid, unit, sheet.last_row + 1), fit=True, minimum=20)
+    sheet.row([])
+    lines = formula_text(rubric)
+    for n, line in enumerate(lines):
+        title_line(sheet, ("计分办法：" if n == 0 else "") + line, width, "note")
+    sheet.row([])
+    title_line(sheet, SIGN_LINE, width, "sign", minimum=30)
 
 
-def _unit_row(ws: Worksheet, results: Results, grid: _Layout, unit: UnitResult, row: int) -> None:
+def _unit_row(results: Results, grid: _Layout, unit: UnitResult, row: int) -> list[Cell]:
     """One unit: categories and totals of the primary source, each source, composite, grade."""
     col, categories = grid.col, grid.categories
-    put_text(ws, row, col["编号"], unit.unit_id, center=True)
-    put_text(ws, row, col["单位"], unit.unit_name)
+    cells: list[Cell] = [None] * len(col)
+
+    def put(header: str | int, value: Value, style: str = "number") -> None:
+        cells[(col[header] if isinstance(header, str) else header) - 1] = (value, style)
+
+    put("编号", unit.unit_id, "center")
+    put("单位", unit.unit_name, "text")
     scored = unit.main
-    cat_first = 3
-    for n, category in enumerate(categories):
-        put_number(ws, row, cat_first + n, scored.categories.get(category.name) if scored else None)
-    refs: dict[str, str] = {h: f"{column_letter(col[h])}{row}" for h in ("基础分", "加分", "扣分") if h in col}
+    values: dict[str, Decimal] = {}
+    for n, category in enumerate(categories, start=3):
+        put(n, scored.categories.get(category.name) if scored else None)
     if scored is not None:
+        base = sum((scored.categories.get(c.name) or Decimal(0) for c in categories), Decimal(0))
         if categories:
-            cats = f"{column_letter(cat_first)}{row}:{column_letter(cat_first + len(categories) - 1)}{row}"
-            put_formula(ws, row, col["基础分"], f"=SUM({cats})")
+            cats = f"{column_letter(3)}{row}:{column_letter(2 + len(categories))}{row}"
+            put("基础分", Formula(f"SUM({cats})", base))
         else:
-            put_number(ws, row, col["基础分"], scored.base)
-        for header, value in (("加分", unit.bonus), ("扣分", scored.penalty)):
+            base = scored.base
+            put("基础分", base)
+        values = {"基础分": base, "加分": unit.bonus or Decimal(0), "扣分": scored.penalty}
+        for header in ("加分", "扣分"):
             if header in col:
-                put_number(ws, row, col[header], value)
+                put(header, values[header])
     else:  # blank, but inside the grid
-        for header in refs:
-            put_number(ws, row, col[header], None)
-    _source_cells(ws, results, grid, unit, row, refs)
+        for header in ("基础分", "加分", "扣分"):
+            if header in col:
+                put(header, None)
+    figures = _source_cells(results, grid, unit, row, values, put)
     if unit.composite is not None:
-        put_formula(ws, row, col[H_COMPOSITE], _composite_formula(results, grid, row))
+        put(H_COMPOSITE, _composite(results, grid, row, figures, values.get("加分", Decimal(0))))
     else:
-        put_text(ws, row, col[H_COMPOSITE], unit.status_label, center=True).fill = FLAG_FILL
-    put_text(ws, row, col[H_GRADE], unit.grade, center=True)
+        put(H_COMPOSITE, unit.status_label, "center!")
+    put(H_GRADE, unit.grade, flagged("center", unit.veto))
     if H_PASSED in col:
-        verdict = {True: "合格", False: "不合格", None: ""}[unit.passed]
-        cell = put_text(ws, row, col[H_PASSED], verdict, center=True)
-        if unit.passed is False:
-            cell.fill = FLAG_FILL
-    put_number(ws, row, col[H_RANK], unit.rank, fmt="0")
-    put_text(ws, row, col[H_REMARKS], remarks_of(unit))
-    if unit.veto:
-        ws.cell(row, col[H_GRADE]).fill = FLAG_FILL
+        put(H_PASSED, {True: "合格", False: "不合格", None: ""}[unit.passed], flagged("center", unit.passed is False))
+    put(H_RANK, unit.rank, "whole")
+    put(H_REMARKS, remarks_of(unit), "text")
+    return cells
 
 
 def _source_cells(
-    ws: Worksheet, results: Results, grid: _Layout, unit: UnitResult, row: int, refs: dict[str, str]
-) -> None:
-    """Each source's 得分 (the primary's as a formula) and, when converted, its 千分制 figure."""
+    results: Results, grid: _Layout, unit: UnitResult, row: int, values: dict[str, Decimal], put: _Put
+) -> dict[str, Decimal]:
+    """Each source's 得分 (the primary's as a formula) and, when converted, its 千分制
+    figure; returns each source's figure as the composite formula reads it."""
     rubric = results.rubric
+    figures: dict[str, Decimal] = {}
     for source in rubric.sources:
         target = grid.totals[source.name]
         have = source.name in unit.sources
+        total: Decimal | None = None
         if source.name == results.primary and have:
+            terms = f"{column_letter(grid.col['基础分'])}{row}"
+            total = values["基础分"]
             annual = rubric.bonus_annual  # 加分 on the composite, not in the round's 得分
-            total = (
-                refs["基础分"]
-                + (f"+{refs['加分']}" if "加分" in refs and not annual else "")
-                + (f"-{refs['扣分']}" if "扣分" in refs else "")
-            )
-            put_formula(ws, row, target, f"=MAX({total},0)")
+            for header, sign in (("加分", "+"), ("扣分", "-")):
+                if header in grid.col and not (annual and header == "加分"):
+                    terms += f"{sign}{column_letter(grid.col[header])}{row}"
+                    total += values[header] if sign == "+" else -values[header]
+            total = max(total, Decimal(0))
+            put(target, Formula(f"MAX({terms},0)", total))
         elif have:
-            put_number(ws, row, target, unit.sources[source.name].total)
+            total = unit.sources[source.name].total
+            put(target, total)
         else:
-            put_text(ws, row, target, unit.source_states[source.name].label, center=True).fill = FLAG_FILL
+            put(target, unit.source_states[source.name].label, "center!")
+        if total is not None:
+            figures[source.name] = total
         if source.name not in grid.converted:
             continue
         converted = grid.converted[source.name]
-        if have:
+        if total is not None:
             full, scale = rubric.source_full_marks(source), rubric.source_scale(source)
             ref = f"{column_letter(target)}{row}"
-            put_formula(ws, row, converted, f"={ref}*{format_decimal(scale)}/{format_decimal(full)}")
+            figures[source.name] = total * scale / full
+            put(converted, Formula(f"{ref}*{format_decimal(scale)}/{format_decimal(full)}", figures[source.name]))
         else:
-            put_text(ws, row, converted, unit.source_states[source.name].label, center=True).fill = FLAG_FILL
+            put(converted, unit.source_states[source.name].label, "center!")
+    return figures
 
 
-def _composite_formula(results: Results, grid: _Layout, row: int) -> str:
-    """=ROUND(w × (converted) total + ... [+ the year's 加分], 2): the composite as displayed."""
+def _composite(results: Results, grid: _Layout, row: int, figures: dict[str, Decimal], bonus: Decimal) -> Formula:
+    """=ROUND(w × (converted) total + ... [+ the year's 加分], 2): the composite as
+    displayed, and its result."""
     rubric = results.rubric
     parts = []
+    total = Decimal(0)
     for source in rubric.sources:
         if source.weight == 0:
             continue
         column = grid.converted.get(source.name, grid.totals[source.name])
         ref = f"{column_letter(column)}{row}"
         parts.append(ref if source.weight == 1 else f"{format_decimal(source.weight)}*{ref}")
+        total += source.weight * figures.get(source.name, Decimal(0))
     if rubric.bonus_annual and "加分" in grid.col:  # 加分计入 年度总分: once, in full
         primary = rubric.source(results.primary)
         full, scale = rubric.source_full_marks(primary), rubric.source_scale(primary)
-        bonus = f"{column_letter(grid.col['加分'])}{row}"
-        parts.append(bonus if scale == full else f"{bonus}*{format_decimal(scale)}/{format_decimal(full)}")
-    return f"=ROUND({'+'.join(parts) or '0'},2)"
+        cell = f"{column_letter(grid.col['加分'])}{row}"
+        parts.append(cell if scale == full else f"{cell}*{format_decimal(scale)}/{format_decimal(full)}")
+        total += bonus * scale / full
+    return Formula(f"ROUND({'+'.join(parts) or '0'},2)", total.quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
 def remarks_of(unit: UnitResult) -> str:
-    """The 备注 cell: veto reason first, then returns still owed and scoring notes."""
+    """The 备注 cell: the veto reason, the returns still owed, then each scoring note once,
+    naming the sources it comes from when the unit has several (``自评、考核组：条目3未评分``)."""
+    by_note: dict[str, list[str]] = {}
+    for name, result in unit.sources.items():
+        for note in result.notes:
+            by_note.setdefault(note, []).append(name)
     parts = [unit.veto_reason] if unit.veto_reason else []
-    parts += list(unit.remarks)
+    parts += [r for r in dict.fromkeys(unit.remarks) if r not in by_note]
+    several = len(unit.sources) > 1
+    parts += [f"{'、'.join(names)}：{note}" if several else note for note, names in by_note.items()]
     return "；".join(parts)
 
 
-def _footer(ws: Worksheet, results: Results, row: int, width: int) -> None:
-    lines = formula_text(results.rubric)
-    title_row(ws, row, "计分办法：" + lines[0], width, size=9)
-    for n, line in enumerate(lines[1:], start=1):
-        title_row(ws, row + n, line, width, size=9)
-    sign = row + len(lines) + 1
-    title_row(
-        ws,
-        sign,
-        "考核组长签字：＿＿＿＿＿＿＿＿        审核人：＿＿＿＿＿＿＿＿        日期：＿＿＿＿年＿＿月＿＿日",
-        width,
-        size=11,
-    )
-    ws.row_dimensions[sign].height = 30
-
-
-def _widths(ws: Worksheet, col: dict[str, int]) -> None:
+def _widths(col: dict[str, int]) -> list[float]:
     """Column widths: the sheet prints one page wide, so every character of width shrinks
     the print. A rubric with many categories (新庄镇: 15) gets narrower columns, or the
     page would print at under half size and the figures could not be read."""
     categories = sum(1 for header in col if "\n" in header)
     crowded = categories > _ROOMY_CATEGORIES
-    for header, n in col.items():
+    widths = []
+    for header in col:
         width = 8.0 if crowded else 9.0
         if "\n" in header:  # a category: "100.00" fits; the header wraps onto more lines
             width = 7.0 if crowded else 11.0
@@ -283,24 +303,18 @@ def _widths(ws: Worksheet, col: dict[str, int]) -> None:
             width = 5 if crowded else 6
         elif header in (H_GRADE, H_RANK, H_PASSED):
             width = 6 if crowded else 7
-        ws.column_dimensions[column_letter(n)].width = width
+        widths.append(width)
+    return widths
 
 
-def _chart(chart_ws: Worksheet, ws: Worksheet, results: Results, first: int, last: int) -> None:
+def _chart(chart_ws: Worksheet, ws: Worksheet, grid: _Layout, first: int, last: int) -> None:
     """A bar chart of 综合得分 by unit, drawn from the 汇总表 cells."""
-    title_row(chart_ws, 1, f"{results.rubric.settings.name} 综合得分", 12)
-    print_setup(chart_ws, landscape=True)
-    if not first:
-        put_text(chart_ws, 3, 1, "尚无可计算综合得分的单位")
-        return
-    headers = [c.value for c in ws[HEADER_ROW]]
-    composite_col = headers.index(H_COMPOSITE) + 1
     chart = BarChart()
     chart.type = "col"
     chart.title = H_COMPOSITE
     chart.y_axis.title = "得分"
     chart.legend = None
-    data = Reference(ws, min_col=composite_col, min_row=first, max_row=last)
+    data = Reference(ws, min_col=grid.col[H_COMPOSITE], min_row=first, max_row=last)
     names = Reference(ws, min_col=2, min_row=first, max_row=last)
     chart.add_data(data, titles_from_data=False)
     chart.set_categories(names)
@@ -309,15 +323,6 @@ def _chart(chart_ws: Worksheet, ws: Worksheet, results: Results, first: int, las
     chart.width = 26
     chart.height = 13
     chart_ws.add_chart(chart, "A3")
-
-
-def rejected_files(conn: sqlite3.Connection) -> list[RejectedFile]:
-    """Files the store rejected or quarantined, with their reasons, oldest first."""
-    rows = conn.execute(
-        "SELECT original_name, received_at, status, reason, form_kind, subject_id FROM files"
-        f" WHERE {store.REFUSED_FILES} ORDER BY received_at, id"
-    ).fetchall()
-    return [RejectedFile(*tuple(r)) for r in rows]
 
 
 def summary_target(out: str | Path) -> Path:
@@ -352,8 +357,8 @@ def write_summary(campaign: Campaign, out: str | Path | None = None, *, pdf: boo
     states = collection_status(campaign)
     with closing(campaign.connect()) as conn:
         rejected = rejected_files(conn)
-    wb = build_summary(results, reconcile(results), states, rejected)
-    saved = save_atomic(wb, target)
+    book = build_summary(results, reconcile(results), states, rejected)
+    saved = save_atomic(book, target)
     report = OutputReport(saved.path, [saved.path], note=saved.note, units=len(results.units))
     report.scored = sum(1 for u in results.units if u.composite is not None)
     report.pending = [

@@ -155,6 +155,9 @@ class Grade:
     minimum: Decimal | None
 
 
+DEFAULT_FEEDBACK_NOTE = "如对考核结果有异议，请在收到本表之日起 5 个工作日内向考核办公室书面反映。"
+
+
 @dataclass(frozen=True)
 class Settings:
     """The 设置 sheet."""
@@ -178,6 +181,7 @@ class Settings:
     password: str = ""  # 保护密码 for sheet protection (prevents accidents only)
     ballot_weights: tuple[tuple[str, Decimal], ...] = DEFAULT_BALLOT_WEIGHTS  # 测评折算
     ballot_subject: str = "领导班子整体工作"  # 测评内容: what the ballot asks about
+    feedback_note: str = DEFAULT_FEEDBACK_NOTE  # 反馈说明: the closing line of every 反馈表
 
     def grade_for(self, composite: Decimal) -> str:
         """The 等次 label for a composite score."""

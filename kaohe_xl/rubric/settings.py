@@ -14,6 +14,7 @@ from kaohe_xl.problems import Problem
 from kaohe_xl.rubric.model import (
     BALLOT_GRADES,
     DEFAULT_BALLOT_WEIGHTS,
+    DEFAULT_FEEDBACK_NOTE,
     Aggregation,
     BonusBasis,
     BonusScope,
@@ -43,6 +44,7 @@ SETTING_KEYS = (
     "保护密码",
     "测评折算",
     "测评内容",
+    "反馈说明",
 )
 DEFAULT_GRADES = "优秀>=90;良好>=80;合格>=60;不合格"
 
@@ -188,6 +190,7 @@ def build_settings(col: Collector, raw_rubric: RawRubric) -> Settings | None:
         bonus_scope=scope,
         ballot_weights=weights,
         ballot_subject=text_of("测评内容", "领导班子整体工作"),
+        feedback_note=text_of("反馈说明", DEFAULT_FEEDBACK_NOTE),
     )
 
 

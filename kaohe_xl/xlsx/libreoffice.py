@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 from kaohe_xl.errors import OutputError, ToolMissingError
@@ -40,13 +41,47 @@ _CANDIDATES = (
     "/opt/libreoffice/program/soffice",
 )
 
+# Fonts the workbooks name that a Linux LibreOffice often lacks, and the installed font
+# drawn instead (when it is installed). Calibri is the workbooks' default font: its digit
+# width is the unit of every column width, and without Calibri (or its metric twin
+# Carlito) LibreOffice measures columns with DejaVu Sans, a third wider than Excel does.
+# 宋体 is a Song (serif) face, as Chinese offices print.
+FONT_SUBSTITUTES = {
+    "Calibri": "Noto Sans CJK SC",
+    "宋体": "Noto Serif CJK SC",
+    "SimSun": "Noto Serif CJK SC",
+    "等线": "Noto Sans CJK SC",
+    "黑体": "Noto Sans CJK SC",
+    "SimHei": "Noto Sans CJK SC",
+}
+_PAIR = (
+    '<node oor:name="kh{n}" oor:op="replace">'
+    '<prop oor:name="Always" oor:op="fuse"><value>true</value></prop>'
+    '<prop oor:name="OnScreenOnly" oor:op="fuse"><value>false</value></prop>'
+    '<prop oor:name="ReplaceFont" oor:op="fuse"><value>{font}</value></prop>'
+    '<prop oor:name="SubstituteFont" oor:op="fuse"><value>{substitute}</value></prop></node>'
+)
 # OOXMLRecalcMode / ODFRecalcMode: 0 = always recalculate on load, 1 = never, 2 = ask.
-_REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
+_REGISTRY = (
+    """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Font/Substitution"><prop oor:name="Replacement" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Font/Substitution">"""
+    + "".join(
+        _PAIR.format(n=n, font=font, substitute=substitute)
+        for n, (font, substitute) in enumerate(FONT_SUBSTITUTES.items())
+    ).join(('<node oor:name="FontPairs">', "</node>"))
+    + """</item>
 </oor:items>
 """
+)
+# The paragraph properties of Calc's default cell style that turn on the Chinese
+# line-breaking rule: no line starts with closing punctuation (，。；）…) or ends with an
+# opening one. OOXML has no such cell attribute and LibreOffice's default is off.
+_STRICT_LINES = '<style:paragraph-properties style:line-break="strict" style:punctuation-wrap="hanging"/>'
+_DEFAULT_CELL_STYLE = '<style:style style:name="Default" style:family="table-cell">'
 
 
 def find_soffice() -> Path | None:
@@ -99,22 +134,43 @@ def to_pdf(xlsx: str | Path, pdf: str | Path, *, timeout: float = DEFAULT_TIMEOU
     if target.suffix.lower() != ".pdf":
         target = target / (source.stem + ".pdf")
     with tempfile.TemporaryDirectory(prefix="kaohe-pdf-") as work:
-        produced = _convert(source, "pdf:calc_pdf_Export", Path(work), timeout)
+        # via ODF: there the default cell style can carry the Chinese line-breaking rule
+        profile = Path(work) / "profile"
+        ods = _strict_lines(_convert(source, "ods", Path(work) / "ods", timeout, profile))
+        produced = _convert(ods, "pdf:calc_pdf_Export", Path(work) / "pdf", timeout, profile)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(produced), target)
     return target
 
 
-def _convert(source: Path, convert_to: str, work: Path, timeout: float) -> Path:
-    """Run one ``soffice --convert-to`` in ``work`` (own profile, own output folder)."""
+def _strict_lines(ods: Path) -> Path:
+    """``ods`` with the Chinese line-breaking rule on its default cell style (rewritten in place)."""
+    with zipfile.ZipFile(ods) as archive:
+        parts = [(info, archive.read(info)) for info in archive.infolist()]
+    staged = ods.with_name("strict.ods")
+    with zipfile.ZipFile(staged, "w") as out:
+        for info, data in parts:
+            if info.filename == "styles.xml":
+                data = (
+                    data.decode("utf-8").replace(_DEFAULT_CELL_STYLE, _DEFAULT_CELL_STYLE + _STRICT_LINES, 1).encode()
+                )
+            # ODF: the mimetype member comes first and is stored, not compressed
+            method = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            out.writestr(info, data, compress_type=method)
+    return staged
+
+
+def _convert(source: Path, convert_to: str, work: Path, timeout: float, profile: Path | None = None) -> Path:
+    """Run one ``soffice --convert-to`` in ``work`` (own profile unless given, own output folder)."""
     soffice = require_soffice()
     if not source.is_file():
         raise OutputError(f"找不到要转换的文件 {source}")
-    profile = work / "profile"
-    (profile / "user").mkdir(parents=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
+    profile = profile or work / "profile"
+    if not (profile / "user").is_dir():
+        (profile / "user").mkdir(parents=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
     outdir = work / "out"
-    outdir.mkdir()
+    outdir.mkdir(parents=True)
     # Copy to an ASCII name: soffice on some systems mangles non-ASCII command-line paths.
     staged = work / ("input" + source.suffix.lower())
     shutil.copyfile(source, staged)

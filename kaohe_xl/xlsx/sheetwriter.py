@@ -22,24 +22,23 @@ from __future__ import annotations
 
 import io
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
-from xml.sax.saxutils import escape
 
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection
+from openpyxl.utils import column_index_from_string
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kaohe_xl.textnorm import safe_text
+from kaohe_xl.xlsx.cells import Formula, Style, Value, apply, number_text, results_of, text_of
 from kaohe_xl.xlsx.ooxml import cell_name
-from kaohe_xl.xlsx.zipwrite import Deflated, ZipWriter, deflated
+from kaohe_xl.xlsx.sheetrows import Cell, SheetRows
+from kaohe_xl.xlsx.zipwrite import LEVEL, Deflated, ZipWriter, deflated
 
-# Characters XML 1.0 does not allow in text (openpyxl refuses them too).
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Top-level elements of a worksheet that come after mergeCells / after rowBreaks.
 _AFTER_MERGES = [
     "phoneticPr",
@@ -69,128 +68,11 @@ _AFTER_MERGES = [
 _AFTER_BREAKS = _AFTER_MERGES[_AFTER_MERGES.index("colBreaks") :]
 _EXTENT = "\x00EXTENT\x00"  # where a sheet's extent goes (not a character XML allows, so never in it)
 _PALETTE_ROW = 1_048_576  # Excel's last row: the skeleton's style cells, never merged or shown
-_SPOOL = 8 * 1024 * 1024  # rows of a sheet stay in memory up to this size, then go to a temporary file
-
-
-@dataclass(frozen=True)
-class Style:
-    """The look of a cell: openpyxl style objects, registered once by name."""
-
-    font: Font = field(default_factory=Font)
-    fill: PatternFill = field(default_factory=PatternFill)
-    border: Border = field(default_factory=Border)
-    alignment: Alignment = field(default_factory=Alignment)
-    number_format: str = "General"
-    protection: Protection = field(default_factory=Protection)
-
-
-@dataclass(frozen=True)
-class Formula:
-    """A formula (without ``=``) and the result it gives, stored for readers that do not recalculate."""
-
-    expr: str
-    value: Decimal | int | float | str | bool | None
-
-
-Value = Decimal | int | float | str | bool | Formula | None
-Cell = tuple[Value, str] | None  # (value, style name); None leaves the cell out
-
-
-def text_of(value: object) -> str:
-    """Text safe for a cell: characters XML forbids dropped, then escaped."""
-    return escape(_ILLEGAL.sub("", str(value)))
-
-
-def _number(value: Decimal | int | float) -> str:
-    if isinstance(value, Decimal):
-        return format(value.normalize() if value == value.to_integral_value() else value, "f")
-    return repr(value) if isinstance(value, float) else str(int(value))
-
-
-class SheetRows:
-    """The rows of one sheet, appended in order. Rows are 1-based, as in Excel."""
-
-    def __init__(self, styles: Mapping[str, int]) -> None:
-        self._styles = styles
-        self._memory: list[bytes] = []  # the rows' XML, until it outgrows _SPOOL
-        self._size = 0
-        self._file: IO[bytes] | None = None  # then a temporary file (closed by close())
-        self.merges: list[str] = []
-        self.breaks: list[int] = []  # a page starts at each of these rows
-        self.last_row = 0
-        self.last_column = 0
-
-    def row(self, cells: Sequence[Cell], *, height: float | None = None, at: int | None = None) -> int:
-        """Write the next row (or row ``at``, after the last one): ``cells`` from column A."""
-        number = self.last_row + 1 if at is None else at
-        if number <= self.last_row:
-            raise ValueError(f"row {number} after row {self.last_row}: rows go in order")
-        attributes = f' ht="{height:g}" customHeight="1"' if height else ""
-        parts = [f'<row r="{number}"{attributes}>']
-        for column, cell in enumerate(cells, start=1):
-            if cell is not None:
-                parts.append(self._cell(cell_name(number, column), *cell))
-                self.last_column = max(self.last_column, column)
-        parts.append("</row>")
-        self._keep("".join(parts).encode("utf-8"))
-        self.last_row = number
-        return number
-
-    def merge(self, first_row: int, first_column: int, last_row: int, last_column: int) -> None:
-        """Merge a block (its first cell shows; give the others the same style for borders)."""
-        self.merges.append(f"{cell_name(first_row, first_column)}:{cell_name(last_row, last_column)}")
-
-    def page_break(self, before_row: int) -> None:
-        """Start a printed page at ``before_row``."""
-        self.breaks.append(before_row)
-
-    def _cell(self, ref: str, value: Value, style: str) -> str:
-        s = self._styles[style]
-        attr = f' s="{s}"' if s else ""
-        if value is None:
-            return f'<c r="{ref}"{attr}/>'
-        if isinstance(value, Formula):
-            result = value.value
-            expr = text_of(value.expr.removeprefix("="))
-            if result is None:
-                return f'<c r="{ref}"{attr}><f>{expr}</f></c>'
-            if isinstance(result, bool):
-                return f'<c r="{ref}"{attr} t="b"><f>{expr}</f><v>{int(result)}</v></c>'
-            if isinstance(result, str):
-                return f'<c r="{ref}"{attr} t="str"><f>{expr}</f><v>{text_of(result)}</v></c>'
-            return f'<c r="{ref}"{attr}><f>{expr}</f><v>{_number(result)}</v></c>'
-        if isinstance(value, bool):
-            return f'<c r="{ref}"{attr} t="b"><v>{int(value)}</v></c>'
-        if isinstance(value, str):
-            return f'<c r="{ref}"{attr} t="inlineStr"><is><t xml:space="preserve">{text_of(value)}</t></is></c>'
-        return f'<c r="{ref}"{attr}><v>{_number(value)}</v></c>'
-
-    def _keep(self, data: bytes) -> None:
-        if self._file is None and self._size + len(data) > _SPOOL:
-            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-            self._file.writelines(self._memory)
-            self._memory = []
-        if self._file is not None:
-            self._file.write(data)
-        else:
-            self._memory.append(data)
-        self._size += len(data)
-
-    def chunks(self) -> Iterator[bytes]:
-        """The rows' XML, in order."""
-        if self._file is None:
-            yield from self._memory
-            return
-        self._file.seek(0)
-        while chunk := self._file.read(1 << 16):
-            yield chunk
-
-    def close(self) -> None:
-        """Let go of the rows (and their temporary file)."""
-        self._memory = []
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+__all__ = ["Book", "Cell", "Formula", "SheetRows", "Skeleton", "Style", "Value", "text_of", "workbook_bytes"]
 
 
 @dataclass(frozen=True)
@@ -215,47 +97,59 @@ class Skeleton:
         if not worksheets:
             raise ValueError("the skeleton has no worksheet")
         palette = worksheets[0]
-        names = list(styles)
-        for n, name in enumerate(names, start=1):  # one cell per style, read back for its index
+        # every style twice: as given, and with Excel's quote prefix for text that looks
+        # like a formula (it then stays text when someone edits the cell)
+        names = [(name, quoted) for name in styles for quoted in (False, True)]
+        for n, (name, quoted) in enumerate(names, start=1):  # one cell per style, read back for its index
             cell = palette.cell(row=_PALETTE_ROW, column=n, value=0)
-            style = styles[name]
-            cell.font, cell.fill, cell.border = style.font, style.fill, style.border
-            cell.alignment, cell.number_format, cell.protection = style.alignment, style.number_format, style.protection
+            apply(cell, styles[name])
+            cell.quotePrefix = quoted
         buffer = io.BytesIO()
         wb.save(buffer)
         titles = {ws.title: ws for ws in worksheets}
+        self.looks = dict(styles)
+        self.widths = {ws.title: _widths(ws) for ws in worksheets}
+        self.heights: dict[str, dict[object, float]] = {}  # measured text heights, per sheet
         self.sheets: dict[str, _SheetTemplate] = {}
         self.static: list[Deflated] = []
         with zipfile.ZipFile(buffer) as archive:
             parts = _sheet_parts(archive)
             first = archive.read(parts[palette.title]).decode("utf-8")
             found = dict(re.findall(rf'<c r="([A-Z]+){_PALETTE_ROW}"(?: s="(\d+)")?', first))
-            self.styles = {name: int(found.get(_column(n), "") or 0) for n, name in enumerate(names, start=1)}
+            index = {key: int(found.get(_column(n), "") or 0) for n, key in enumerate(names, start=1)}
+            self.styles = {name: index[(name, False)] for name in styles}
+            self.quoted = {name: index[(name, True)] for name in styles}
             for info in archive.infolist():
                 title = next((t for t, p in parts.items() if p == info.filename and t in titles), None)
+                if info.filename == _SHARED_STRINGS:
+                    continue  # each book writes its own
                 if title is None:
-                    self.static.append(deflated(info.filename, archive.read(info)))
+                    self.static.append(deflated(info.filename, _with_shared_strings(info.filename, archive.read(info))))
                 else:
                     self.sheets[title] = _template(info.filename, archive.read(info).decode("utf-8"))
 
-    def book(self) -> Book:
-        """A new file from this skeleton: fill its sheets' rows, then save."""
-        return Book(self)
+    def book(self, level: int = LEVEL) -> Book:
+        """A new file from this skeleton: fill its sheets' rows, then save (rows deflated at ``level``)."""
+        return Book(self, level)
 
 
 class Book:
     """One workbook being written from a :class:`Skeleton`."""
 
-    def __init__(self, skeleton: Skeleton) -> None:
+    def __init__(self, skeleton: Skeleton, level: int = LEVEL) -> None:
         self.skeleton = skeleton
+        self.level = level  # zlib level of the rows (1: fastest, a larger file)
         self._sheets: dict[str, SheetRows] = {}
+        self.strings: dict[str, int] = {}  # the shared strings of all its sheets, in order
 
     def sheet(self, title: str) -> SheetRows:
         """The rows of sheet ``title`` (a sheet never given rows stays empty)."""
         if title not in self.skeleton.sheets:
             raise KeyError(f"no worksheet {title!r} in the skeleton")
         if title not in self._sheets:
-            self._sheets[title] = SheetRows(self.skeleton.styles)
+            sk = self.skeleton
+            heights = sk.heights.setdefault(title, {})
+            self._sheets[title] = SheetRows(sk.styles, sk.looks, sk.widths[title], sk.quoted, self.strings, heights)
         return self._sheets[title]
 
     def write(self, out: IO[bytes]) -> None:
@@ -266,8 +160,9 @@ class Book:
             writer.add_deflated(static)
         for part, title in sorted(written.items()):
             rows = self._sheets.get(title) or SheetRows(self.skeleton.styles)
-            writer.add_stream(part, _sheet_xml(self.skeleton.sheets[title], rows))
+            writer.add_stream(part, _sheet_xml(self.skeleton.sheets[title], rows), self.level)
             rows.close()
+        writer.add_stream(_SHARED_STRINGS, _shared_strings(self.strings), self.level)
         writer.close()
 
     def to_bytes(self) -> bytes:
@@ -278,6 +173,32 @@ class Book:
     def save(self, path: str | Path) -> None:
         with open(path, "wb") as handle:
             self.write(handle)
+
+
+def _shared_strings(strings: Mapping[str, int]) -> Iterator[bytes]:
+    """xl/sharedStrings.xml: the texts in index order (a dict keeps insertion order)."""
+    yield (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<sst xmlns="{_MAIN_NS}" uniqueCount="{len(strings)}">'
+    ).encode()
+    batch: list[str] = []
+    for text in strings:
+        batch.append(f'<si><t xml:space="preserve">{text_of(safe_text(text))}</t></si>')
+        if len(batch) == 1000:
+            yield "".join(batch).encode("utf-8")
+            batch = []
+    yield ("".join(batch) + "</sst>").encode("utf-8")
+
+
+def _with_shared_strings(name: str, data: bytes) -> bytes:
+    """The package's content types and the workbook's relationships, naming the shared strings."""
+    if name == "[Content_Types].xml" and b"/xl/sharedStrings.xml" not in data:
+        override = f'<Override PartName="/{_SHARED_STRINGS}" ContentType="{_SST_TYPE}"/>'
+        return data.replace(b"</Types>", override.encode() + b"</Types>")
+    if name == "xl/_rels/workbook.xml.rels" and b"sharedStrings.xml" not in data:
+        rel = f'<Relationship Id="rIdKhSst" Type="{_SST_REL}" Target="sharedStrings.xml"/>'
+        return data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+    return data
 
 
 def _sheet_xml(template: _SheetTemplate, rows: SheetRows) -> Iterator[bytes]:
@@ -358,3 +279,57 @@ def _unescape(text: str) -> str:
 
 def _column(n: int) -> str:
     return cell_name(1, n)[:-1]
+
+
+def _widths(ws: Worksheet) -> dict[int, float]:
+    """Column index → width, as the skeleton set them (a dimension may cover several columns)."""
+    widths: dict[int, float] = {}
+    for key, dim in ws.column_dimensions.items():
+        if dim.width:
+            first = dim.min or column_index_from_string(key)
+            for column in range(first, (dim.max or first) + 1):
+                widths[column] = float(dim.width)
+    return widths
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """An openpyxl workbook saved into memory, with the formula results :func:`~kaohe_xl.xlsx.cells.put`
+    recorded stored beside their formulas (openpyxl writes an empty ``<v>``)."""
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    results = results_of(wb)
+    if not results:
+        return buffer.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as archive, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        parts = {part: title for title, part in _sheet_parts(archive).items() if title in results}
+        for info in archive.infolist():
+            data = archive.read(info)
+            if info.filename in parts:
+                data = _with_results(data.decode("utf-8"), results[parts[info.filename]]).encode("utf-8")
+            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+_FORMULA_CELL = re.compile(
+    r'<c r="([A-Z]+[0-9]+)"([^>]*)><f>([^<]*)</f><v\s*/>(?:</c>)?|<c r="([A-Z]+[0-9]+)"([^>]*)><f>([^<]*)</f><v></v></c>'
+)
+
+
+def _with_results(xml: str, results: Mapping[str, object]) -> str:
+    def fill(match: re.Match[str]) -> str:
+        ref = match.group(1) or match.group(4)
+        attrs = match.group(2) if match.group(1) else match.group(5)
+        expr = match.group(3) if match.group(1) else match.group(6)
+        if ref not in results:
+            return match.group(0)
+        value = results[ref]
+        if isinstance(value, bool):
+            return f'<c r="{ref}"{attrs} t="b"><f>{expr}</f><v>{int(value)}</v></c>'
+        if isinstance(value, str):
+            return f'<c r="{ref}"{attrs} t="str"><f>{expr}</f><v>{text_of(value)}</v></c>'
+        if isinstance(value, Decimal | int | float):
+            return f'<c r="{ref}"{attrs}><f>{expr}</f><v>{number_text(value)}</v></c>'
+        return match.group(0)
+
+    return _FORMULA_CELL.sub(fill, xml)

@@ -143,10 +143,10 @@ class Prototype:
     def __init__(self, wb: Workbook | bytes, level: int = LEVEL) -> None:
         if isinstance(wb, bytes):
             data = wb
-        else:
-            buffer = io.BytesIO()
-            wb.save(buffer)
-            data = buffer.getvalue()
+        else:  # with the formula results the builder recorded (openpyxl is loaded by then)
+            from kaohe_xl.xlsx.sheetwriter import workbook_bytes
+
+            data = workbook_bytes(wb)
         self.level = level
         self.fields: set[str] = set()
         self.cell_fields: set[str] = set()

@@ -164,3 +164,29 @@ def test_libreoffice_opens_it_and_shows_the_state(campaign: Campaign, tmp_path: 
     # Saved again by LibreOffice, the named cells still hold the state.
     values = control.read_values(out / "控制台.xlsx")
     assert values[control.NAME_UNITS] == 3 and values[control.NAME_LAST_ACTION] == "回收情况"
+
+
+def test_laid_out_like_the_other_outputs(campaign: Campaign) -> None:
+    """One font family, every table cell bordered, counts right-aligned with room from
+    the border, each button's name at the top of its row like its description, the
+    作用 header over the three columns its descriptions span (issue 12)."""
+    wb = openpyxl.load_workbook(campaign.control_workbook)
+    ws = wb[control.SHEET]
+    written = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert {c.font.name for c in written} == {"宋体"}
+    values = control.read_values(campaign.control_workbook)
+    counts = [
+        ws[ref.replace("$", "")]
+        for name, defined in wb.defined_names.items()
+        for _title, ref in defined.destinations
+        if isinstance(values[name], int)
+    ]
+    assert len(counts) >= 10
+    assert all(c.alignment.horizontal == "right" and c.alignment.indent >= 1 for c in counts)
+    assert all(c.border.left.style == "thin" and c.border.right.style == "thin" for c in counts)
+    heads = next(r for r in ws.iter_rows() if r[0].value == "按钮")
+    assert heads[1].value == "作用" and f"B{heads[1].row}:D{heads[1].row}" in {str(m) for m in ws.merged_cells.ranges}
+    for button in BUTTONS:
+        row = next(r for r in ws.iter_rows() if r[0].value == button.label)
+        assert row[0].alignment.vertical == row[1].alignment.vertical == "top"
+        assert row[0].border.top.style == "thin" and row[4].value == button.command

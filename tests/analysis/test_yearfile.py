@@ -76,10 +76,21 @@ def test_ranks_are_computed_when_the_table_has_none(tmp_path: Path) -> None:
     assert year.notes == ("表中没有排名一列，排名按得分计算",)
 
 
-def test_kaohes_own_summary_needs_its_formulas_computed(tmp_path: Path) -> None:
+def test_kaohes_own_summary_is_read_from_its_stored_formula_results(tmp_path: Path) -> None:
     results = year_2022()
     path = tmp_path / "汇总表.xlsx"
     build_summary(results, reconcile(results), [], []).save(path)
+    year = load_year(path)
+    assert [(u.unit_id, u.composite, u.rank, u.grade) for u in year.units] == [
+        (u.unit_id, u.shown, u.rank, u.grade) for u in results.units
+    ]
+
+
+def test_a_summary_whose_formulas_lost_their_results_asks_for_a_save(tmp_path: Path) -> None:
+    results = year_2022()
+    path = tmp_path / "汇总表.xlsx"
+    build_summary(results, reconcile(results), [], []).save(path)
+    openpyxl.load_workbook(path).save(path)  # openpyxl keeps formulas, drops their stored results
     with pytest.raises(ResultsFileError, match="请在 Excel 或 WPS 中打开并保存一次"):
         load_year(path)
 

@@ -18,11 +18,11 @@ from kaohe_xl.mail.config import (
     MAIL_KINDS,
     default_mail_config,
     mail_settings,
-    render,
     resolve_password,
     split_addresses,
 )
 from kaohe_xl.mail.message import Attachment, attachment_name, build_message, decode_text, message_bytes
+from kaohe_xl.mail.wording import render
 
 XLSX = b"PK\x03\x04" + bytes(range(256)) * 4  # stands for a workbook: any bytes round-trip
 

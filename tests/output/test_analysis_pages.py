@@ -152,7 +152,9 @@ def test_loss_sheet_prints_like_the_summary(tmp_path: Path) -> None:
 
     rubric = load_rubric(SAMPLES / "南昌老干部" / "细则.xlsx")
     results = scored(rubric, [(f"第{n}区", 0.75 + n / 100) for n in range(1, 13)], seed=7)
-    wb = build_summary(results, reconcile(results), [], [])
+    whole = tmp_path / "汇总.xlsx"
+    build_summary(results, reconcile(results), [], []).save(whole)
+    wb = openpyxl.load_workbook(whole)
     for name in wb.sheetnames:
         if name != LOSS_SHEET:
             del wb[name]

@@ -137,3 +137,26 @@ def test_feedback_progress_bar_only_for_many_units(
     monkeypatch.setattr(sys, "stderr", terminal)
     write_feedback(many)  # the library draws none unless asked
     assert terminal.getvalue() == ""
+
+
+def test_seal_block_and_closing_line_from_the_setting(
+    campaign: Campaign, make_campaign: Callable[..., Campaign], tmp_path: Path
+) -> None:
+    """Every 反馈表 ends with the closing line (设置 反馈说明, today's text by default) and a
+    place for the office's seal and the date, on the last page."""
+    from conftest import SMALL_SETTINGS
+
+    from kaohe_xl.rubric.model import DEFAULT_FEEDBACK_NOTE
+
+    return_forms(campaign, tmp_path / "inbox")
+    rows = _rows(write_feedback(campaign).files[0])
+    texts = [v for row in rows for v in row if isinstance(v, str)]
+    assert DEFAULT_FEEDBACK_NOTE in texts and "5 个工作日" in DEFAULT_FEEDBACK_NOTE
+    tail = [v for row in rows[-3:] for v in row if v]
+    assert tail == [DEFAULT_FEEDBACK_NOTE, "考核办公室（盖章）", "日期：        年    月    日"]
+    own = "对结果有疑问的，请于 10 日内与考核办联系（电话 0791-12345678）。"
+    other = make_campaign(settings={**SMALL_SETTINGS, "反馈说明": own})
+    return_forms(other, tmp_path / "inbox2")
+    rows = _rows(write_feedback(other).files[0])
+    flat = [v for row in rows for v in row if v]
+    assert own in flat and DEFAULT_FEEDBACK_NOTE not in flat and "考核办公室（盖章）" in flat

@@ -14,6 +14,7 @@ from kaohe_xl.output.feedback import FEEDBACK_SHEET, build_feedback, write_feedb
 from kaohe_xl.output.loss import LOSS_SHEET, WEAKEST_TITLE
 from kaohe_xl.output.sheet_styles import TOP_FILL
 from kaohe_xl.output.summary import build_summary
+from kaohe_xl.scoring.engine import Results
 from kaohe_xl.scoring.reconcile import reconcile
 
 
@@ -73,10 +74,15 @@ def test_loss_sheet_prints_like_the_summary(tmp_path: Path) -> None:
     assert ws.oddFooter.center.text == "第 &P 页 共 &N 页" and ws.freeze_panes == "C4"
 
 
+def _feedback_rows(results: Results, unit_id: str, tmp_path: Path) -> list[list[object]]:
+    path = tmp_path / f"{unit_id}.xlsx"
+    build_feedback(results, reconcile(results), unit_id).save(path)
+    return [[c.value for c in row] for row in openpyxl.load_workbook(path)[FEEDBACK_SHEET].iter_rows()]
+
+
 def test_each_feedback_gets_its_three_weakest_items(tmp_path: Path) -> None:
     results = year_2023()
-    wb = build_feedback(results, reconcile(results), "05")
-    rows = [[c.value for c in row] for row in wb[FEEDBACK_SHEET].iter_rows()]
+    rows = _feedback_rows(results, "05", tmp_path)
     start = next(n for n, r in enumerate(rows) if r[0] == WEAKEST_TITLE)
     assert rows[start + 1] == ["编号", "类别", "考核内容", "分值", "得分", "失分", "全体平均得分率", "扣分原因"]
     assert rows[start + 2 : start + 5] == [
@@ -85,9 +91,7 @@ def test_each_feedback_gets_its_three_weakest_items(tmp_path: Path) -> None:
         ["5", "扣分项目", "发生集体上访", 5, 4, 1, 0.95, "发生集体上访"],
     ]
     assert rows[start + 5][0] is None or not str(rows[start + 5][0]).isdigit()  # three, no more
-    west = [
-        [c.value for c in row] for row in build_feedback(results, reconcile(results), "02")[FEEDBACK_SHEET].iter_rows()
-    ]
+    west = _feedback_rows(results, "02", tmp_path)
     at = next(n for n, r in enumerate(west) if r[0] == WEAKEST_TITLE)
     assert west[at + 2][0] == "3" and west[at + 3][0] != "1"  # 西山新村 lost points on item 3 only
 

@@ -35,7 +35,7 @@ from kaohe_xl.scoring.engine import Results, score
 from kaohe_xl.scoring.frames import reconciliation_frame, results_frame, status_frame
 from kaohe_xl.scoring.reconcile import reconcile
 from kaohe_xl.store.records import ReturnState
-from kaohe_xl.xlsx.styled import save_atomic
+from kaohe_xl.xlsx.place import save_atomic
 
 SAMPLES = REPO / "samples"
 INJECTIONS = ['=HYPERLINK("http://x","y")', "=1+1", "+1", "-1", "@SUM(A1)"]
@@ -74,7 +74,16 @@ def test_summary_sheet_contents_and_print_setup(tmp_path: Path) -> None:
     _, results = _nanchang()
     path = _build(results, tmp_path, [RejectedFile("某村.xlsx", "2023-12-01 09:00:00", "rejected", "签名不符")])
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [SUMMARY_SHEET, "综合得分图", "失分分析", "自评与考核差异", "分项明细", "回收情况"]
+    assert wb.sheetnames == [
+        SUMMARY_SHEET,
+        "综合得分图",
+        "失分分析",
+        "自评与考核差异",
+        "差异明细",
+        "分项明细",
+        "回收情况",
+        "拒收文件",
+    ]
     ws = wb[SUMMARY_SHEET]
     headers = [c.value for c in ws[3]]
     assert headers[:3] == ["编号", "单位", "领导重视\n(20)"]
@@ -110,15 +119,14 @@ def test_summary_sheet_contents_and_print_setup(tmp_path: Path) -> None:
     assert ws.page_setup.fitToHeight == 0 and ws.print_title_rows == "$1:$3"
     assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
     assert len(wb["综合得分图"]._charts) == 1
-    returns = wb["回收情况"]
-    rows = [[c.value for c in row] for row in returns.iter_rows()]
+    rows = [[c.value for c in row] for row in wb["拒收文件"].iter_rows()]
     assert any(r[1] == "某村.xlsx" and r[3] == "拒收" and r[6] == "签名不符" for r in rows)
 
 
 def test_difference_and_detail_sheets(tmp_path: Path) -> None:
     _, results = _nanchang()
     wb = openpyxl.load_workbook(_build(results, tmp_path))
-    diff = wb["自评与考核差异"]
+    diff = wb["差异明细"]
     flagged = [r for r in diff.iter_rows(min_row=3) if r[0].fill.fgColor.rgb == "00F8CBAD"]
     # 东湖区 self 95 vs assessors 91.5: the items where the filling order differs by ≥ 1
     assert flagged and all(r[1].value == "东湖区" for r in flagged)
@@ -153,7 +161,7 @@ def test_unit_text_is_never_a_formula(tmp_path: Path, text: str) -> None:
             for cell in row:
                 if cell.data_type == "f":
                     assert str(cell.value).startswith(("=SUM(", "=MAX(", "=ROUND(")), cell.coordinate
-    diff = wb["自评与考核差异"]
+    diff = wb["差异明细"]
     assert any(c.value == text and c.data_type == "s" for row in diff.iter_rows() for c in row)
 
 
@@ -198,7 +206,7 @@ def test_injected_text_stays_text_through_libreoffice(tmp_path: Path) -> None:
     wb = _recalculated(_build(score(rubric, bad, records), tmp_path), tmp_path)
     names = {wb[SUMMARY_SHEET].cell(r, 2).value for r in range(4, 4 + len(bad))}
     assert names == set(INJECTIONS)  # not "y", not 2, not 1
-    reasons = {c.value for row in wb["自评与考核差异"].iter_rows(min_col=10, max_col=10) for c in row}
+    reasons = {c.value for row in wb["差异明细"].iter_rows(min_col=10, max_col=10) for c in row}
     assert set(INJECTIONS) <= reasons
 
 
@@ -243,7 +251,7 @@ def test_write_summary_from_collected_returns(campaign: Campaign, tmp_path: Path
     # 东湖村: item 1 mean of 3 and 4 = 3.5 → base 9.5, bonus min(3, 2) = 2 → 11.5
     assert [ws.cell(r, 2).value for r in range(4, 7)] == ["东湖村", "西山村", "南岭村"]
     assert ws.cell(4, _column(ws, "加分")).value == 2 and ws.cell(6, _column(ws, "综合得分")).value == "待提交"
-    returns = [[c.value for c in row] for row in wb["回收情况"].iter_rows()]
+    returns = [[c.value for c in row] for row in wb["拒收文件"].iter_rows()]
     assert any(r[1] == "新建 Microsoft Excel 工作表.xlsx" and r[6] for r in returns)
     frame = results_frame(campaign)
     assert frame["composite"].tolist()[:2] == [11.5, 6.5] and frame["status"].tolist()[2] == "missing"
@@ -447,3 +455,88 @@ def test_rounds_summary_formulas_equal_the_engine_after_libreoffice(tmp_path: Pa
     first = results.unit(str(ws.cell(4, 1).value))
     assert first.main is not None and first.main.source == "年终考核"
     assert Decimal(str(ws.cell(4, _column(ws, "基础分")).value)) == first.main.base
+
+
+# ---- stored formula results: previews, calamine and pandas show the figures -------------
+def test_calamine_reads_every_figure_of_the_summary_as_the_export(tmp_path: Path) -> None:
+    """No recalculation: python-calamine reads the stored results of 基础分, the totals
+    and 综合得分 as numbers, equal to ``kaohe export`` (acceptance, issue 12)."""
+    from python_calamine import CalamineWorkbook
+
+    from kaohe_xl.output.export import export_rows
+
+    _, results = _nanchang()
+    rows = CalamineWorkbook.from_path(str(_build(results, tmp_path))).get_sheet_by_name(SUMMARY_SHEET).to_python()
+    header = [str(h) for h in rows[2]]
+    table = {str(r[0]): dict(zip(header, r, strict=False)) for r in rows[3:] if r[0]}
+    exported = {row["unit_id"]: row for row in export_rows(results)}
+    checked = 0
+    for unit_id, row in exported.items():
+        got = table[unit_id]
+        pairs = [("自评得分", "self_total"), ("考核组得分", "assessor_total"), ("加分", "bonus"), ("扣分", "penalty")]
+        pairs += [("综合得分", "composite"), ("排名", "rank")]
+        for header_label, key in pairs:
+            if exported[unit_id][key] is None:
+                assert not isinstance(got[header_label], float), (unit_id, header_label)
+                continue
+            figure = got[header_label]
+            assert isinstance(figure, float), (unit_id, header_label, figure)
+            assert round(figure, 2) == exported[unit_id][key], (unit_id, header_label)
+            checked += 1
+        if row["composite"] is not None:
+            assert got["基础分"] == float(results.unit(unit_id).main.base)  # type: ignore[union-attr]
+    assert checked >= 20  # 4 scored units: 2 totals, 加分, 扣分, 综合得分, 排名 (not the vetoed one's rank)
+
+
+def _stored_and_recalculated(path: Path, tmp_path: Path) -> list[tuple[str, object, object]]:
+    """Every formula cell: (where, its stored result, what LibreOffice computes)."""
+    formulas = openpyxl.load_workbook(path)
+    stored = openpyxl.load_workbook(path, data_only=True)
+    fresh = _recalculated(path, tmp_path)
+    found = []
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    where = f"{ws.title}!{cell.coordinate}"
+                    found.append(
+                        (where, stored[ws.title][cell.coordinate].value, fresh[ws.title][cell.coordinate].value)
+                    )
+    return found
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("sample", ["南昌老干部", "新庄镇综合考核"])
+def test_stored_results_are_what_libreoffice_computes(sample: str, tmp_path: Path) -> None:
+    rubric = load_rubric(SAMPLES / sample / "细则.xlsx")
+    five = units(("01", "甲"), ("02", "乙"), ("03", "丙"))
+    records = []
+    for n, unit in enumerate(five):
+        records += form_records(unit.id, base_scores_summing_to(rubric, D(rubric.settings.full_marks) * D("0.8") + n))
+        records += self_records(unit.id, base_scores_summing_to(rubric, D(rubric.settings.full_marks) * D("0.9")))
+    results = score(rubric, five, records)
+    found = _stored_and_recalculated(_build(results, tmp_path), tmp_path)
+    assert len(found) >= 3 * 2
+    for where, stored, computed in found:
+        assert isinstance(stored, int | float) and isinstance(computed, int | float), (where, stored, computed)
+        assert abs(stored - computed) < 1e-9, (where, stored, computed)
+
+
+def test_remarks_name_the_source_of_a_note_both_sources_carry(tmp_path: Path) -> None:
+    """A note of the 自评 and the 考核组 arithmetic (item left blank) is written once, with
+    both sources named; a note only one source has says which."""
+    from kaohe_xl.output.summary import remarks_of
+
+    rubric = load_rubric(SAMPLES / "南昌老干部" / "细则.xlsx")
+    scores = base_scores_summing_to(rubric, 80)
+    first, second = list(scores)[:2]
+    del scores[first]
+    records = form_records("01", scores) + self_records("01", scores)
+    unit = score(rubric, units(("01", "东湖区")), records).unit("01")
+    both = f"条目{first}未评分，按0分计"
+    assert "；".join(unit.remarks).count(both) == 2  # the engine's list has it once per source
+    assert remarks_of(unit) == f"自评、考核组：{both}"
+    fewer = {k: v for k, v in scores.items() if k != second}
+    records = form_records("01", scores) + self_records("01", fewer)
+    text = remarks_of(score(rubric, units(("01", "东湖区")), records).unit("01"))
+    assert text == f"自评：条目{first}、{second}未评分，按0分计；考核组：{both}"

@@ -14,6 +14,7 @@ import pytest
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from python_calamine import CalamineWorkbook
 
+from kaohe_xl.xlsx import sheetrows
 from kaohe_xl.xlsx.sheetwriter import Formula, Skeleton, Style
 from kaohe_xl.xlsx.zipwrite import ZipWriter
 
@@ -128,10 +129,11 @@ def test_rows_go_in_order() -> None:
         sheet.row([("b", "text")], at=5)
 
 
-def test_a_big_sheet_spills_to_disk_and_comes_back_whole() -> None:
+def test_a_big_sheet_spills_to_disk_and_comes_back_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sheetrows, "_SPOOL", 256 * 1024)
     book = skeleton().book()
     sheet = book.sheet("明细")
-    for n in range(60_000):  # ~9 MB of row XML: over the in-memory limit
+    for n in range(60_000):  # ~4 MB of row XML: over the in-memory limit
         sheet.row([(f"第{n}行的文字", "text"), (n, "score")])
     assert sheet._file is not None  # the rows went to a temporary file
     rows = CalamineWorkbook.from_filelike(io.BytesIO(book.to_bytes())).get_sheet_by_name("明细").to_python()
