@@ -190,6 +190,37 @@ def write_control_workbook(campaign: Campaign) -> Path:
         "note",
     )
     names: dict[str, str] = {}
+    row = _state_block(ws, styles, campaign, names)
+    row += 1
+    put(ws, row, 1, "按钮", styles["head"])
+    _span(ws, styles, row, 2, 4, "作用", "head")
+    put(ws, row, 5, "命令行（WPS 用户）", styles["head"])
+    for button in BUTTONS:
+        row += 1
+        put(ws, row, 1, button.label, styles["button"])
+        _span(ws, styles, row, 2, 4, button.help, "help")
+        put(ws, row, 5, button.command, styles["command"])
+        cells = [
+            (button.label, _WIDTHS[0], 10.5),
+            (button.help, sum(_WIDTHS[1:4]), 10.5),
+            (button.command, _WIDTHS[4], 10),
+        ]
+        ws.row_dimensions[row].height = measure.row_height(cells, 24.0)
+    for name, ref in names.items():
+        absolute = "$" + ref[0] + "$" + ref[1:]
+        wb.defined_names[name] = DefinedName(name, attr_text=f"'{SHEET}'!{absolute}")
+    setup_page(ws, landscape=False, area=(row, 5))
+    _fill(wb, campaign_state(campaign))
+    path = campaign.control_workbook
+    save_workbook(wb, path)
+    return path
+
+
+def _state_block(ws: Worksheet, styles: Mapping[str, Style], campaign: Campaign, names: dict[str, str]) -> int:
+    """The campaign, the counts per form kind and the last action, from row 4; each
+    written cell's reference goes into ``names``. Returns the last row used."""
+    from kaohe_xl.xlsx.cells import put
+
     row = 4
     facts = (("考核名称", NAME_CAMPAIGN), ("考核目录", NAME_FOLDER), ("单位数", NAME_UNITS), ("回收文件夹", ""))
     for label, name in facts:
@@ -228,29 +259,7 @@ def write_control_workbook(campaign: Campaign) -> Path:
         _span(ws, styles, row, 2, 5, None, "status")
         row += 1
     ws.row_dimensions[row - 1].height = 90
-    row += 1
-    put(ws, row, 1, "按钮", styles["head"])
-    _span(ws, styles, row, 2, 4, "作用", "head")
-    put(ws, row, 5, "命令行（WPS 用户）", styles["head"])
-    for button in BUTTONS:
-        row += 1
-        put(ws, row, 1, button.label, styles["button"])
-        _span(ws, styles, row, 2, 4, button.help, "help")
-        put(ws, row, 5, button.command, styles["command"])
-        cells = [
-            (button.label, _WIDTHS[0], 10.5),
-            (button.help, sum(_WIDTHS[1:4]), 10.5),
-            (button.command, _WIDTHS[4], 10),
-        ]
-        ws.row_dimensions[row].height = measure.row_height(cells, 24.0)
-    for name, ref in names.items():
-        absolute = "$" + ref[0] + "$" + ref[1:]
-        wb.defined_names[name] = DefinedName(name, attr_text=f"'{SHEET}'!{absolute}")
-    setup_page(ws, landscape=False, area=(row, 5))
-    _fill(wb, campaign_state(campaign))
-    path = campaign.control_workbook
-    save_workbook(wb, path)
-    return path
+    return row
 
 
 def record_action(campaign: Campaign, action: str, status: str, detail: str = "") -> str:

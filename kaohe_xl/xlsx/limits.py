@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from openpyxl.worksheet.datavalidation import DataValidation
+if TYPE_CHECKING:  # the form readers use these limits too, and import no openpyxl
+    from openpyxl.worksheet.datavalidation import DataValidation
 
 SHEET_TITLE_MAX = 31
 VALIDATION_TITLE_MAX = 32

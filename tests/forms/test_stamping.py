@@ -19,8 +19,8 @@ from kaohe_xl.campaign import Campaign
 from kaohe_xl.forms import layout
 from kaohe_xl.forms.assessor import AssessorBooks, build_assessor_workbook
 from kaohe_xl.forms.generate import form_context
-from kaohe_xl.forms.parts import Value
 from kaohe_xl.rubric.model import FormKind, Unit
+from kaohe_xl.xlsx.cells import Value
 from kaohe_xl.xlsx.stamp import Prototype, cell_token, token
 from tests._forms_helpers import cells_snapshot
 
