@@ -3,9 +3,9 @@ group with a roster): a 说明 sheet with the 评分人 cell, then one sheet per
 
 Speed: a unit sheet is some 700 styled cells, which openpyxl builds in 0.1–0.3 s (each
 style set is looked up in the workbook's style lists). So a unit sheet is built once per
-run, round and kind of copy, with placeholders for the unit, the group and the assessor
-(:mod:`kaohe_xl.xlsx.stamp`); a workbook whose units show their own 自评得分 or 自评说明
-is built directly (row heights follow those texts, totals are stored with those figures). A group's workbook is built by
+run, round and kind of copy, with placeholders for the unit, the group, the assessor and
+what the sheet shows of its unit: 自评得分 and 自评说明, the item rows' heights, the stored
+totals (:mod:`kaohe_xl.forms.unit_slots`, :mod:`kaohe_xl.xlsx.stamp`). A group's workbook is built by
 openpyxl with its 说明 sheet, *empty* unit sheets (titles, sheet-local names, print
 titles and area: what the workbook part says about a sheet) and the metadata; each empty
 sheet's part is then replaced by the unit sheet stamped for its unit. The group's
@@ -38,10 +38,12 @@ from kaohe_xl.forms.book import finish_workbook
 from kaohe_xl.forms.items import TableSpec, write_item_sheet
 from kaohe_xl.forms.parts import FormContext, fact_lines, quote_sheet, write_instructions, write_unit_cell
 from kaohe_xl.forms.texts import assessor_steps
+from kaohe_xl.forms.unit_slots import UnitSlots, mark, placeholders
 from kaohe_xl.rubric.model import FormKind, Rubric, Source, Unit
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx import ooxml
 from kaohe_xl.xlsx.cells import Value
+from kaohe_xl.xlsx.evaluate import FormulaError
 from kaohe_xl.xlsx.sheetwriter import workbook_bytes
 from kaohe_xl.xlsx.stamp import Prototype, token
 from kaohe_xl.xlsx.zipwrite import ZipWriter
@@ -166,6 +168,7 @@ class _UnitSheet:
     sheet: Worksheet  # the sheet's own settings that the workbook part holds
     prototype: Prototype
     part: str  # the sheet's member in the prototype
+    slots: UnitSlots  # what each copy fills in besides the unit, group and assessor
 
 
 class AssessorBooks:
@@ -184,16 +187,14 @@ class AssessorBooks:
         assessor: str = "",
         remarks: Mapping[str, Mapping[str, str]] | None = None,
     ) -> bytes:
-        """The xlsx bytes of the group's workbook (the same content as a direct build).
-
-        Unit sheets that show a unit's own 自评得分 or 自评说明 are built directly: their
-        row heights follow the 自评说明 text and their totals are stored with the
-        pre-filled figures, which a copy of one prototype cannot carry.
-        """
+        """The xlsx bytes of the group's workbook (the same content as a direct build)."""
         remarks = remarks or {}
         unit_sheet = self._unit_sheet(source, bool(assessor))
-        shown = any(prefill.get(u.id) or remarks.get(u.id) for u in units)
-        if unit_sheet is None or shown:  # (None: a sheet this way cannot copy: it has parts of its own)
+        try:
+            if unit_sheet is None:  # a sheet this way cannot copy (it has parts of its own)
+                raise FormulaError("no prototype")
+            own = {u.id: unit_sheet.slots.values(prefill.get(u.id, {}), remarks.get(u.id, {})) for u in units}
+        except FormulaError:  # or a total outside what kaohe_xl.xlsx.evaluate works out
             wb = build_assessor_workbook(self.ctx, group, units, prefill, source, assessor, remarks)
             return workbook_bytes(wb)
         wb = Workbook()
@@ -226,6 +227,7 @@ class AssessorBooks:
                     "NAME": sheet_unit.name,
                     "GROUP": group,
                     "ASSESSOR": assessor,
+                    **own[sheet_unit.id],
                 }
                 stamped = unit_sheet.prototype.part(unit_sheet.part, values)
                 writer.add_deflated(dataclasses.replace(stamped, name=info.filename))
@@ -243,13 +245,30 @@ class AssessorBooks:
         wb = Workbook()  # its first sheet stays the active one, as the 说明 sheet is
         ws = wb.create_sheet(_PROTOTYPE_TITLE)
         assessor = token("ASSESSOR") if named else ""
-        _unit_sheet(ws, ctx, source, token("GROUP"), token("ID"), token("NAME"), assessor)
+        scores, notes = placeholders(ctx.rubric.items)
+        _unit_sheet(ws, ctx, source, token("GROUP"), token("ID"), token("NAME"), assessor, scores, notes)
         data = workbook_bytes(wb)
         part = ooxml.Package(data).sheet_part(_PROTOTYPE_TITLE)
-        prototype = Prototype(data)
-        if part is None or any(name.startswith("xl/worksheets/_rels/") for name in prototype.names):
+        if part is None:
             return None
-        return _UnitSheet(wb, ws, prototype, part)
+        data, slots = _marked(data, part, ctx)
+        prototype = Prototype(data)
+        if any(name.startswith("xl/worksheets/_rels/") for name in prototype.names):
+            return None
+        return _UnitSheet(wb, ws, prototype, part, slots)
+
+
+def _marked(data: bytes, part: str, ctx: FormContext) -> tuple[bytes, UnitSlots]:
+    """The prototype with its unit sheet's heights and totals made placeholders (:func:`mark`)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in archive.infolist():
+            member = archive.read(info)
+            if info.filename == part:
+                xml, slots = mark(member.decode("utf-8"), ctx, assessor_spec(ctx.rubric).for_rubric(ctx.rubric))
+                member = xml.encode("utf-8")
+            target.writestr(info, member, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue(), slots
 
 
 class _SkeletonWriter(ExcelWriter):

@@ -220,15 +220,7 @@ def _item_row(
 ) -> None:
     styles = ctx.styles
     computed = item.id in ctx.rubric.computed_items
-    texts = {
-        layout.H_CATEGORY: item.category,
-        layout.H_CONTENT: item.content,
-        layout.H_RULE: _tags(item, deduction, computed) + item.rule,
-        layout.H_METHOD: item.method,
-        layout.H_HINTS: item.hints,
-    }
-    if spec.readonly_note:
-        texts[spec.readonly_note] = note
+    texts = _item_texts(ctx, spec, item, note, deduction)
     for label, n in col.items():
         if label == layout.H_ID:
             put(ws, row, n, item.id, styles["center"])
@@ -250,13 +242,34 @@ def _item_row(
             put(ws, row, n, prefilled, styles["readonly"])
         else:
             put(ws, row, n, None, styles["text"])
+    ws.row_dimensions[row].height = item_row_height(ctx, spec, item, note, deduction)
+
+
+def _item_texts(ctx: FormContext, spec: TableSpec, item: Item, note: str, deduction: bool) -> dict[str, str]:
+    computed = item.id in ctx.rubric.computed_items
+    texts = {
+        layout.H_CATEGORY: item.category,
+        layout.H_CONTENT: item.content,
+        layout.H_RULE: _tags(item, deduction, computed) + item.rule,
+        layout.H_METHOD: item.method,
+        layout.H_HINTS: item.hints,
+    }
+    if spec.readonly_note:
+        texts[spec.readonly_note] = note
+    return texts
+
+
+def item_row_height(ctx: FormContext, spec: TableSpec, item: Item, note: str, deduction: bool) -> float:
+    """The height of an item's row: its tallest wrapped text (``note``: the 自评说明 shown
+    beside it) in its column at its font size. ``spec`` as :meth:`TableSpec.for_rubric` gives it."""
+    styles = ctx.styles
     sizes = {layout.H_CATEGORY: styles["category"].size}
     cells = [
         (text, styles.width(label), sizes.get(label, styles["text"].size))
-        for label, text in texts.items()
-        if label in col
+        for label, text in _item_texts(ctx, spec, item, note, deduction).items()
+        if label in spec.columns
     ]
-    ws.row_dimensions[row].height = measure.row_height(cells, 20.0)
+    return measure.row_height(cells, 20.0)
 
 
 def _sum_row(

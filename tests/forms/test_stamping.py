@@ -13,18 +13,21 @@ from typing import Any
 
 import openpyxl
 import pytest
+from python_calamine import CalamineWorkbook
 
-from kaohe_xl.atomic import save_workbook
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.forms import layout
 from kaohe_xl.forms.assessor import AssessorBooks, build_assessor_workbook
 from kaohe_xl.forms.generate import form_context
 from kaohe_xl.rubric.model import FormKind, Unit
 from kaohe_xl.xlsx.cells import Value
+from kaohe_xl.xlsx.sheetwriter import workbook_bytes
 from kaohe_xl.xlsx.stamp import Prototype, cell_token, token
 from tests._forms_helpers import cells_snapshot
 
 ODD = "甲&乙<村>\"测\"'试'=SUM(1)"
+# 自评说明 shown beside 自评得分: a long one makes its row taller
+NOTES = {"01": {"1": "会议记录 12 份，" * 12, "2": '方案 &<见附件>"2023"'}, "A&1": {"6": "无"}}
 
 
 def full_snapshot(path: Path) -> dict[str, Any]:
@@ -33,6 +36,7 @@ def full_snapshot(path: Path) -> dict[str, Any]:
     wb = openpyxl.load_workbook(path)
     for ws in wb.worksheets:
         snap[ws.title]["widths"] = {k: v.width for k, v in ws.column_dimensions.items()}
+        snap[ws.title]["heights"] = {k: v.height for k, v in ws.row_dimensions.items()}
         snap[ws.title]["protected"] = (ws.protection.sheet, ws.protection.password)
         snap[ws.title]["freeze"] = (ws.freeze_panes, ws.sheet_view.tabSelected, ws.sheet_view.showGridLines)
         snap[ws.title]["area"] = (ws.print_area, ws.page_setup.fitToWidth, ws.page_margins.left)
@@ -44,12 +48,28 @@ def full_snapshot(path: Path) -> dict[str, Any]:
     return snap
 
 
-def both(ctx: Any, tmp_path: Path, group: str, units: list[Unit], prefill: Any, source: Any, name: str = "") -> None:
+def stored(path: Path) -> dict[str, list[list[object]]]:
+    """Every sheet as a reader that does not recalculate sees it (formula cells: their stored results)."""
+    book = CalamineWorkbook.from_path(str(path))
+    return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+
+def both(
+    ctx: Any,
+    tmp_path: Path,
+    group: str,
+    units: list[Unit],
+    prefill: Any,
+    source: Any,
+    name: str = "",
+    notes: Any = None,
+) -> None:
     stamped = tmp_path / "stamped.xlsx"
-    stamped.write_bytes(AssessorBooks(ctx).build(group, units, prefill, source, name))
+    stamped.write_bytes(AssessorBooks(ctx).build(group, units, prefill, source, name, notes))
     direct = tmp_path / "direct.xlsx"
-    save_workbook(build_assessor_workbook(ctx, group, units, prefill, source, name), direct)
+    direct.write_bytes(workbook_bytes(build_assessor_workbook(ctx, group, units, prefill, source, name, notes)))
     assert full_snapshot(stamped) == full_snapshot(direct)
+    assert stored(stamped) == stored(direct)  # the totals' stored results too
 
 
 def test_stamped_assessor_workbook_equals_direct_build(campaign: Campaign, tmp_path: Path) -> None:
@@ -66,7 +86,7 @@ def test_stamped_assessor_workbook_equals_direct_build(campaign: Campaign, tmp_p
         "A&1": {"1": Decimal("0"), "6": "是", "2": Decimal("1.25")},
         "07": {"4": Decimal("3")},
     }
-    both(ctx, tmp_path, "第一考核组 & <组>", units, prefill, source)
+    both(ctx, tmp_path, "第一考核组 & <组>", units, prefill, source, notes=NOTES)
     shown = openpyxl.load_workbook(tmp_path / "stamped.xlsx")
     ws = shown[layout.assessor_sheet_title("01", campaign.unit("01").name, set())]
     values = [c.value for row in ws.iter_rows() for c in row]
