@@ -60,7 +60,7 @@ def main() -> None:
         rater = xinzhuang.rubric.sources_of(FormKind.RATER)[0]
         tally_group = next(iter(xinzhuang.assessor_groups()))
         kinds = [
-            (out / "汇总表.xlsx", 5, "summary_detail"),  # a continuation page of 差异明细
+            (out / "汇总表.xlsx", 5, "summary_detail"),  # a continuation page (失分分析): headers repeated
             (next((out / "反馈表").glob("01_*.xlsx")), 1, "feedback_page1"),
             (next((out / "反馈表").glob("01_*.xlsx")), 2, "feedback_page2"),
             (nanchang.form_path(FormKind.SELF, "01"), 2, "self_form"),
