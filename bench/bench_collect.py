@@ -21,18 +21,17 @@ Measured in the same run:
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import random
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
+
+from filling import fill_empty_cells, rewrite_parts
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "samples" / "南昌老干部"
@@ -92,26 +91,13 @@ def fill_returns(root: Path, out: Path) -> list[Path]:
 
 def _fill(data: bytes, values: dict[str, str]) -> bytes:
     """Write values into empty input cells of the 自评表 sheet XML (as Excel stores them)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            part = src.read(info)
-            if b"<f>" in part and info.filename.startswith("xl/worksheets/"):
-                part = re.sub(rb'<c r="([A-Z]+\d+)"([^>]*?)\s*/>', lambda m: _cell(m, values), part)
-            dst.writestr(info, part)
-    return buffer.getvalue()
 
+    def edit(name: str, part: bytes) -> bytes:
+        if b"<f>" in part and name.startswith("xl/worksheets/"):
+            return fill_empty_cells(part, values)
+        return part
 
-def _cell(match: re.Match[bytes], values: dict[str, str]) -> bytes:
-    ref = match.group(1).decode()
-    if ref not in values:
-        return match.group(0)
-    attrs = re.sub(rb'\s*t="\w+"', b"", match.group(2))
-    value = values[ref]
-    if re.fullmatch(r"[\d.]+", value):
-        return b'<c r="%s"%s><v>%s</v></c>' % (match.group(1), attrs, value.encode())
-    return b'<c r="%s"%s t="inlineStr"><is><t>%s</t></is></c>' % (match.group(1), attrs, value.encode())
+    return rewrite_parts(data, edit)
 
 
 def time_collect(root: Path, folder: Path, runs: int) -> tuple[float, list[float]]:

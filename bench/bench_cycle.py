@@ -34,21 +34,19 @@ The scaling ratio is time at 5,000 ÷ (5 × time at 1,000): 1.0 is linear.
 from __future__ import annotations
 
 import argparse
-import functools
-import io
 import json
 import os
 import random
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 from typing import Any
+
+from filling import fill_empty_cells, rewrite_parts
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "samples" / "南昌老干部"
@@ -161,30 +159,7 @@ def fill_forms(root: Path, kind: str, out: Path, seed: int) -> Path:
 
 
 def _fill(data: bytes, values: dict[str, dict[str, str]]) -> bytes:
-    src = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            part = src.read(info)
-            cells = values.get(info.filename)
-            if cells:
-                part = _EMPTY_CELL.sub(functools.partial(_cell, values=cells), part)
-            dst.writestr(info, part)
-    return buffer.getvalue()
-
-
-_EMPTY_CELL = re.compile(rb'<c r="([A-Z]+\d+)"([^>/]*?)\s*(?:/>|></c>)')
-
-
-def _cell(match: re.Match[bytes], values: dict[str, str]) -> bytes:
-    ref = match.group(1).decode()
-    if ref not in values:
-        return match.group(0)
-    attrs = re.sub(rb'\s*t="\w+"', b"", match.group(2))
-    value = values[ref]
-    if re.fullmatch(r"[\d.]+", value):
-        return b'<c r="%s"%s><v>%s</v></c>' % (match.group(1), attrs, value.encode())
-    return b'<c r="%s"%s t="inlineStr"><is><t>%s</t></is></c>' % (match.group(1), attrs, value.encode())
+    return rewrite_parts(data, lambda name, part: fill_empty_cells(part, values[name]) if values.get(name) else part)
 
 
 # ---- one cycle -----------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import resource
 import statistics
 import subprocess
@@ -33,10 +32,11 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable
-from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+
+from synthetic import synthetic as make_campaign
 
 REPO = Path(__file__).resolve().parent.parent
 RUBRIC = REPO / "samples" / "南昌老干部" / "细则.xlsx"
@@ -45,27 +45,9 @@ BASELINE = "65d6751"  # the openpyxl writer, before issue 12/14
 
 def synthetic(n: int) -> tuple[Any, list[Any], list[Any], list[Any]]:
     from kaohe_xl.rubric.load import load_rubric
-    from kaohe_xl.rubric.model import FormKind, ItemKind, Unit
-    from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
 
     rubric = load_rubric(RUBRIC)
-    rng = random.Random(2023)
-    units = [Unit(f"{i:04d}", f"单位{i:04d}", assessor_group=f"第{i % 4 + 1}考核组") for i in range(1, n + 1)]
-    records, states = [], []
-    for unit in units:
-        forms = [(FormKind.SELF, "自评", "")] + [(FormKind.ASSESSOR, "考核组", f"评分人{a}") for a in range(3)]
-        for form, source, rater in forms:
-            for item in rubric.items:
-                if item.kind is ItemKind.VETO:
-                    records.append(ScoreRecord(form, source, unit.id, item.id, None, False, "", rater))
-                    continue
-                assert item.points is not None
-                cut = rubric.step_of(item) * rng.randint(0, 3) if rng.random() < 0.3 else Decimal(0)
-                value = max(item.points - cut, Decimal(0)) if item.kind is ItemKind.BASE else Decimal(0)
-                remark = "台账资料缺失" if cut and form is FormKind.ASSESSOR else ""
-                records.append(ScoreRecord(form, source, unit.id, item.id, value, None, remark, rater))
-        states += [UnitState(unit.id, kind, ReturnState.OK, 1) for kind in (FormKind.SELF, FormKind.ASSESSOR)]
-    return rubric, units, records, states
+    return (rubric, *make_campaign(rubric, n))
 
 
 def median_seconds(job: Callable[[], object], runs: int) -> float:

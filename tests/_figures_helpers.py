@@ -15,19 +15,20 @@ must first be recalculated (LibreOffice) before its figures can be compared.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
-import random
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 from python_calamine import CalamineWorkbook
 
-from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Unit
-from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
+from kaohe_xl.rubric.model import Rubric, Unit
+from kaohe_xl.store.records import ScoreRecord, UnitState
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Text that changes from run to run or on purpose: dates, titles, the rules footer.
 _VOLATILE = re.compile(r"制表日期|反馈日期|^计分办法|签字|^如对考核结果有异议|（盖章）")
@@ -157,23 +158,11 @@ def main_table(lines: Iterable[str]) -> list[str]:
 
 
 def synthetic(rubric: Rubric, n: int, assessors: int = 3) -> tuple[list[Unit], list[ScoreRecord], list[UnitState]]:
-    """``n`` units with a self return and ``assessors`` assessor returns each, seeded
-    deductions: the campaign of ``bench/bench_summary.py`` (the same generator)."""
-    rng = random.Random(2023)
-    units = [Unit(f"{i:04d}", f"单位{i:04d}", assessor_group=f"第{i % 4 + 1}考核组") for i in range(1, n + 1)]
-    records: list[ScoreRecord] = []
-    states: list[UnitState] = []
-    for unit in units:
-        forms = [(FormKind.SELF, "自评", "")] + [(FormKind.ASSESSOR, "考核组", f"评分人{a}") for a in range(assessors)]
-        for form, source, rater in forms:
-            for item in rubric.items:
-                if item.kind is ItemKind.VETO:
-                    records.append(ScoreRecord(form, source, unit.id, item.id, None, False, "", rater))
-                    continue
-                assert item.points is not None
-                cut = rubric.step_of(item) * rng.randint(0, 3) if rng.random() < 0.3 else Decimal(0)
-                value = max(item.points - cut, Decimal(0)) if item.kind is ItemKind.BASE else Decimal(0)
-                remark = "台账资料缺失" if cut and form is FormKind.ASSESSOR else ""
-                records.append(ScoreRecord(form, source, unit.id, item.id, value, None, remark, rater))
-        states += [UnitState(unit.id, kind, ReturnState.OK, 1) for kind in (FormKind.SELF, FormKind.ASSESSOR)]
-    return units, records, states
+    """The campaign of ``bench/bench_summary.py`` (``bench/synthetic.py``, loaded from its file:
+    bench/ is scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location("bench_synthetic", REPO_ROOT / "bench" / "synthetic.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    made: tuple[list[Unit], list[ScoreRecord], list[UnitState]] = module.synthetic(rubric, n, assessors)
+    return made
