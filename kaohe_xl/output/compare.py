@@ -18,7 +18,6 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kaohe_xl.analysis.comparison import Comparison
 from kaohe_xl.analysis.frames import UnitMapping, comparison_of
@@ -28,13 +27,13 @@ from kaohe_xl.atomic import write_atomic
 from kaohe_xl.campaign import CONFIG_NAME, Campaign
 from kaohe_xl.errors import OutputError
 from kaohe_xl.output.compare_sheets import skeleton, write_rows
+from kaohe_xl.output.export import csv_cell
 from kaohe_xl.output.report import OutputReport
 from kaohe_xl.xlsx.place import place_atomic
 
 COMPARE_NAME = "与上年对比"
 FORMATS = ("xlsx", "csv", "json")
 _TEXT_COLUMNS = ("unit_id", "unit_name", "previous", "note", "rank_move")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -116,17 +115,8 @@ def write_comparison(
     return report
 
 
-def _csv_cell(key: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    text = str(value)
-    if (key in _TEXT_COLUMNS or key.startswith("grade_")) and text.startswith(_FORMULA_START):
-        return "'" + text  # CSV injection: Excel would evaluate =, +, -, @
-    return text
+def _is_text(key: str) -> bool:
+    return key in _TEXT_COLUMNS or key.startswith("grade_")
 
 
 def _csv(comparison: Comparison) -> str:
@@ -135,5 +125,5 @@ def _csv(comparison: Comparison) -> str:
     columns = comparison_columns(comparison)
     writer.writerow(columns)
     for row in comparison_rows(comparison):
-        writer.writerow([_csv_cell(key, row.get(key)) for key in columns])
+        writer.writerow([csv_cell(row.get(key), text_column=_is_text(key)) for key in columns])
     return buffer.getvalue()

@@ -56,7 +56,10 @@ def export_rows(results: Results) -> list[dict[str, Any]]:
     return [{key: safe_value(row[key]) for key in columns} for row in result_rows(results)]
 
 
-def _csv_cell(key: str, value: Any) -> str:
+def csv_cell(value: Any, *, text_column: bool) -> str:
+    """One CSV field: blanks empty, booleans true/false, floats to 2 places; in a text
+    column (names, ids, grades) a value that starts like a formula gets a leading
+    apostrophe (CSV injection: Excel would evaluate =, +, -, @)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -64,8 +67,8 @@ def _csv_cell(key: str, value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.2f}"
     text = str(value)
-    if key in _TEXT_COLUMNS and text.startswith(_FORMULA_START):
-        return "'" + text  # CSV injection: Excel would evaluate =, +, -, @
+    if text_column and text.startswith(_FORMULA_START):
+        return "'" + text
     return text
 
 
@@ -83,7 +86,7 @@ def render(results: Results, fmt: str) -> str:
     columns = export_columns(results)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_csv_cell(key, row[key]) for key in columns])
+        writer.writerow([csv_cell(row[key], text_column=key in _TEXT_COLUMNS) for key in columns])
     return buffer.getvalue()
 
 
