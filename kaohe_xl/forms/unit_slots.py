@@ -24,6 +24,7 @@ from kaohe_xl.forms.parts import FormContext
 from kaohe_xl.rubric.model import Item
 from kaohe_xl.xlsx.cells import Value, number_text
 from kaohe_xl.xlsx.evaluate import evaluate
+from kaohe_xl.xlsx.ooxml import column_letter, parse_cell_name
 from kaohe_xl.xlsx.stamp import cell_token, slot_name, token
 
 _ROW = re.compile(r'<row r="([0-9]+)"[^>]*>')
@@ -76,6 +77,13 @@ def _cell_of(xml: str, placeholder: str) -> str | None:
     return xml[start : xml.index('"', start)]
 
 
+def _place(ref: str) -> tuple[int, int]:
+    """(row, column) of a cell reference openpyxl wrote."""
+    parsed = parse_cell_name(ref)
+    assert parsed is not None, ref
+    return parsed
+
+
 def mark(xml: str, ctx: FormContext, spec: TableSpec) -> tuple[str, UnitSlots]:
     """The prototype sheet's XML with its item rows' heights and the 自评得分 totals' results
     made placeholders, and the slots found in it."""
@@ -93,7 +101,7 @@ def mark(xml: str, ctx: FormContext, spec: TableSpec) -> tuple[str, UnitSlots]:
         if note_ref is not None:
             slots.notes["N" + name] = item.id
             slots.heights["H" + name] = (item, deduction.get(item.category, False))
-            note_rows[int(note_ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))] = "H" + name
+            note_rows[_place(note_ref)[0]] = "H" + name
 
     def height(match: re.Match[str]) -> str:
         name = note_rows.get(int(match.group(1)))
@@ -102,7 +110,7 @@ def mark(xml: str, ctx: FormContext, spec: TableSpec) -> tuple[str, UnitSlots]:
         return _HEIGHT.sub(f' ht="{token(name)}"', match.group(0), count=1)
 
     xml = _ROW.sub(height, xml)
-    columns = {ref.rstrip("0123456789") for ref in slots.score_cells.values()}
+    columns = {column_letter(_place(ref)[1]) for ref in slots.score_cells.values()}
     if len(columns) == 1:
         (column,) = columns
         formula_cell = re.compile(rf'(<c r="({column}[0-9]+)"[^>]*><f>([^<]*)</f><v>)([^<]*)(</v></c>)')

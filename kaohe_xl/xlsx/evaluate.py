@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 
-from kaohe_xl.xlsx.ooxml import column_letter
+from kaohe_xl.xlsx.ooxml import cell_name, parse_cell_name
 
 Result = Decimal | str | bool
 _TOKENS = re.compile(
@@ -47,15 +47,6 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         out.append((kind, match.group(kind)))
         at = match.end()
     return out
-
-
-def _split(ref: str) -> tuple[int, int]:
-    ref = ref.replace("$", "")
-    letters = ref.rstrip("0123456789")
-    column = 0
-    for ch in letters:
-        column = column * 26 + ord(ch) - 64
-    return int(ref[len(letters) :]), column
 
 
 class _Parser:
@@ -162,9 +153,12 @@ class _Ref:
 
 class _Range:
     def __init__(self, first: str, last: str, cell: Callable[[str], object]) -> None:
-        (r1, c1), (r2, c2) = _split(first), _split(last)
+        start, end = parse_cell_name(first), parse_cell_name(last)
+        if start is None or end is None:
+            raise FormulaError(f"not a range: {first}:{last}")
+        (r1, c1), (r2, c2) = start, end
         self.values = [
-            cell(f"{column_letter(c)}{r}")
+            cell(cell_name(r, c))
             for r in range(min(r1, r2), max(r1, r2) + 1)
             for c in range(min(c1, c2), max(c1, c2) + 1)
         ]
