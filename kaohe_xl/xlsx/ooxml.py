@@ -18,7 +18,7 @@ import pyexpat
 import re
 from dataclasses import dataclass, field
 
-from kaohe_xl.xlsx.sheetxml import MAX_COLUMN, MAX_ROW
+from kaohe_xl.xlsx.limits import MAX_COLUMNS, MAX_ROWS
 from kaohe_xl.xlsx.xmlsafe import local, parse
 from kaohe_xl.xlsx.zipread import PartError, ZipPackage
 
@@ -60,7 +60,7 @@ def parse_cell_name(ref: str) -> tuple[int, int] | None:
     if not match:
         return None
     row, column = int(match.group(2)), column_index(match.group(1))
-    if not (0 < row <= MAX_ROW and 0 < column <= MAX_COLUMN):
+    if not (0 < row <= MAX_ROWS and 0 < column <= MAX_COLUMNS):
         return None
     return row, column
 

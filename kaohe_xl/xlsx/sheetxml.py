@@ -28,11 +28,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kaohe_xl.xlsx.limits import MAX_COLUMNS, MAX_ROWS
 from kaohe_xl.xlsx.numfmt import excel_date
+from kaohe_xl.xlsx.ooxml import column_index, column_letter
 from kaohe_xl.xlsx.sharedstrings import shared_strings, unescape
 from kaohe_xl.xlsx.xmlsafe import Stop, XmlRefused, local, parse
 
-MAX_ROW, MAX_COLUMN = 1_048_576, 16_384  # Excel's grid
+MAX_ROW, MAX_COLUMN = MAX_ROWS, MAX_COLUMNS  # Excel's grid
 SCAN_SECONDS = 20.0  # a parse that takes longer stops the same way
 _REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})\Z")
 _COLUMNS: dict[str, int] = {}
@@ -41,20 +43,10 @@ _COLUMNS: dict[str, int] = {}
 def _column(letters: str) -> int:
     index = _COLUMNS.get(letters)
     if index is None:
-        index = 0
-        for char in letters:
-            index = index * 26 + ord(char) - 64
+        index = column_index(letters)
         if len(_COLUMNS) < MAX_COLUMN:  # only grid letters reach here, but stay bounded
             _COLUMNS[letters] = index
     return index
-
-
-def _letters(index: int) -> str:
-    letters = ""
-    while index > 0:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 @dataclass
@@ -321,7 +313,7 @@ class _Reader:
         else:
             found.plain = False
             row, column = max(self.row, 1), self.column + 1
-        self.ref = f"{_letters(column)}{row}"
+        self.ref = f"{column_letter(column)}{row}"
         self.column, self.cell_row = column, row
         found.last_row, found.last_col = max(found.last_row, row), max(found.last_col, column)
         self.kind = attrs.get("t", "n")
