@@ -45,13 +45,13 @@ from pathlib import Path
 from kaohe_xl.atomic import write_atomic
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.clock import now_text
-from kaohe_xl.collect.identify import Expected, form_kind, not_a_form
+from kaohe_xl.collect.analysis import Analyser, Verdict, analyse
+from kaohe_xl.collect.identify import Expected
 from kaohe_xl.collect.received import Incoming, discover, display_name, expand, file_time, member_saved_time, peek
 from kaohe_xl.collect.report import CollectReport, FileResult, first_error
-from kaohe_xl.collect.returns import ReturnBook, ReturnReadError
-from kaohe_xl.collect.validate import Checked, check_return
+from kaohe_xl.collect.validate import Checked
 from kaohe_xl.errors import CampaignError
-from kaohe_xl.problems import Problem, errors_in
+from kaohe_xl.problems import errors_in
 from kaohe_xl.progress import counter
 from kaohe_xl.rubric.model import FormKind
 from kaohe_xl.store.status import collection_status, latest_records
@@ -86,6 +86,22 @@ def collect(
         (report.skipped if campaign.is_own_file(path) else files).append(path)
     expected = Expected(campaign.id, campaign.secret, campaign.rubric, tuple(campaign.units), campaign.roster)
     _archive_folder(campaign)
+    with Analyser(expected, len(files)) as analyser:  # workers start before the store opens
+        _collect_files(campaign, expected, analyser, files, report, progress, on_result)
+    return report
+
+
+def _collect_files(
+    campaign: Campaign,
+    expected: Expected,
+    analyser: Analyser,
+    files: list[Path],
+    report: CollectReport,
+    progress: bool,
+    on_result: Callable[[FileResult], None] | None,
+) -> None:
+    """Long because it is collect's one loop: the order files are taken in, batched
+    commits, the progress bar and the zips kept after their members, in one place."""
     bar = counter(len(files), "回收", enabled=progress)
     conn = campaign.connect()
     # WAL + synchronous=NORMAL: a killed process never corrupts the store or loses a
@@ -93,18 +109,29 @@ def collect(
     conn.execute("PRAGMA synchronous=NORMAL")
     batch = _Batch(conn)
 
-    def take(incoming: Incoming) -> None:
+    def take(incoming: Incoming, verdict: Callable[[], Verdict] | None = None) -> None:
         batch.begin()
-        result = _collect_one(conn, campaign, expected, incoming)
+        result = _collect_one(conn, campaign, expected, incoming, verdict)
         batch.done()
         report.results.append(result)
         if on_result is not None:
             on_result(result)
 
+    seen: set[str] = set()
+
+    def wanted(incoming: Incoming) -> bool:
+        """Worth analysing ahead: not a file already stored or already handed out."""
+        digest = hashlib.sha256(incoming.data).hexdigest()
+        if digest in seen or conn.execute("SELECT 1 FROM files WHERE sha256 = ?", (digest,)).fetchone():
+            return False
+        seen.add(digest)
+        return True
+
     try:
         # Workbooks are taken in the order they were last saved, loose or zipped alike;
         # a zip is unpacked first (its workbooks wait in memory for their turn, anything
-        # else in it is taken at once), loose files are read when their turn comes.
+        # else in it is taken at once), loose files are read when their turn comes
+        # (a few files ahead, while workers analyse them).
         queue: list[tuple[tuple[float, float, str], Path | Incoming]] = []
         archives: list[Path] = []
         for path in files:
@@ -123,13 +150,9 @@ def collect(
             if bar is not None:
                 bar.update(1)
         queue.sort(key=lambda entry: entry[0])
-        for _key, item in queue:
-            if isinstance(item, Incoming):
-                take(item)
-                continue
-            for incoming in expand(item, single=True):  # peek() found no archive of files
-                take(incoming)
-            if bar is not None:
+        for incoming, loose, verdict in analyser.verdicts(_in_turn(queue), wanted):
+            take(incoming, verdict)
+            if loose and bar is not None:
                 bar.update(1)
         batch.commit()  # the members first: a killed run collects the rest next time
         for path in archives:
@@ -141,10 +164,25 @@ def collect(
         conn.close()
         if bar is not None:
             bar.close()
-    return report
 
 
-def _collect_one(conn: sqlite3.Connection, campaign: Campaign, expected: Expected, incoming: Incoming) -> FileResult:
+def _in_turn(queue: list[tuple[tuple[float, float, str], Path | Incoming]]) -> Iterator[tuple[Incoming, bool]]:
+    """Each file in its turn, a loose file read only then: (incoming, it is a loose file)."""
+    for _key, item in queue:
+        if isinstance(item, Incoming):
+            yield item, False
+            continue
+        for incoming in expand(item, single=True):  # peek() found no archive of files
+            yield incoming, True
+
+
+def _collect_one(
+    conn: sqlite3.Connection,
+    campaign: Campaign,
+    expected: Expected,
+    incoming: Incoming,
+    verdict: Callable[[], Verdict] | None = None,
+) -> FileResult:
     data = incoming.data
     if incoming.error is not None and incoming.error.code in _NOT_READ:
         # No bytes were read (a file the disk refused, a member too large to unpack):
@@ -157,7 +195,7 @@ def _collect_one(conn: sqlite3.Connection, campaign: Campaign, expected: Expecte
         kind = FormKind(known["form_kind"]) if known["form_kind"] else None
         return FileResult(incoming.name, incoming.source, digest, "duplicate", kind, known["subject_id"])
     archive_path = archive(campaign, digest, incoming.name, data)
-    status, checked = analyse(incoming, expected)
+    status, checked = verdict() if verdict is not None else analyse(incoming, expected)
     revision = _store(conn, incoming, digest, archive_path.relative_to(campaign.root).as_posix(), status, checked)
     if revision is None:  # another run stored the same bytes meanwhile
         return FileResult(incoming.name, incoming.source, digest, "duplicate", checked.kind, checked.subject_id)
@@ -266,41 +304,6 @@ def _keep_container(conn: sqlite3.Connection, campaign: Campaign, path: Path) ->
             " VALUES (?, ?, ?, ?, ?, ?, 'unpacked')",
             (digest, display_name(path.name), display_name(str(path)), len(data), now_text(), archive_path),
         )
-
-
-def analyse(incoming: Incoming, expected: Expected) -> tuple[str, Checked]:
-    """(status, checked return) for one file's bytes; never raises for a bad file."""
-    checked = Checked(incoming.name)
-    if incoming.error is not None:
-        checked.problems.append(incoming.error)
-        return "quarantined", checked
-    try:
-        with ReturnBook.open(incoming.data, incoming.name) as book:
-            meta = book.metadata()
-            kind = form_kind(meta)
-            raw = book.read(meta, expected.keys_for(kind), expected.columns_for(kind)) if meta else None
-    except ReturnReadError as exc:
-        checked.problems.append(Problem(exc.code, str(exc), file=incoming.name))
-        return "quarantined", checked
-    except Exception as exc:  # a damaged part deep inside: never stop the batch
-        checked.problems.append(
-            Problem("corrupt_file", f"工作簿已损坏，无法读取（{type(exc).__name__}: {exc}）", file=incoming.name)
-        )
-        return "quarantined", checked
-    if raw is None:
-        checked.problems.append(not_a_form(incoming.name))
-        return "rejected", checked
-    try:
-        checked = check_return(raw, expected)
-    except Exception as exc:  # an unforeseen layout: report it, keep the batch going
-        checked = Checked(incoming.name)
-        checked.problems.append(
-            Problem("read_failed", f"无法核对此表格（{type(exc).__name__}: {exc}），请人工查看", file=incoming.name)
-        )
-        return "quarantined", checked
-    if checked.rejected:
-        return "rejected", checked
-    return ("invalid" if checked.has_errors else "accepted"), checked
 
 
 def _store(

@@ -260,11 +260,16 @@ def test_encrypted_zip_member_quarantines_the_archive(fresh: Campaign, tmp_path:
 
 _KILL_SCRIPT = textwrap.dedent(
     """
-    import sys, time
+    import multiprocessing, sys, time
+    from pathlib import Path
     from kaohe_xl.campaign import Campaign
-    from kaohe_xl.collect import collect
+    from kaohe_xl.collect import analysis, collect
+
+    analysis.MIN_FILES = int(sys.argv[3])  # 1: files are analysed in worker processes
 
     def report(result):
+        workers = [str(child.pid) for child in multiprocessing.active_children()]
+        Path(sys.argv[4]).write_text(" ".join(workers))
         print(result.status, flush=True)
         time.sleep(0.01)  # give the parent time to aim its kill inside the batch
 
@@ -274,10 +279,14 @@ _KILL_SCRIPT = textwrap.dedent(
 )
 
 
-def _run_and_kill(campaign: Campaign, folder: Path, after: int | None, delay: float = 0.0) -> list[str]:
-    """Run collect in a child; SIGKILL it ``delay`` s after ``after`` results (None: let it finish)."""
+def _run_and_kill(
+    campaign: Campaign, folder: Path, after: int | None, delay: float = 0.0, min_files: int = 10**6
+) -> list[str]:
+    """Run collect in a child; SIGKILL it ``delay`` s after ``after`` results (None: let it
+    finish). Its worker processes (``min_files`` 1: every batch has them) end with it."""
+    workers = folder.parent / "workers.txt"
     child = subprocess.Popen(
-        [sys.executable, "-c", _KILL_SCRIPT, str(campaign.root), str(folder)],
+        [sys.executable, "-c", _KILL_SCRIPT, str(campaign.root), str(folder), str(min_files), str(workers)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -291,7 +300,21 @@ def _run_and_kill(campaign: Campaign, folder: Path, after: int | None, delay: fl
             break
     child.wait(timeout=120)
     child.stdout.close()
+    left = [int(pid) for pid in workers.read_text().split()] if workers.exists() else []
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in left) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in left if _running(pid)], "a worker outlived the collect that started it"
     return seen
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie (a reparented orphan may never be reaped here)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def _no_half_records(campaign: Campaign) -> None:
@@ -308,7 +331,8 @@ def _no_half_records(campaign: Campaign) -> None:
     assert rows(campaign, "SELECT COUNT(*) FROM submissions WHERE file_id NOT IN (SELECT id FROM files)") == [(0,)]
 
 
-def test_store_survives_an_interrupted_collect(fresh: Campaign, tmp_path: Path) -> None:
+@pytest.mark.parametrize("min_files", [10**6, 1], ids=["one process", "with workers"])
+def test_store_survives_an_interrupted_collect(fresh: Campaign, tmp_path: Path, min_files: int) -> None:
     folder = tmp_path / "batch"
     paths = []
     for n in range(12):
@@ -317,12 +341,12 @@ def test_store_survives_an_interrupted_collect(fresh: Campaign, tmp_path: Path) 
     digests = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in paths)
     interrupted = 0
     for after, delay in ((2, 0.0), (5, 0.012), (8, 0.006)):
-        seen = _run_and_kill(fresh, folder, after=after, delay=delay)
+        seen = _run_and_kill(fresh, folder, after=after, delay=delay, min_files=min_files)
         interrupted += "done" not in seen
         _no_half_records(fresh)
     assert interrupted >= 1  # at least one kill landed mid-batch
     stored_before = rows(fresh, "SELECT COUNT(*) FROM files")[0][0]
-    last = _run_and_kill(fresh, folder, after=None)
+    last = _run_and_kill(fresh, folder, after=None, min_files=min_files)
     assert last[-1] == "done"
     assert last.count("duplicate") == stored_before  # earlier runs' files are not stored again
     # no duplicates, no loss: every file once, every return once, revisions 1..n per unit

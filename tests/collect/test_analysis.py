@@ -1,0 +1,152 @@
+"""Returns analysed in worker processes: the same store as one process, workers only
+where a fork is safe, a dying worker loses no file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _returns_helpers import Case, build_corpus, rows
+from conftest import write_rubric_workbook, write_units_workbook
+
+from kaohe_xl.campaign import Campaign
+from kaohe_xl.collect import analysis
+from kaohe_xl.collect.received import Incoming
+from kaohe_xl.collect.run import collect
+from kaohe_xl.forms.generate import generate_forms
+
+needs_two_cores = pytest.mark.skipif(
+    analysis.worker_count(10**6) < 2, reason="workers run only on Linux with more than one core"
+)
+
+
+def _new_campaign(base: Path, name: str) -> Campaign:
+    base.mkdir(parents=True, exist_ok=True)
+    campaign = Campaign.init(
+        base / name, write_rubric_workbook(base / f"{name}_细则.xlsx"), write_units_workbook(base / f"{name}_单位.xlsx")
+    )
+    generate_forms(campaign)
+    return campaign
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Case]]:
+    """The corpus of good, bad and broken returns, plus a second copy of one (a duplicate)."""
+    base = tmp_path_factory.mktemp("analysis")
+    campaign = _new_campaign(base, "main")
+    cases = build_corpus(campaign, _new_campaign(base, "other"), base / "returns")
+    shutil.copy(cases["ok.xlsx"].path, base / "returns" / "ok_again.xlsx")
+    return campaign.root, cases
+
+
+def _collected(corpus: tuple[Path, dict[str, Case]], target: Path, workers: int) -> dict[str, Any]:
+    """Collect the corpus into a copy of the campaign with ``workers`` workers; the store as data."""
+    campaign = Campaign.open(shutil.copytree(corpus[0], target))
+    original = analysis.worker_count
+    analysis.worker_count = lambda _files: workers  # type: ignore[assignment]
+    try:
+        report = collect(campaign, [corpus[1]["ok.xlsx"].path.parent])
+    finally:
+        analysis.worker_count = original  # type: ignore[assignment]
+    files = "SELECT original_name, status, reason, form_kind, subject_id, sha256 FROM files ORDER BY original_name"
+    return {
+        "results": sorted((r.name, r.status, r.subject_id, r.revision, r.problems) for r in report.results),
+        "files": rows(campaign, files),
+        "issues": rows(
+            campaign,
+            "SELECT f.original_name, i.severity, i.code, i.sheet, i.cell, i.item, i.value, i.message"
+            " FROM issues i JOIN files f ON f.id = i.file_id ORDER BY 1, 2, 3, 4, 5, 6, 7, 8",
+        ),
+        "submissions": rows(
+            campaign,
+            "SELECT f.original_name, s.form_kind, s.subject_id, s.rater, s.revision, s.has_errors, s.rubric_hash"
+            " FROM submissions s JOIN files f ON f.id = s.file_id ORDER BY 1",
+        ),
+        "scores": rows(
+            campaign,
+            "SELECT f.original_name, c.unit_id, c.item_id, c.value, c.veto, c.raw, c.remark, c.sheet, c.cell"
+            " FROM scores c JOIN submissions s ON s.id = c.submission_id JOIN files f ON f.id = s.file_id"
+            " ORDER BY 1, 2, 3",
+        ),
+        "archive": sorted(p.name for p in campaign.archive_dir.iterdir()),
+    }
+
+
+_SPY = Path(os.environ.get("TMPDIR", "/tmp")) / f"kaohe-analysis-spy-{os.getpid()}"
+_real_analyse = analysis._analyse_remembered
+
+
+def _spying(incoming: Incoming) -> analysis.Verdict:
+    """In a worker: note which process analysed which file, then analyse it."""
+    with _SPY.open("a", encoding="utf-8") as spy:
+        spy.write(f"{os.getpid()} {incoming.name}\n")
+    return _real_analyse(incoming)
+
+
+def _dying(incoming: Incoming) -> analysis.Verdict:
+    """In a worker: die on one file (as a worker killed by the system would)."""
+    if incoming.name == "inserted_rows.xlsx":
+        os._exit(3)
+    return _real_analyse(incoming)
+
+
+@needs_two_cores
+def test_workers_store_exactly_what_one_process_stores(
+    corpus: tuple[Path, dict[str, Case]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = _collected(corpus, tmp_path / "alone", workers=0)
+    _SPY.unlink(missing_ok=True)
+    monkeypatch.setattr(analysis, "_analyse_remembered", _spying)
+    try:
+        together = _collected(corpus, tmp_path / "together", workers=2)
+        analysed = [line.split(" ", 1) for line in _SPY.read_text(encoding="utf-8").splitlines()]
+    finally:
+        _SPY.unlink(missing_ok=True)
+    assert together == alone
+    assert len(alone["files"]) == len(corpus[1])  # the second copy of ok.xlsx is a duplicate
+    assert ("ok_again.xlsx", "duplicate") in [(r[0], r[1]) for r in alone["results"]]
+    # the files were read in other processes, each once; the duplicate was never read
+    pids = {int(pid) for pid, _name in analysed}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+    names = [name for _pid, name in analysed]
+    assert len(names) == len(set(names))
+    assert "ok_again.xlsx" not in names and "ok.xlsx" in names
+    assert "zero_bytes.xlsx" in names  # a broken file is a verdict like any other
+
+
+@needs_two_cores
+def test_a_worker_that_dies_loses_no_file(
+    corpus: tuple[Path, dict[str, Case]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = _collected(corpus, tmp_path / "alone", workers=0)
+    monkeypatch.setattr(analysis, "_analyse_remembered", _dying)
+    assert _collected(corpus, tmp_path / "died", workers=2) == alone
+
+
+def test_workers_only_for_a_batch_on_linux_from_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert analysis.worker_count(analysis.MIN_FILES - 1) == 0  # starting workers costs more
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert analysis.worker_count(1000) == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0}, raising=False)
+    assert analysis.worker_count(1000) == 0  # one core: nothing to gain
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(64)), raising=False)
+    assert analysis.worker_count(1000) == analysis.MAX_WORKERS
+    for platform in ("win32", "darwin"):
+        monkeypatch.setattr(sys, "platform", platform)
+        assert analysis.worker_count(1000) == 0
+    monkeypatch.setattr(sys, "platform", "linux")
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:  # a fork would copy the other thread's locks without the thread
+        assert analysis.worker_count(1000) == 0
+    finally:
+        release.set()
+        other.join()
+    assert analysis.worker_count(1000) == analysis.MAX_WORKERS
