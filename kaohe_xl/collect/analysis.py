@@ -18,17 +18,9 @@ a batch.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import multiprocessing
-import os
-import signal
-import sys
-import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 
+from kaohe_xl import workers
 from kaohe_xl.collect.identify import Expected, form_kind, not_a_form
 from kaohe_xl.collect.received import Incoming
 from kaohe_xl.collect.returns import ReturnBook, ReturnReadError
@@ -36,8 +28,6 @@ from kaohe_xl.collect.validate import Checked, check_return
 from kaohe_xl.problems import Problem
 
 MIN_FILES = 24  # fewer files are analysed in this process (starting workers costs ~50 ms)
-MAX_WORKERS = 8
-AHEAD_PER_WORKER = 4  # files read and handed out ahead of the one being stored, per worker
 
 Verdict = tuple[str, Checked]
 
@@ -78,99 +68,38 @@ def analyse(incoming: Incoming, expected: Expected) -> Verdict:
 
 
 def worker_count(files: int) -> int:
-    """How many worker processes a batch of ``files`` files gets (0: analyse here).
-
-    Only on Linux and only from a process with one thread: a fork copies the memory of
-    every thread but runs only the calling one, so a lock another thread held stays
-    locked in the child (and macOS's system libraries refuse to run after a fork)."""
-    if files < MIN_FILES or not sys.platform.startswith("linux") or threading.active_count() > 1:
-        return 0
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return min(cores, MAX_WORKERS) if cores > 1 else 0
+    """How many worker processes a batch of ``files`` files gets (0: analyse here)."""
+    return workers.worker_count(files, MIN_FILES)
 
 
 class Analyser:
     """Analyses files in the order given, ahead of their use when workers run.
 
-    ``verdicts(items)`` yields each item with a function giving its verdict; call it
-    when the file's turn comes (it waits for the worker, or analyses the file then).
-    Items for which ``wanted(incoming)`` is false (a duplicate, a file not read) are
-    handed out unanalysed. Use as a context manager: the workers end with it.
+    ``verdicts(items, wanted)`` yields each ``(incoming, tag)`` with a function giving
+    its verdict; call it when the file's turn comes (it waits for the worker, or
+    analyses the file then). Files for which ``wanted(incoming)`` is false (a duplicate)
+    are not handed to a worker. Use as a context manager: the workers end with it.
     """
 
-    def __init__(self, expected: Expected, files: int, *, workers: int | None = None) -> None:
-        self.expected = expected
-        self.workers = worker_count(files) if workers is None else workers
-        self._pool: ProcessPoolExecutor | None = None
-        if self.workers > 1:
-            context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(
-                self.workers, context, initializer=_remember, initargs=(expected, os.getpid())
-            )
-            # start the workers now, before the caller opens the store and its progress
-            # bar: a fork copies the process as it is at that moment
-            self._pool.submit(os.getpid).result()
+    def __init__(self, expected: Expected, files: int) -> None:
+        _remembered[:] = [expected]  # what the forked workers will find
+        self._workers = workers.Workers(_analyse_remembered, worker_count(files))
 
     def __enter__(self) -> Analyser:
+        self._workers.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self._workers.__exit__(*exc)
 
     def verdicts(
         self, items: Iterable[tuple[Incoming, object]], wanted: Callable[[Incoming], bool]
     ) -> Iterator[tuple[Incoming, object, Callable[[], Verdict]]]:
         """``(incoming, tag, verdict)`` for each ``(incoming, tag)`` of ``items``, in order."""
-        pending: deque[tuple[Incoming, object, Future[Verdict] | None]] = deque()
-        ahead = max(1, self.workers * AHEAD_PER_WORKER)
-        for incoming, tag in items:
-            future = self._submit(incoming) if wanted(incoming) else None
-            pending.append((incoming, tag, future))
-            if len(pending) > ahead:
-                yield self._handed_out(*pending.popleft())
-        while pending:
-            yield self._handed_out(*pending.popleft())
-
-    def _submit(self, incoming: Incoming) -> Future[Verdict] | None:
-        if self._pool is None or incoming.error is not None:
-            return None
-        try:
-            return self._pool.submit(_analyse_remembered, incoming)
-        except Exception:  # the pool broke (a worker was killed): the rest is done here
-            self._pool = None
-            return None
-
-    def _handed_out(
-        self, incoming: Incoming, tag: object, future: Future[Verdict] | None
-    ) -> tuple[Incoming, object, Callable[[], Verdict]]:
-        def verdict() -> Verdict:
-            if future is not None:
-                try:
-                    return future.result()
-                except Exception:  # the worker died or failed on this file: read it here
-                    pass
-            return analyse(incoming, self.expected)
-
-        return incoming, tag, verdict
+        return self._workers.ahead(items, lambda incoming: incoming.error is None and wanted(incoming))
 
 
-_remembered: list[Expected] = []  # in a worker: what the campaign expects
-_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
-
-
-def _remember(expected: Expected, parent: int) -> None:
-    """A worker's start: keep what the campaign expects; end with the collecting process.
-
-    A worker blocks waiting for files; if the collecting process is killed (kill -9, a
-    closed terminal), nothing would tell it to stop, so the kernel is asked to kill it
-    when its parent dies (and it stops at once if that already happened)."""
-    _remembered[:] = [expected]
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(0)
+_remembered: list[Expected] = []  # what the campaign expects (set before the workers fork)
 
 
 def _analyse_remembered(incoming: Incoming) -> Verdict:
