@@ -73,13 +73,16 @@ started = time.perf_counter()
 pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
 _, status, usage = os.wait4(pid, 0)
 with open(sys.argv[1], "w") as out:
-    out.write(f"{time.perf_counter() - started} {usage.ru_maxrss}")
+    out.write(f"{time.perf_counter() - started} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def run_measured(python: str, args: list[str], *, ok: tuple[int, ...] = (0,)) -> tuple[float, float, str]:
-    """(seconds, peak RSS in MB of that ``kaohe`` process alone, stdout)."""
+def run_measured(python: str, args: list[str], *, ok: tuple[int, ...] = (0,)) -> tuple[float, float, str, float]:
+    """(seconds, peak RSS in MB of that ``kaohe`` process alone, stdout, CPU seconds).
+
+    CPU seconds are user + system of the command and the worker processes it waited for
+    (collect and feedback use every core: their CPU time exceeds their wall time)."""
     kaohe = str(Path(python).parent / "kaohe")
     with tempfile.TemporaryDirectory() as tmp:
         figures = Path(tmp) / "figures"
@@ -91,8 +94,8 @@ def run_measured(python: str, args: list[str], *, ok: tuple[int, ...] = (0,)) ->
         )
         if done.returncode not in ok:
             raise SystemExit(f"kaohe {' '.join(args)} failed ({done.returncode}):\n{done.stderr}\n{done.stdout}")
-        seconds, rss = figures.read_text().split()
-    return float(seconds), int(rss) / 1024, done.stdout
+        seconds, rss, cpu = figures.read_text().split()
+    return float(seconds), int(rss) / 1024, done.stdout, float(cpu)
 
 
 # ---- set-up ----------------------------------------------------------------------------------
@@ -165,15 +168,15 @@ def _fill(data: bytes, values: dict[str, dict[str, str]]) -> bytes:
 # ---- one cycle -----------------------------------------------------------------------------------
 def cycle(
     python: str, prepared: dict[str, Path], target: Path, only: tuple[str, ...] = STEPS
-) -> tuple[dict[str, tuple[float, float]], bytes]:
-    """Every step once on a fresh copy: {step: (seconds, peak MB)}, and the exported results.
+) -> tuple[dict[str, tuple[float, float, float]], bytes]:
+    """Every step once on a fresh copy: {step: (seconds, peak MB, CPU seconds)}, and the exported results.
 
     Steps not in ``only`` still run, untimed, when a step in it needs them (the 考核组评分表
     shows the collected self-scores; summary, feedback and status need the returns in)."""
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(prepared["init"], target)
     c = str(target)
-    figures: dict[str, tuple[float, float]] = {}
+    figures: dict[str, tuple[float, float, float]] = {}
     steps: list[tuple[str, list[str], tuple[int, ...]]] = [
         ("generate", ["generate", c, "--form", "self"], (0,)),
         ("collect", ["collect", c, str(prepared["self"]), "-q"], (0,)),
@@ -187,9 +190,9 @@ def cycle(
     for name, args, ok in steps:
         if name not in only and name not in needed:
             continue
-        seconds, peak, _ = run_measured(python, args, ok=ok)
+        seconds, peak, _, cpu = run_measured(python, args, ok=ok)
         if name in only:
-            figures[name] = (seconds, peak)
+            figures[name] = (seconds, peak, cpu)
     export = target / "results.json"
     run_measured(python, ["export", c, "--format", "json", "-o", str(export)])
     return figures, export.read_bytes()
@@ -251,6 +254,13 @@ def per_unit(step: str, seconds: float, n: int) -> str:
     return f"{seconds:.2f} s"
 
 
+def cpu_note(figures: list[float]) -> str:
+    """The CPU time of a step that used more than one core (CPU well above wall time)."""
+    if len(figures) > 2 and figures[2] > 1.2 * figures[0]:
+        return f", CPU {figures[2]:.1f} s"
+    return ""
+
+
 def table(results: dict[str, Any]) -> str:
     lines = []
     impls = results["impls"]
@@ -262,7 +272,7 @@ def table(results: dict[str, Any]) -> str:
         lines.append("|---" * (len(steps) + 1) + "|")
         for size in sizes:
             med = results["sizes"][size]["median"][impl]
-            cells = [f"{per_unit(s, med[s][0], int(size))} · {med[s][1]:.0f} MB" for s in steps]
+            cells = [f"{per_unit(s, med[s][0], int(size))}{cpu_note(med[s])} · {med[s][1]:.0f} MB" for s in steps]
             lines.append(f"| {int(size):,} | " + " | ".join(cells) + " |")
         if "1000" in results["sizes"] and "5000" in results["sizes"]:
             small, big = results["sizes"]["1000"]["median"][impl], results["sizes"]["5000"]["median"][impl]
@@ -307,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             prepared = prepare(work, n, pythons[args.name])
             print(f"N = {n:,}: set-up in {time.perf_counter() - started:.0f} s", flush=True)
-            runs: dict[str, list[dict[str, tuple[float, float]]]] = {impl: [] for impl in pythons}
+            runs: dict[str, list[dict[str, tuple[float, float, float]]]] = {impl: [] for impl in pythons}
             exports: dict[str, bytes] = {}
             for run in range(args.runs):
                 order = list(pythons) if run % 2 == 0 else list(reversed(pythons))
@@ -317,10 +327,7 @@ def main(argv: list[str] | None = None) -> int:
                     shown = ", ".join(f"{s} {figures[s][0]:.2f} s/{figures[s][1]:.0f} MB" for s in figures)
                     print(f"  run {run + 1} {impl}: {shown}", flush=True)
             median = {
-                impl: {
-                    s: (statistics.median(r[s][0] for r in done), statistics.median(r[s][1] for r in done))
-                    for s in args.steps
-                }
+                impl: {s: tuple(statistics.median(r[s][k] for r in done) for k in range(3)) for s in args.steps}
                 for impl, done in runs.items()
             }
             results["sizes"][str(n)] = {

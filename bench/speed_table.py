@@ -54,9 +54,11 @@ def table(results: dict[str, Any]) -> str:
         median = results["sizes"][size]["median"][impl]
         cells = []
         for key, _label, each in COLUMNS:
-            seconds, peak = median[key]
+            seconds, peak = median[key][:2]
             per = f" ({seconds / int(size) * 1000:.2f} ms a {each})" if each else ""
-            cells.append(f"{seconds:.2f} s{per} · {peak:.0f} MB")
+            cpu = median[key][2] if len(median[key]) > 2 else 0.0
+            on_cores = f", CPU {cpu:.1f} s" if cpu > 1.2 * seconds else ""  # workers on every core
+            cells.append(f"{seconds:.2f} s{per}{on_cores} · {peak:.0f} MB")
         lines.append(f"| {int(size):,} | " + " | ".join(cells) + " |")
     if "1000" in results["sizes"] and "5000" in results["sizes"]:
         small, big = results["sizes"]["1000"]["median"][impl], results["sizes"]["5000"]["median"][impl]
