@@ -44,6 +44,7 @@ from kaohe_xl.forms.styles import load_styles
 from kaohe_xl.forms.texts import self_steps
 from kaohe_xl.progress import progress as progress_bar
 from kaohe_xl.rubric.model import FormKind, Rubric, Source, Unit
+from kaohe_xl.store.records import ScoreRecord
 from kaohe_xl.store.status import latest_records
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.cells import Value
@@ -235,25 +236,29 @@ def self_scores(campaign: Campaign) -> dict[str, dict[str, Value]]:
     What the read-only 自评得分 column shows: numbers as Decimal, 否决 items as 是/否;
     blank cells and units without a valid return are left out.
     """
-    out: dict[str, dict[str, Value]] = {}
-    for record in latest_records(campaign, FormKind.SELF):
+    return _self_returns(latest_records(campaign, FormKind.SELF))[0]
+
+
+def self_notes(campaign: Campaign) -> dict[str, dict[str, str]]:
+    """``{unit id: {item id: 自评说明}}`` from each unit's latest valid self return."""
+    return _self_returns(latest_records(campaign, FormKind.SELF))[1]
+
+
+def _self_returns(records: Iterable[ScoreRecord]) -> tuple[dict[str, dict[str, Value]], dict[str, dict[str, str]]]:
+    """:func:`self_scores` and :func:`self_notes` from one read of the latest self records."""
+    scores: dict[str, dict[str, Value]] = {}
+    notes: dict[str, dict[str, str]] = {}
+    for record in records:
+        if record.remark:
+            notes.setdefault(record.unit_id, {})[record.key] = record.remark
         if record.veto is not None:
             value: Value = layout.veto_text(record.veto)
         elif record.value is not None:
             value = record.value
         else:
             continue
-        out.setdefault(record.unit_id, {})[record.key] = value
-    return out
-
-
-def self_notes(campaign: Campaign) -> dict[str, dict[str, str]]:
-    """``{unit id: {item id: 自评说明}}`` from each unit's latest valid self return."""
-    out: dict[str, dict[str, str]] = {}
-    for record in latest_records(campaign, FormKind.SELF):
-        if record.remark:
-            out.setdefault(record.unit_id, {})[record.key] = record.remark
-    return out
+        scores.setdefault(record.unit_id, {})[record.key] = value
+    return scores, notes
 
 
 def assessor_paths(campaign: Campaign, group: str, rounds: tuple[Source, ...] | None = None) -> list[Path]:
@@ -266,8 +271,8 @@ def assessor_paths(campaign: Campaign, group: str, rounds: tuple[Source, ...] | 
 def _generate_assessor(
     campaign: Campaign, ctx: FormContext, progress: bool, rounds: tuple[Source, ...]
 ) -> tuple[list[Path], int]:
-    prefill = self_scores(campaign) if campaign.rubric.self_source is not None else {}
-    remarks = self_notes(campaign) if campaign.rubric.self_source is not None else {}
+    records = latest_records(campaign, FormKind.SELF) if campaign.rubric.self_source is not None else []
+    prefill, remarks = _self_returns(records)
     groups = campaign.assessor_groups()
     jobs = [
         (group, units, source, name)

@@ -94,33 +94,31 @@ class Judge:
 
     def revisions(self) -> Iterator[RevisionUnit]:
         """Every stored revision-unit, newest revision first."""
-        for row in self.conn.execute(_ROWS):
-            form = FormKind(row["form_kind"])
-            stored = row["unit_id"]
-            name = normalize_label(row["unit_name"] or self.legacy.get(stored, ""))
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # plain tuples: a status reads every stored revision-unit
+        forms: dict[str, FormKind] = {}
+        names: dict[str, str] = {}  # a unit name as stored → normalize_label of it
+        sources: dict[tuple[FormKind, str, str], str] = {}
+        for row in cursor.execute(_ROWS):
+            sid, kind, subject, source, rater, revision, received, rubric_hash, stored, errors, note, unit_name = row
+            form = forms.get(kind) or forms.setdefault(kind, FormKind(kind))
+            raw_name = unit_name or self.legacy.get(stored, "")
+            name = names.get(raw_name)
+            if name is None:
+                name = names[raw_name] = normalize_label(raw_name)
             own = not name or self.names.get(stored) == name
             unit = stored if own or name not in self.ids else self.ids[name]
-            has_errors, note = bool(row["has_errors"]), row["note"]
+            has_errors = bool(errors)
             if not own and not has_errors:
-                has_errors, note = True, FOREIGN_NOTE.format(name=row["unit_name"] or self.legacy[stored], unit=stored)
-            elif own and not has_errors and row["rubric_hash"] not in (self.hash, ""):
-                reason = self.misfit(row["id"], stored, form, row["subject_id"])
+                has_errors, note = True, FOREIGN_NOTE.format(name=unit_name or self.legacy[stored], unit=stored)
+            elif own and not has_errors and rubric_hash not in (self.hash, ""):
+                reason = self.misfit(sid, stored, form, subject)
                 if reason:
                     has_errors, note = True, OUTDATED_NOTE.format(reason=reason)
-            yield RevisionUnit(
-                row["id"],
-                form,
-                row["subject_id"],
-                source_name(self.rubric, form, row["subject_id"], row["source"]),
-                row["rater"],
-                row["revision"],
-                row["received_at"],
-                stored,
-                unit,
-                own,
-                has_errors,
-                note,
-            )
+            fed = sources.get((form, subject, source))
+            if fed is None:
+                fed = sources[(form, subject, source)] = source_name(self.rubric, form, subject, source)
+            yield RevisionUnit(sid, form, subject, fed, rater, revision, received, stored, unit, own, has_errors, note)
 
     def misfit(self, submission: int, unit: str, form: FormKind, subject: str) -> str:
         rows = self.conn.execute(

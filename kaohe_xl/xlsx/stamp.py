@@ -237,10 +237,10 @@ class Prototype:
 
 
 def _fill(part: _Templated, values: Mapping[str, object]) -> Deflated:
-    rendered = {id(p): p.render(values) for p in part.pieces if isinstance(p, _Slot)}
-    if part.compressed is None:
-        raw = b"".join(p if isinstance(p, bytes) else rendered[id(p)] for p in part.pieces)
+    if part.compressed is None:  # one pass: a unit sheet has a few hundred slots
+        raw = b"".join([p if p.__class__ is bytes else p.render(values) for p in part.pieces])  # type: ignore[union-attr]
         return deflated(part.name, raw, COPY_LEVEL)
+    rendered = {id(p): p.render(values) for p in part.pieces if isinstance(p, _Slot)}
     crc = size = 0
     for piece in part.pieces:
         chunk = piece if isinstance(piece, bytes) else rendered[id(piece)]
