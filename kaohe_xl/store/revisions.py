@@ -89,15 +89,16 @@ class Judge:
         self.legacy = legacy or {}
         self.rubric = rubric
         self.hash = rubric.content_hash()
-        self.names = {u.id: normalize_label(u.name) for u in units}
-        self.ids = {normalize_label(u.name): u.id for u in units}
+        self._normal = {u.name: normalize_label(u.name) for u in units}  # a stored name → as compared
+        self.names = {u.id: self._normal[u.name] for u in units}
+        self.ids = {name: unit_id for unit_id, name in self.names.items()}
 
     def revisions(self) -> Iterator[RevisionUnit]:
         """Every stored revision-unit, newest revision first."""
         cursor = self.conn.cursor()
         cursor.row_factory = None  # plain tuples: a status reads every stored revision-unit
         forms: dict[str, FormKind] = {}
-        names: dict[str, str] = {}  # a unit name as stored → normalize_label of it
+        names = dict(self._normal)  # a unit name as stored → normalize_label of it
         sources: dict[tuple[FormKind, str, str], str] = {}
         for row in cursor.execute(_ROWS):
             sid, kind, subject, source, rater, revision, received, rubric_hash, stored, errors, note, unit_name = row

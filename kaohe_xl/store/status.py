@@ -141,13 +141,14 @@ def _latest_by_unit(
     newest_own: dict[_Key, RevisionUnit] = {}
     counts: dict[_Key, int] = {}
     foreign: dict[_Other, _Latest] = {}
+    kinds = {form: form.value for form in FormKind}
     for rev in judge.revisions():  # newest first
         if not rev.own:
-            other = (rev.form.value, rev.source, rev.rater, rev.unit_id)
+            other = (kinds[rev.form], rev.source, rev.rater, rev.unit_id)
             if other not in foreign:
                 foreign[other] = _Latest(1, rev.received_at, True, rev.note)
             continue
-        key = rev.key
+        key = (kinds[rev.form], rev.subject, rev.source, rev.rater, rev.unit_id)  # rev.key
         if key in counts:
             counts[key] += 1
         else:
@@ -181,30 +182,32 @@ def collection_status(campaign: Campaign) -> list[UnitState]:
     rubric = campaign.rubric
     with closing(campaign.connect()) as conn:
         latest, newest, foreign = _latest_by_unit(Judge(conn, rubric, campaign.units))
+    self_kind, assessor_kind, ballot_kind = FormKind.SELF.value, FormKind.ASSESSOR.value, FormKind.BALLOT.value
     by_unit: dict[tuple[str, str, str], list[tuple[str, _Latest]]] = {}  # (group, source, unit) → assessors
     for (form, subject, round_name, rater, unit_id), facts in latest.items():
-        if form == FormKind.ASSESSOR.value:
+        if form == assessor_kind:
             by_unit.setdefault((subject, round_name, unit_id), []).append((rater, facts))
     roster = campaign.roster
+    sources = [(source, source.form, source.form.value, source.name) for source in rubric.sources]
     states: list[UnitState] = []
     for unit in campaign.units:
-        group = unit.assessor_group
-        for source in rubric.sources:
-            other = newest.get((source.form.value, source.name, unit.id))
-            if source.form is FormKind.SELF:
-                own = latest.get((FormKind.SELF.value, unit.id, source.name, "", unit.id))
-                states.append(_state(unit.id, FormKind.SELF, own or other, "", source.name))
-            elif source.form is FormKind.ASSESSOR:
-                returned = sorted(by_unit.get((group, source.name, unit.id), []))
+        group, unit_id = unit.assessor_group, unit.id
+        for source, form, kind, name in sources:
+            other = newest.get((kind, name, unit_id))
+            if form is FormKind.SELF:
+                own = latest.get((self_kind, unit_id, name, "", unit_id))
+                states.append(_state(unit_id, form, own or other, "", name))
+            elif form is FormKind.ASSESSOR:
+                returned = sorted(by_unit.get((group, name, unit_id), []))
                 if not returned and other is not None:  # only a return made for it under another id or name
-                    states.append(_state(unit.id, FormKind.ASSESSOR, other, "", source.name))
+                    states.append(_state(unit_id, form, other, "", name))
                 else:
-                    states.append(_assessor_state(unit.id, source, returned, roster.get(group, ())))
-            elif source.form is FormKind.BALLOT:
-                tally = latest.get((FormKind.BALLOT.value, group, source.name, "", unit.id))
-                states.append(_state(unit.id, FormKind.BALLOT, tally, "", source.name))
+                    states.append(_assessor_state(unit_id, source, returned, roster.get(group, ())))
+            elif form is FormKind.BALLOT:
+                tally = latest.get((ballot_kind, group, name, "", unit_id))
+                states.append(_state(unit_id, form, tally, "", name))
             else:
-                states.extend(_rater_states(unit.id, source, latest, foreign))
+                states.extend(_rater_states(unit_id, source, latest, foreign))
     return states
 
 
