@@ -44,7 +44,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
@@ -143,6 +143,9 @@ class _Templated:
     name: str
     pieces: tuple[bytes | _Slot, ...]
     compressed: tuple[bytes | _Slot, ...] | None  # None: compressed whole on each copy
+    # (slot, type, value) → its XML, for short values: a unit sheet's scores, heights and
+    # totals repeat from copy to copy (a few distinct values each)
+    rendered: dict[tuple[int, type, object], bytes] = field(default_factory=dict, compare=False, repr=False)
 
 
 class Prototype:
@@ -250,9 +253,8 @@ class Prototype:
 
 
 def _fill(part: _Templated, values: Mapping[str, object]) -> Deflated:
-    if part.compressed is None:  # one pass: a unit sheet has a few hundred slots
-        raw = b"".join([p if p.__class__ is bytes else p.render(values) for p in part.pieces])  # type: ignore[union-attr]
-        return deflated(part.name, raw, COPY_LEVEL)
+    if part.compressed is None:  # a unit sheet: a few hundred slots
+        return deflated(part.name, b"".join(_rendered(part, values)), COPY_LEVEL)
     rendered = {id(p): p.render(values) for p in part.pieces if isinstance(p, _Slot)}
     crc = size = 0
     for piece in part.pieces:
@@ -261,6 +263,37 @@ def _fill(part: _Templated, values: Mapping[str, object]) -> Deflated:
         size += len(chunk)
     data = b"".join(p if isinstance(p, bytes) else _stored(rendered[id(p)]) for p in part.compressed)
     return Deflated(part.name, crc, size, data)
+
+
+def _rendered(part: _Templated, values: Mapping[str, object]) -> list[bytes]:
+    """The pieces of ``part`` with its slots filled from ``values``."""
+    memo = part.rendered
+    out = []
+    for piece in part.pieces:
+        if isinstance(piece, bytes):
+            out.append(piece)
+            continue
+        key = _memo_key(piece, values[piece.field])
+        chunk = None if key is None else memo.get(key)
+        if chunk is None:
+            chunk = piece.render(values)
+            if key is not None:
+                memo[key] = chunk
+        out.append(chunk)
+    return out
+
+
+_MEMO_TEXT = 32  # longer texts are not kept (a unit's 自评说明: one of a kind)
+
+
+def _memo_key(piece: _Slot, value: object) -> tuple[int, type, object] | None:
+    """Where a slot's XML for ``value`` is kept; None for a value not kept: a long text, a
+    float or a non-finite Decimal (-0.0 and NaN make keys equal to those of other texts)."""
+    if isinstance(value, str):
+        return None if len(value) > _MEMO_TEXT else (id(piece), str, value)
+    if isinstance(value, float) or (isinstance(value, Decimal) and not value.is_finite()):
+        return None
+    return (id(piece), value.__class__, value)
 
 
 def _stored(data: bytes) -> bytes:
