@@ -18,6 +18,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from _forms_helpers import cells_snapshot
 
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.forms import layout, self_form
@@ -26,7 +27,6 @@ from kaohe_xl.forms.prototypes import CACHE_DIR, SUFFIX, prototype_key, self_pro
 from kaohe_xl.rubric.model import FormKind
 from kaohe_xl.xlsx import stamp
 from kaohe_xl.xlsx.sheetwriter import workbook_bytes
-from tests._forms_helpers import cells_snapshot
 
 WHEN = "2024-05-06 07:08:09"
 
