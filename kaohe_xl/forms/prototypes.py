@@ -31,6 +31,7 @@ from kaohe_xl.xlsx.stamp import NONCE, Prototype
 
 CACHE_DIR = ".cache"  # under the campaign's forms/
 SUFFIX = ".prototype"  # not .xlsx: nothing that looks for forms picks it up
+_NONCE = re.compile("[0-9A-F]{8}")  # as kaohe_xl.xlsx.stamp draws it
 
 
 def self_prototype(ctx: FormContext, cache: Path | None = None) -> Prototype:
@@ -43,7 +44,10 @@ def self_prototype(ctx: FormContext, cache: Path | None = None) -> Prototype:
 
     if cache is None:
         return Prototype(build())
-    return kept_prototype(cache, "self", prototype_key(ctx), build)
+    return kept_prototype(cache, "self", prototype_key(ctx), build, SELF_FIELDS)
+
+
+SELF_FIELDS = frozenset({"ID", "NAME", "SIG", "GENERATED", "CREATED", "MODIFIED"})  # what stamp_self fills
 
 
 def stamp_self(ctx: FormContext, prototype: Prototype, unit: Unit) -> bytes:
@@ -62,16 +66,22 @@ def stamp_self(ctx: FormContext, prototype: Prototype, unit: Unit) -> bytes:
     )
 
 
-def kept_prototype(folder: Path, name: str, key: str, build: Callable[[], bytes]) -> Prototype:
+def kept_prototype(folder: Path, name: str, key: str, build: Callable[[], bytes], fields: frozenset[str]) -> Prototype:
     """The prototype ``name`` kept in ``folder`` under ``key``, else ``build()`` (kept for
     the next run in place of any other key's). The file name ends with the nonce of its
-    placeholders (:mod:`kaohe_xl.xlsx.stamp`: each process draws its own)."""
+    placeholders (:mod:`kaohe_xl.xlsx.stamp`: each process draws its own); a kept one
+    without every placeholder of ``fields`` is built again."""
     for path in folder.glob(f"{name}-{key}-*{SUFFIX}"):
         nonce = path.name.removesuffix(SUFFIX).rpartition("-")[2]
+        if not _NONCE.fullmatch(nonce):
+            continue
         try:
-            return Prototype(path.read_bytes(), nonce=nonce)
-        except (OSError, zipfile.BadZipFile, ValueError, re.error):
+            kept = Prototype(path.read_bytes(), nonce=nonce)
+        except (OSError, zipfile.BadZipFile, ValueError):
             break  # damaged: build it again
+        if fields <= kept.fields | kept.cell_fields:
+            return kept
+        break
     data = build()
     prototype = Prototype(data)
     try:

@@ -178,3 +178,18 @@ def test_second_generate_stamps_the_kept_prototype_without_openpyxl(campaign: Ca
             cells.pop(layout.META_SHEET)
             first[name].pop(layout.META_SHEET)
         assert cells == first[name]
+
+
+def test_a_kept_prototype_whose_placeholders_do_not_match_is_built_again(
+    campaign: Campaign, tmp_path: Path, fixed_clock: None
+) -> None:
+    ctx = form_context(campaign, generated_at=WHEN)
+    cache = tmp_path / "cache"
+    self_prototype(ctx, cache)
+    (kept,) = _kept(cache)
+    stem = kept.name.removesuffix(SUFFIX).rpartition("-")[0]
+    kept.rename(cache / f"{stem}-{'0' * 8}{SUFFIX}")  # names another nonce than its placeholders'
+    unit = campaign.units[0]
+    stamped = stamp_self(ctx, self_prototype(ctx, cache), unit)
+    assert stamped == stamp_self(ctx, self_prototype(ctx), unit)
+    assert [p.name for p in _kept(cache)] == [kept.name]  # built again, kept under its own nonce
