@@ -7,7 +7,8 @@
       kaohe.sqlite         the campaign store (returns, issues, send log)
       rubric/细则.xlsx      copy of the rubric the campaign was created with
       units/单位.xlsx       copy of the units list
-      forms/自评表/ ...      generated workbooks, one folder per form kind
+      forms/自评表/ ...      generated workbooks, one folder per form kind (forms/.cache/: the
+                           自评表 prototype kept between runs, kaohe_xl.forms.prototypes)
       inbox/               drop returned files here (kaohe fetch saves here too)
       archive/             every file received, by content hash (never overwritten)
       output/              汇总表.xlsx, PDF, 反馈表/
