@@ -74,7 +74,7 @@ def clean_lines(value: object) -> str:
 # Chinese names are often padded to the width of three characters: 李　明 (a full-width
 # space), 李 明. A space next to a CJK character is padding, not part of the name.
 _CJK = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # with the rare 字 of Extensions B–G
-_PADDING = re.compile(f"(?<=[{_CJK}]) +| +(?=[{_CJK}])")
+_PADDING = f"(?<=[{_CJK}]) +| +(?=[{_CJK}])"  # compiled on first use: 2.5 ms, not needed at start-up
 
 
 def person_name(value: object) -> str:
@@ -83,7 +83,7 @@ def person_name(value: object) -> str:
     Full-width characters fold (NFKC), runs of white space become one space, spaces
     beside Chinese characters go; ``Li Ming`` keeps its space.
     """
-    return _PADDING.sub("", clean_text(nfkc(clean_text(value))))
+    return re.sub(_PADDING, "", clean_text(nfkc(clean_text(value))))
 
 
 def parse_decimal(value: object) -> Decimal | None:

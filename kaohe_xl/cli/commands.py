@@ -190,8 +190,9 @@ def status(campaign: Path, missing: bool, as_json: bool) -> None:
             data = {"forms": report.missing(), "counts": report.counts()}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    for line in report.lines(missing_only=missing):
-        click.echo(line)
+    lines = report.lines(missing_only=missing)
+    if lines:  # one write: a 1,000-unit campaign prints thousands of lines
+        click.echo("\n".join(lines))
 
 
 @main.command()

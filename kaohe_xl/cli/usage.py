@@ -14,42 +14,42 @@ from typing import IO, Any
 import click
 
 # (pattern of click's message, Chinese; groups are filled in by name)
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^Missing option '(?P<name>[^']+)'"), "缺少选项 {name}"),
-    (re.compile(r"^Missing argument '(?P<name>[^']+)'"), "缺少参数 {name}"),
-    (re.compile(r"^No such command '(?P<name>[^']+)'"), "没有命令“{name}”"),
+_PATTERNS: list[tuple[str, str]] = [  # compiled on first use (re keeps them): not at start-up
+    (r"^Missing option '(?P<name>[^']+)'", "缺少选项 {name}"),
+    (r"^Missing argument '(?P<name>[^']+)'", "缺少参数 {name}"),
+    (r"^No such command '(?P<name>[^']+)'", "没有命令“{name}”"),
     (
-        re.compile(r"^No such option:? '?(?P<name>[^'.\s]+)'?\.?\s*Did you mean (?P<hint>.+?)\??$"),
+        r"^No such option:? '?(?P<name>[^'.\s]+)'?\.?\s*Did you mean (?P<hint>.+?)\??$",
         "没有选项 {name}（是否想输入 {hint}？）",
     ),
-    (re.compile(r"^No such option:? '?(?P<name>[^'.\s]+)'?"), "没有选项 {name}"),
-    (re.compile(r"^Option '(?P<name>[^']+)' requires an argument"), "选项 {name} 后面需要填写一个值"),
-    (re.compile(r"^Option '(?P<name>[^']+)' does not take a value"), "选项 {name} 不需要填写值（直接写 {name}）"),
-    (re.compile(r"^Got unexpected extra arguments? \((?P<name>.+)\)"), "多余的参数：{name}"),
+    (r"^No such option:? '?(?P<name>[^'.\s]+)'?", "没有选项 {name}"),
+    (r"^Option '(?P<name>[^']+)' requires an argument", "选项 {name} 后面需要填写一个值"),
+    (r"^Option '(?P<name>[^']+)' does not take a value", "选项 {name} 不需要填写值（直接写 {name}）"),
+    (r"^Got unexpected extra arguments? \((?P<name>.+)\)", "多余的参数：{name}"),
     (
-        re.compile(r"^Invalid value for '(?P<opt>[^']+)': (?:File|Directory|Path) '(?P<path>.+)' does not exist"),
+        r"^Invalid value for '(?P<opt>[^']+)': (?:File|Directory|Path) '(?P<path>.+)' does not exist",
         "{opt}：“{path}”不存在，请检查路径",
     ),
     (
-        re.compile(r"^Invalid value for '(?P<opt>[^']+)': (?:File|Path) '(?P<path>.+)' is a directory"),
+        r"^Invalid value for '(?P<opt>[^']+)': (?:File|Path) '(?P<path>.+)' is a directory",
         "{opt}：“{path}”是文件夹，这里需要一个文件",
     ),
     (
-        re.compile(r"^Invalid value for '(?P<opt>[^']+)': (?:Directory|Path) '(?P<path>.+)' is a file"),
+        r"^Invalid value for '(?P<opt>[^']+)': (?:Directory|Path) '(?P<path>.+)' is a file",
         "{opt}：“{path}”是文件，这里需要一个文件夹",
     ),
     (
-        re.compile(r"^Invalid value for '(?P<opt>[^']+)': '(?P<value>[^']*)' is not one of (?P<choices>.+?)\.?$"),
+        r"^Invalid value for '(?P<opt>[^']+)': '(?P<value>[^']*)' is not one of (?P<choices>.+?)\.?$",
         "{opt} 的值“{value}”无效，可选：{choices}",
     ),
-    (re.compile(r"^Invalid value for '(?P<opt>[^']+)': (?P<rest>.+)$"), "{opt} 的值无效（{rest}）"),
+    (r"^Invalid value for '(?P<opt>[^']+)': (?P<rest>.+)$", "{opt} 的值无效（{rest}）"),
 ]
 
 
 def chinese(message: str) -> str:
     """click's English usage message in Chinese (the English kept when not recognised)."""
     for pattern, template in _PATTERNS:
-        match = pattern.match(message)
+        match = re.match(pattern, message)
         if match:
             groups = {k: v.replace("', '", "、").replace("'", "") for k, v in match.groupdict().items()}
             return template.format(**groups)

@@ -3,7 +3,8 @@
 - :mod:`.layout`: sheet names, metadata, defined names and header labels (the contract);
 - :mod:`.generate`: 自评表, 考核组评分表 (per round and named assessor), 评分表 and the
   民主测评 forms for a campaign;
-- :mod:`.parts`, :mod:`.items`, :mod:`.rater`, :mod:`.ballot`, :mod:`.styles`: how each sheet is built;
+- :mod:`.parts`, :mod:`.items`, :mod:`.self_form`, :mod:`.rater`, :mod:`.ballot`, :mod:`.styles`: how each sheet is built;
+- :mod:`.context`: what a run's forms share; :mod:`.prototypes`: the 自评表 prototype kept in the campaign;
 - :mod:`.fill`: filling generated forms the way a unit or an assessor would.
 """
 

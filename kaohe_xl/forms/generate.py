@@ -9,9 +9,12 @@ Every workbook follows the contract in :mod:`kaohe_xl.layout` (sheet names, head
 labels, defined names, the signed very hidden metadata sheet) and takes its look from
 the style template (:mod:`kaohe_xl._styles`).
 
-Speed: a self form is built with openpyxl once per run, with placeholder tokens where
-the unit's id, name and signature go; each unit's file is then stamped from it
-(:mod:`kaohe_xl.xlsx.stamp`), well under 1 ms per form instead of a full openpyxl build.
+Speed: a self form is built with openpyxl once (:mod:`kaohe_xl.forms.self_form`), with
+placeholder tokens where the unit's id, name, signature and the run's times go, and kept
+in the campaign until what it is built from changes (:mod:`kaohe_xl.forms.prototypes`);
+each unit's file is then stamped from it (:mod:`kaohe_xl.xlsx.stamp`), well under 1 ms
+per form instead of a full openpyxl build, and a run with a kept prototype never loads
+openpyxl.
 Rater forms are stamped the same way per rater. Assessor workbooks (one per group and
 round, and per named assessor of a group with a roster) get their unit sheets stamped
 from one built per run (:mod:`kaohe_xl.forms.assessor`); the 民主测评 workbooks are
@@ -25,32 +28,30 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
-
-from openpyxl.workbook.workbook import Workbook
+from typing import TYPE_CHECKING
 
 from kaohe_xl.atomic import write_atomic
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.clock import now_text
 from kaohe_xl.errors import CampaignError
 from kaohe_xl.forms import layout
-from kaohe_xl.forms.assessor import AssessorBooks, assessor_spec, assessor_title, build_assessor_workbook
-from kaohe_xl.forms.ballot import generate_ballots
-from kaohe_xl.forms.book import finish_workbook
-from kaohe_xl.forms.items import TableSpec, write_item_sheet
-from kaohe_xl.forms.parts import FormContext, fact_lines, write_instructions
-from kaohe_xl.forms.rater import build_rater_workbook
-from kaohe_xl.forms.styles import load_styles
-from kaohe_xl.forms.texts import self_steps
+from kaohe_xl.forms.context import FormContext
+from kaohe_xl.forms.prototypes import CACHE_DIR, self_prototype, stamp_self
 from kaohe_xl.progress import progress as progress_bar
 from kaohe_xl.rubric.model import FormKind, Rubric, Source, Unit
+from kaohe_xl.store.records import ScoreRecord
 from kaohe_xl.store.status import latest_records
-from kaohe_xl.textnorm import format_decimal
-from kaohe_xl.xlsx.cells import Value
-from kaohe_xl.xlsx.sheetwriter import workbook_bytes
 from kaohe_xl.xlsx.stamp import Prototype, token
 
+if TYPE_CHECKING:
+    from kaohe_xl.forms.assessor import assessor_spec, assessor_title, build_assessor_workbook
+    from kaohe_xl.forms.self_form import SELF_SPEC, build_self_workbook
+    from kaohe_xl.xlsx.cells import Value
+
 __all__ = [
+    "SELF_SPEC",
     "GenerateReport",
     "assessor_spec",
     "assessor_title",
@@ -61,14 +62,25 @@ __all__ = [
     "generate_forms",
     "generate_rater_forms",
     "generate_self_form",
+    "self_prototype",
+    "stamp_self",
 ]
+# The builders need openpyxl: imported on first use, so that a run stamping a kept
+# 自评表 prototype (kaohe_xl.forms.prototypes) never loads it.
+_BUILDERS = {
+    "assessor_spec": "assessor",
+    "assessor_title": "assessor",
+    "build_assessor_workbook": "assessor",
+    "SELF_SPEC": "self_form",
+    "build_self_workbook": "self_form",
+}
 
-SELF_SPEC = TableSpec(
-    columns=layout.SELF_COLUMNS,
-    score=layout.H_SELF_SCORE,
-    remark=layout.H_SELF_NOTE,
-    totals=(layout.H_SELF_SCORE,),
-)
+
+def __getattr__(name: str) -> object:
+    module = _BUILDERS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"kaohe_xl.forms.{module}"), name)
 
 
 @dataclass
@@ -104,10 +116,10 @@ def form_context(campaign: Campaign, generated_at: str | None = None) -> FormCon
     """The per-run context: rubric, styles (campaign template first), identity, time."""
     return FormContext(
         rubric=campaign.rubric,
-        styles=load_styles(campaign.root),
         campaign_id=campaign.id,
         secret=campaign.secret,
         generated_at=generated_at or now_text(),
+        root=campaign.root,
     )
 
 
@@ -144,6 +156,8 @@ def generate_forms(
         elif kind is FormKind.RATER:
             report.written[kind] = _generate_rater(campaign, ctx, progress)
         else:
+            from kaohe_xl.forms.ballot import generate_ballots
+
             report.written[kind], report.ballots = generate_ballots(campaign, ctx)
     report.self_assessment = campaign.rubric.self_source is not None
     report.elapsed = time.perf_counter() - started
@@ -164,6 +178,9 @@ def _rounds(rubric: Rubric, source: str | None) -> tuple[Source, ...]:
 
 def generate_self_form(campaign: Campaign, unit: Unit) -> Path:
     """Write one unit's 自评表 (a direct openpyxl build) and return its path."""
+    from kaohe_xl.forms.self_form import build_self_workbook
+    from kaohe_xl.xlsx.sheetwriter import workbook_bytes
+
     path = campaign.form_path(FormKind.SELF, unit.id, unit.name)
     write_atomic(path, workbook_bytes(build_self_workbook(form_context(campaign), unit.id, unit.name)))
     return path
@@ -181,45 +198,8 @@ def generate_rater_forms(campaign: Campaign) -> list[Path]:
 
 
 # ---- self forms ----------------------------------------------------------------------------
-def _self_source(ctx: FormContext, kind: FormKind) -> str:
-    sources = ctx.rubric.sources_of(kind)
-    return sources[0].name if sources else ""
-
-
-def build_self_workbook(ctx: FormContext, unit_id: str, unit_name: str, signature: str | None = None) -> Workbook:
-    """The 自评表 of one unit; ``unit_id``/``unit_name``/``signature`` may be placeholders."""
-    settings = ctx.rubric.settings
-    wb = Workbook()
-    notes = wb.active
-    assert notes is not None
-    notes.title = layout.INSTRUCTIONS_SHEET
-    facts = [("填报单位", f"{unit_name}（编号：{unit_id}）"), *fact_lines(ctx)]
-    write_instructions(notes, ctx, f"{FormKind.SELF.label}填表说明", facts, self_steps(ctx.rubric))
-    ws = wb.create_sheet(layout.SELF_SHEET)
-    info = f"填报单位：{unit_name}（编号：{unit_id}）    满分：{format_decimal(settings.full_marks)} 分"
-    if settings.deadline:
-        info += f"    截止日期：{settings.deadline}"
-    lines = [("title", ctx.title), ("subtitle", FormKind.SELF.label), ("info", info)]
-    write_item_sheet(ws, ctx, SELF_SPEC, lines)
-    finish_workbook(
-        wb, ctx, ctx.meta(FormKind.SELF, unit_id, unit_name, source=_self_source(ctx, FormKind.SELF)), signature
-    )
-    return wb
-
-
-def self_prototype(ctx: FormContext) -> Prototype:
-    """The 自评表 with placeholders for the unit id, unit name and signature."""
-    return Prototype(build_self_workbook(ctx, token("ID"), token("NAME"), token("SIG")))
-
-
-def stamp_self(ctx: FormContext, prototype: Prototype, unit: Unit) -> bytes:
-    """One unit's 自评表 bytes from the prototype (same content as a direct build)."""
-    meta = ctx.meta(FormKind.SELF, unit.id, unit.name, source=_self_source(ctx, FormKind.SELF))
-    return prototype.stamp({"ID": unit.id, "NAME": unit.name, "SIG": ctx.sign(meta)})
-
-
 def _generate_self(campaign: Campaign, ctx: FormContext, units: list[Unit], progress: bool) -> list[Path]:
-    prototype = self_prototype(ctx)
+    prototype = self_prototype(ctx, campaign.forms_dir / CACHE_DIR)
     paths = []
     for unit in progress_bar(units, FormKind.SELF.label, enabled=progress):
         path = campaign.form_path(FormKind.SELF, unit.id, unit.name)
@@ -235,25 +215,29 @@ def self_scores(campaign: Campaign) -> dict[str, dict[str, Value]]:
     What the read-only 自评得分 column shows: numbers as Decimal, 否决 items as 是/否;
     blank cells and units without a valid return are left out.
     """
-    out: dict[str, dict[str, Value]] = {}
-    for record in latest_records(campaign, FormKind.SELF):
+    return _self_returns(latest_records(campaign, FormKind.SELF))[0]
+
+
+def self_notes(campaign: Campaign) -> dict[str, dict[str, str]]:
+    """``{unit id: {item id: 自评说明}}`` from each unit's latest valid self return."""
+    return _self_returns(latest_records(campaign, FormKind.SELF))[1]
+
+
+def _self_returns(records: Iterable[ScoreRecord]) -> tuple[dict[str, dict[str, Value]], dict[str, dict[str, str]]]:
+    """:func:`self_scores` and :func:`self_notes` from one read of the latest self records."""
+    scores: dict[str, dict[str, Value]] = {}
+    notes: dict[str, dict[str, str]] = {}
+    for record in records:
+        if record.remark:
+            notes.setdefault(record.unit_id, {})[record.key] = record.remark
         if record.veto is not None:
             value: Value = layout.veto_text(record.veto)
         elif record.value is not None:
             value = record.value
         else:
             continue
-        out.setdefault(record.unit_id, {})[record.key] = value
-    return out
-
-
-def self_notes(campaign: Campaign) -> dict[str, dict[str, str]]:
-    """``{unit id: {item id: 自评说明}}`` from each unit's latest valid self return."""
-    out: dict[str, dict[str, str]] = {}
-    for record in latest_records(campaign, FormKind.SELF):
-        if record.remark:
-            out.setdefault(record.unit_id, {})[record.key] = record.remark
-    return out
+        scores.setdefault(record.unit_id, {})[record.key] = value
+    return scores, notes
 
 
 def assessor_paths(campaign: Campaign, group: str, rounds: tuple[Source, ...] | None = None) -> list[Path]:
@@ -266,8 +250,8 @@ def assessor_paths(campaign: Campaign, group: str, rounds: tuple[Source, ...] | 
 def _generate_assessor(
     campaign: Campaign, ctx: FormContext, progress: bool, rounds: tuple[Source, ...]
 ) -> tuple[list[Path], int]:
-    prefill = self_scores(campaign) if campaign.rubric.self_source is not None else {}
-    remarks = self_notes(campaign) if campaign.rubric.self_source is not None else {}
+    records = latest_records(campaign, FormKind.SELF) if campaign.rubric.self_source is not None else []
+    prefill, remarks = _self_returns(records)
     groups = campaign.assessor_groups()
     jobs = [
         (group, units, source, name)
@@ -275,6 +259,8 @@ def _generate_assessor(
         for group, units in groups.items()
         for name in campaign.roster.get(group, ("",))
     ]
+    from kaohe_xl.forms.assessor import AssessorBooks
+
     paths = []
     books = AssessorBooks(ctx)
     for group, units, source, name in progress_bar(jobs, FormKind.ASSESSOR.label, enabled=progress):
@@ -292,6 +278,8 @@ def rater_path(campaign: Campaign, source_name: str, rater: str) -> Path:
 
 
 def _generate_rater(campaign: Campaign, ctx: FormContext, progress: bool) -> list[Path]:
+    from kaohe_xl.forms.rater import build_rater_workbook
+
     paths = []
     jobs = [(source, rater) for source in ctx.rubric.sources_of(FormKind.RATER) for rater in source.raters]
     prototypes: dict[str, Prototype] = {}

@@ -272,6 +272,15 @@ def item_row_height(ctx: FormContext, spec: TableSpec, item: Item, note: str, de
     return measure.row_height(cells, 20.0)
 
 
+def note_measure(ctx: FormContext, spec: TableSpec) -> tuple[float, float] | None:
+    """(column width, font size) that :func:`item_row_height` measures ``note`` at; None
+    when ``spec`` shows no note. A row is as tall as its tallest cell, so its height with a
+    note is ``measure.row_height([(note, *these)], item_row_height(…, note="", …))``."""
+    if not spec.readonly_note or spec.readonly_note not in spec.columns:
+        return None
+    return ctx.styles.width(spec.readonly_note), ctx.styles["text"].size
+
+
 def _sum_row(
     ws: Worksheet,
     ctx: FormContext,

@@ -1,4 +1,4 @@
-"""Pieces every generated workbook shares: context, cell writing, 说明/lists/metadata
+"""Pieces every generated workbook shares: context (:mod:`.context`), cell writing, 说明/lists/metadata
 sheets, protection and print set-up.
 """
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from copy import copy
-from dataclasses import dataclass
 from decimal import Decimal
 
 from openpyxl.styles import Font, Protection
@@ -17,9 +16,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe_xl.forms import layout
+from kaohe_xl.forms.context import FormContext
 from kaohe_xl.forms.inputs import add_validation, protect_sheet
-from kaohe_xl.forms.styles import CellStyle, FormStyles
-from kaohe_xl.rubric.model import FormKind, Rubric
+from kaohe_xl.forms.styles import CellStyle
+from kaohe_xl.rubric.model import Rubric
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx import measure
 from kaohe_xl.xlsx.cells import apply, put
@@ -28,62 +28,6 @@ from kaohe_xl.xlsx.page import setup_page
 
 UNLOCKED = Protection(locked=False)
 LOCKED = Protection(locked=True)
-
-
-@dataclass(frozen=True)
-class FormContext:
-    """What stays the same for every form of one generate run."""
-
-    rubric: Rubric
-    styles: FormStyles
-    campaign_id: str
-    secret: str
-    generated_at: str
-
-    @property
-    def password(self) -> str:
-        return self.rubric.settings.password
-
-    @property
-    def title(self) -> str:
-        """``2023年度某某考核``: the rubric name, prefixed by the year unless it has it."""
-        settings = self.rubric.settings
-        year = settings.year.strip()
-        if year and year not in settings.name:
-            return f"{year}年度{settings.name}"
-        return settings.name
-
-    def meta(
-        self,
-        kind: FormKind,
-        subject_id: str,
-        subject_name: str,
-        *,
-        sheets: str = "",
-        source: str = "",
-        assessor: str = "",
-        units: str = "",
-    ) -> dict[str, str]:
-        """The unsigned metadata of a form (every signed key present; ``assessor`` only
-        on a named assessor's copy)."""
-        meta = {
-            layout.META_CAMPAIGN: self.campaign_id,
-            layout.META_KIND: kind.value,
-            layout.META_SUBJECT: subject_id,
-            layout.META_SUBJECT_NAME: subject_name,
-            layout.META_RUBRIC_HASH: self.rubric.content_hash(),
-            layout.META_TEMPLATE: layout.TEMPLATE_VERSION,
-            layout.META_GENERATED: self.generated_at,
-            layout.META_SHEETS: sheets,
-            layout.META_SOURCE: source,
-            layout.META_UNITS: units,
-        }
-        if assessor:
-            meta[layout.META_ASSESSOR] = assessor
-        return meta
-
-    def sign(self, meta: Mapping[str, str]) -> str:
-        return layout.sign_metadata(self.secret, meta)
 
 
 # ---- cells ----------------------------------------------------------------------------

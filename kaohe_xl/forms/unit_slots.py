@@ -19,9 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import unescape  # XML's five entities and character references (&#21542; is 否)
 
-from kaohe_xl.forms.items import TableSpec, item_row_height
+from kaohe_xl.forms.items import TableSpec, item_row_height, note_measure
 from kaohe_xl.forms.parts import FormContext
 from kaohe_xl.rubric.model import Item
+from kaohe_xl.xlsx import measure
 from kaohe_xl.xlsx.cells import Value, number_text
 from kaohe_xl.xlsx.evaluate import evaluate
 from kaohe_xl.xlsx.ooxml import column_letter, parse_cell_name
@@ -42,14 +43,15 @@ class UnitSlots:
     heights: dict[str, tuple[Item, bool]] = field(default_factory=dict)  # H… → (item, 扣分制 category)
     results: list[tuple[str, str, str]] = field(default_factory=list)  # (R…, cell, formula), in sheet order
     score_cells: dict[str, str] = field(default_factory=dict)  # item id → its 自评得分 cell
+    # H… → the row's height without a note: its static texts are measured once per run
+    _bare: dict[str, float] = field(default_factory=dict, repr=False)
 
     def values(self, prefill: Mapping[str, Value], notes: Mapping[str, str]) -> dict[str, object]:
         """One unit's value of every slot (``prefill``/``notes``: by item id).
         :class:`~kaohe_xl.xlsx.evaluate.FormulaError` when a total cannot be worked out."""
         out: dict[str, object] = {name: prefill.get(item) for name, item in self.scores.items()}
         out.update({name: notes.get(item) or None for name, item in self.notes.items()})
-        for name, (item, deduction) in self.heights.items():
-            height = item_row_height(self.ctx, self.spec, item, notes.get(item.id, ""), deduction)
+        for name, height in self._heights(notes).items():
             out[name] = f"{height:.16g}"  # as openpyxl writes a row height
         cells: dict[str, object] = {ref: prefill.get(item) for item, ref in self.score_cells.items()}
         for name, ref, formula in self.results:
@@ -60,6 +62,22 @@ class UnitSlots:
             else:
                 out[name] = result if isinstance(result, str) else number_text(result)
         return out
+
+    def _heights(self, notes: Mapping[str, str]) -> dict[str, float]:
+        """Each item row's height (:func:`item_row_height`): the tallest of its static
+        texts (measured once) and the unit's note."""
+        if not self._bare:
+            self._bare.update(
+                (name, item_row_height(self.ctx, self.spec, item, "", deduction))
+                for name, (item, deduction) in self.heights.items()
+            )
+        column = note_measure(self.ctx, self.spec)
+        heights = {}
+        for name, (item, _deduction) in self.heights.items():
+            note = notes.get(item.id, "")
+            bare = self._bare[name]
+            heights[name] = measure.row_height([(note, *column)], bare) if note and column else bare
+        return heights
 
 
 def placeholders(items: Sequence[Item]) -> tuple[dict[str, Value], dict[str, str]]:

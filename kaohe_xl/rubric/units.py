@@ -62,6 +62,7 @@ def load_units(path: str | Path) -> list[Unit]:
     problems: list[Problem] = []
     units: list[Unit] = []
     seen: dict[str, str] = {}
+    texts: dict[tuple[type, object], str] = {}  # 分组 and 考核组 repeat: each distinct cell cleaned once
     for r, values in enumerate(rows[header_index + 1 :], start=header_index + 2):
         record = {canon: values[c] if c < len(values) else None for c, canon in columns.items()}
         unit_id = id_text(record.get("编号"))
@@ -72,6 +73,10 @@ def load_units(path: str | Path) -> list[Unit]:
         def problem(code: str, message: str, column: str, value: str = "", row: int = r) -> Problem:
             return Problem(code, message, file=path.name, sheet=sheet, cell=f"{letter[column]}{row}", value=value)
 
+        group, assessor_group = record.get("分组"), record.get("考核组")
+        for raw in (group, assessor_group):
+            if (type(raw), raw) not in texts:  # by type too: 1 and True are equal keys
+                texts[(type(raw), raw)] = clean_text(raw)
         if not unit_id or not name:
             missing = "编号" if not unit_id else "单位名称"
             problems.append(problem("missing_field", f"{missing}不能为空（编号和单位名称都必须填写）", missing))
@@ -93,9 +98,9 @@ def load_units(path: str | Path) -> list[Unit]:
             Unit(
                 id=unit_id,
                 name=name,
-                group=clean_text(record.get("分组")),
+                group=texts[(type(group), group)],
                 emails=emails,
-                assessor_group=clean_text(record.get("考核组")) or DEFAULT_GROUP,
+                assessor_group=texts[(type(assessor_group), assessor_group)] or DEFAULT_GROUP,
             )
         )
     if problems:

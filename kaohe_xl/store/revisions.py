@@ -89,38 +89,37 @@ class Judge:
         self.legacy = legacy or {}
         self.rubric = rubric
         self.hash = rubric.content_hash()
-        self.names = {u.id: normalize_label(u.name) for u in units}
-        self.ids = {normalize_label(u.name): u.id for u in units}
+        self._normal = {u.name: normalize_label(u.name) for u in units}  # a stored name → as compared
+        self.names = {u.id: self._normal[u.name] for u in units}
+        self.ids = {name: unit_id for unit_id, name in self.names.items()}
 
     def revisions(self) -> Iterator[RevisionUnit]:
         """Every stored revision-unit, newest revision first."""
-        for row in self.conn.execute(_ROWS):
-            form = FormKind(row["form_kind"])
-            stored = row["unit_id"]
-            name = normalize_label(row["unit_name"] or self.legacy.get(stored, ""))
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # plain tuples: a status reads every stored revision-unit
+        forms: dict[str, FormKind] = {}
+        names = dict(self._normal)  # a unit name as stored → normalize_label of it
+        sources: dict[tuple[FormKind, str, str], str] = {}
+        for row in cursor.execute(_ROWS):
+            sid, kind, subject, source, rater, revision, received, rubric_hash, stored, errors, note, unit_name = row
+            form = forms.get(kind) or forms.setdefault(kind, FormKind(kind))
+            raw_name = unit_name or self.legacy.get(stored, "")
+            name = names.get(raw_name)
+            if name is None:
+                name = names[raw_name] = normalize_label(raw_name)
             own = not name or self.names.get(stored) == name
             unit = stored if own or name not in self.ids else self.ids[name]
-            has_errors, note = bool(row["has_errors"]), row["note"]
+            has_errors = bool(errors)
             if not own and not has_errors:
-                has_errors, note = True, FOREIGN_NOTE.format(name=row["unit_name"] or self.legacy[stored], unit=stored)
-            elif own and not has_errors and row["rubric_hash"] not in (self.hash, ""):
-                reason = self.misfit(row["id"], stored, form, row["subject_id"])
+                has_errors, note = True, FOREIGN_NOTE.format(name=unit_name or self.legacy[stored], unit=stored)
+            elif own and not has_errors and rubric_hash not in (self.hash, ""):
+                reason = self.misfit(sid, stored, form, subject)
                 if reason:
                     has_errors, note = True, OUTDATED_NOTE.format(reason=reason)
-            yield RevisionUnit(
-                row["id"],
-                form,
-                row["subject_id"],
-                source_name(self.rubric, form, row["subject_id"], row["source"]),
-                row["rater"],
-                row["revision"],
-                row["received_at"],
-                stored,
-                unit,
-                own,
-                has_errors,
-                note,
-            )
+            fed = sources.get((form, subject, source))
+            if fed is None:
+                fed = sources[(form, subject, source)] = source_name(self.rubric, form, subject, source)
+            yield RevisionUnit(sid, form, subject, fed, rater, revision, received, stored, unit, own, has_errors, note)
 
     def misfit(self, submission: int, unit: str, form: FormKind, subject: str) -> str:
         rows = self.conn.execute(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
@@ -138,17 +138,26 @@ def _latest_by_unit(
     """(form, subject, source, rater, unit) → that unit in the latest revision covering
     it; (form, source, unit) → the newest return made for the unit under another id or
     name, any rater; and the same per rater."""
-    latest: dict[_Key, _Latest] = {}
+    newest_own: dict[_Key, RevisionUnit] = {}
     counts: dict[_Key, int] = {}
     foreign: dict[_Other, _Latest] = {}
+    kinds = {form: form.value for form in FormKind}
     for rev in judge.revisions():  # newest first
         if not rev.own:
-            other = (rev.form.value, rev.source, rev.rater, rev.unit_id)
-            foreign.setdefault(other, _Latest(1, rev.received_at, True, rev.note))
+            other = (kinds[rev.form], rev.source, rev.rater, rev.unit_id)
+            if other not in foreign:
+                foreign[other] = _Latest(1, rev.received_at, True, rev.note)
             continue
-        counts[rev.key] = counts.get(rev.key, 0) + 1
-        latest.setdefault(rev.key, _Latest(0, rev.received_at, rev.has_errors, rev.note if rev.has_errors else ""))
-    latest = {key: replace(facts, revisions=counts[key]) for key, facts in latest.items()}
+        key = (kinds[rev.form], rev.subject, rev.source, rev.rater, rev.unit_id)  # rev.key
+        if key in counts:
+            counts[key] += 1
+        else:
+            counts[key] = 1
+            newest_own[key] = rev
+    latest = {
+        key: _Latest(counts[key], rev.received_at, rev.has_errors, rev.note if rev.has_errors else "")
+        for key, rev in newest_own.items()
+    }
     newest: dict[tuple[str, str, str], _Latest] = {}  # indexed once, not scanned per unit
     for (form, source, _rater, unit_id), facts in foreign.items():
         known = newest.get((form, source, unit_id))
@@ -173,30 +182,32 @@ def collection_status(campaign: Campaign) -> list[UnitState]:
     rubric = campaign.rubric
     with closing(campaign.connect()) as conn:
         latest, newest, foreign = _latest_by_unit(Judge(conn, rubric, campaign.units))
+    self_kind, assessor_kind, ballot_kind = FormKind.SELF.value, FormKind.ASSESSOR.value, FormKind.BALLOT.value
     by_unit: dict[tuple[str, str, str], list[tuple[str, _Latest]]] = {}  # (group, source, unit) → assessors
     for (form, subject, round_name, rater, unit_id), facts in latest.items():
-        if form == FormKind.ASSESSOR.value:
+        if form == assessor_kind:
             by_unit.setdefault((subject, round_name, unit_id), []).append((rater, facts))
     roster = campaign.roster
+    sources = [(source, source.form, source.form.value, source.name) for source in rubric.sources]
     states: list[UnitState] = []
     for unit in campaign.units:
-        group = unit.assessor_group
-        for source in rubric.sources:
-            other = newest.get((source.form.value, source.name, unit.id))
-            if source.form is FormKind.SELF:
-                own = latest.get((FormKind.SELF.value, unit.id, source.name, "", unit.id))
-                states.append(replace(_state(unit.id, FormKind.SELF, own or other, ""), source=source.name))
-            elif source.form is FormKind.ASSESSOR:
-                returned = sorted(by_unit.get((group, source.name, unit.id), []))
+        group, unit_id = unit.assessor_group, unit.id
+        for source, form, kind, name in sources:
+            other = newest.get((kind, name, unit_id))
+            if form is FormKind.SELF:
+                own = latest.get((self_kind, unit_id, name, "", unit_id))
+                states.append(_state(unit_id, form, own or other, "", name))
+            elif form is FormKind.ASSESSOR:
+                returned = sorted(by_unit.get((group, name, unit_id), []))
                 if not returned and other is not None:  # only a return made for it under another id or name
-                    states.append(replace(_state(unit.id, FormKind.ASSESSOR, other, ""), source=source.name))
+                    states.append(_state(unit_id, form, other, "", name))
                 else:
-                    states.append(_assessor_state(unit.id, source, returned, roster.get(group, ())))
-            elif source.form is FormKind.BALLOT:
-                tally = latest.get((FormKind.BALLOT.value, group, source.name, "", unit.id))
-                states.append(replace(_state(unit.id, FormKind.BALLOT, tally, ""), source=source.name))
+                    states.append(_assessor_state(unit_id, source, returned, roster.get(group, ())))
+            elif form is FormKind.BALLOT:
+                tally = latest.get((ballot_kind, group, name, "", unit_id))
+                states.append(_state(unit_id, form, tally, "", name))
             else:
-                states.extend(_rater_states(unit.id, source, latest, foreign))
+                states.extend(_rater_states(unit_id, source, latest, foreign))
     return states
 
 
@@ -207,8 +218,7 @@ def _rater_states(
     for rater in source.raters:
         rated = latest.get((FormKind.RATER.value, source.name, source.name, rater, unit_id))
         rated = rated or foreign.get((FormKind.RATER.value, source.name, rater, unit_id))
-        state = _state(unit_id, FormKind.RATER, rated, f"{source.name}·{rater}")
-        out.append(replace(state, source=source.name, rater=rater))
+        out.append(_state(unit_id, FormKind.RATER, rated, f"{source.name}·{rater}", source.name, rater))
     return out
 
 
@@ -256,9 +266,11 @@ def _roster_state(
     return state(ReturnState.OK, note, counted)
 
 
-def _state(unit_id: str, form: FormKind, facts: _Latest | None, who: str) -> UnitState:
+def _state(
+    unit_id: str, form: FormKind, facts: _Latest | None, who: str, source: str = "", rater: str = ""
+) -> UnitState:
     if facts is None:
-        return UnitState(unit_id, form, ReturnState.MISSING, note=who)
+        return UnitState(unit_id, form, ReturnState.MISSING, note=who, source=source, rater=rater)
     state = ReturnState.INVALID if facts.has_errors else ReturnState.OK
     note = "：".join(part for part in (who, facts.note) if part)
-    return UnitState(unit_id, form, state, facts.revisions, facts.received_at, note)
+    return UnitState(unit_id, form, state, facts.revisions, facts.received_at, note, source, rater)

@@ -18,6 +18,7 @@ recomputed from the input cells).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -49,11 +50,17 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+Cells = Callable[[str], object]  # a cell reference ("G7") → its value (None: blank)
+_Node = Callable[[Cells], object]  # a parsed (sub)formula: its value over the cells
+
+
 class _Parser:
-    def __init__(self, text: str, cell: Callable[[str], object]) -> None:
+    """Parses a formula once into nested closures; each copy then only evaluates them
+    (every argument is evaluated, as before: ``IF`` does not skip the branch not taken)."""
+
+    def __init__(self, text: str) -> None:
         self.tokens = _tokens(text.removeprefix("="))
         self.at = 0
-        self.cell = cell
 
     def peek(self) -> str:
         return self.tokens[self.at][1] if self.at < len(self.tokens) else ""
@@ -67,67 +74,69 @@ class _Parser:
         self.at += 1
         return token
 
-    def formula(self) -> Result:
-        value = self.comparison()
+    def formula(self) -> Callable[[Cells], Result]:
+        node = self.comparison()
         if self.at != len(self.tokens):
             raise FormulaError(f"unexpected {self.peek()!r}")
-        return _scalar(value)
+        return lambda cell: _scalar(node(cell))
 
-    def comparison(self) -> object:
+    def comparison(self) -> _Node:
         left = self.additive()
         if self.peek() in ("=", "<>", ">=", "<=", ">", "<"):
             op = self.take()[1]
-            return _compare(_scalar(left), op, _scalar(self.additive()))
+            right = self.additive()
+            return lambda cell: _compare(_scalar(left(cell)), op, _scalar(right(cell)))
         return left
 
-    def additive(self) -> object:
-        value = self.term()
+    def additive(self) -> _Node:
+        node = self.term()
         while self.peek() in ("+", "-"):
             op = self.take()[1]
-            right = _number(self.term())
-            value = _number(value) + right if op == "+" else _number(value) - right
-        return value
+            node = _arithmetic(node, op, self.term())
+        return node
 
-    def term(self) -> object:
-        value = self.unary()
+    def term(self) -> _Node:
+        node = self.unary()
         while self.peek() in ("*", "/"):
             op = self.take()[1]
-            right = _number(self.unary())
-            if op == "/" and right == 0:
-                raise FormulaError("#DIV/0!")
-            value = _number(value) * right if op == "*" else _number(value) / right
-        return value
+            node = _arithmetic(node, op, self.unary())
+        return node
 
-    def unary(self) -> object:
+    def unary(self) -> _Node:
         if self.peek() == "-":
             self.take()
-            return -_number(self.unary())
+            inner = self.unary()
+            return lambda cell: -_number(inner(cell))
         if self.peek() == "+":
             self.take()
         return self.primary()
 
-    def primary(self) -> object:
+    def primary(self) -> _Node:
         kind, text = self.take()
         if kind == "num":
-            return Decimal(text)
+            number = Decimal(text)
+            return lambda cell: number
         if kind == "str":
-            return text[1:-1].replace('""', '"')
+            string = text[1:-1].replace('""', '"')
+            return lambda cell: string
         if kind == "ref":
             if self.peek() == ":":
                 self.take()
-                return _Range(text, self.take()[1], self.cell)
-            return _Ref(text, self.cell)
+                names = _range_names(text, self.take()[1])
+                return lambda cell: _Range([cell(name) for name in names])
+            name = text.replace("$", "")
+            return lambda cell: _Ref(cell(name))
         if kind == "name":
             return self.function(text)
         if text == "(":
-            value = self.comparison()
+            node = self.comparison()
             self.take(")")
-            return value
+            return node
         raise FormulaError(f"unexpected {text!r}")
 
-    def function(self, name: str) -> object:
+    def function(self, name: str) -> _Node:
         self.take("(")
-        args: list[object] = []
+        args: list[_Node] = []
         if self.peek() != ")":
             args.append(self.comparison())
             while self.peek() == ",":
@@ -135,33 +144,52 @@ class _Parser:
                 args.append(self.comparison())
         self.take(")")
         if name in _AGGREGATES:
-            numbers = [n for arg in args for n in _numbers(arg)]
-            return _AGGREGATES[name](numbers)
+            aggregate = _AGGREGATES[name]
+            return lambda cell: aggregate([n for arg in args for n in _numbers(arg(cell))])
         if name == "IF" and len(args) in (2, 3):
-            chosen = args[1] if _truth(args[0]) else (args[2] if len(args) == 3 else False)
-            return _scalar(chosen)
+            return lambda cell: _if([arg(cell) for arg in args])
         if name in ("OR", "AND"):
-            truths = [_truth(a) for a in args]
-            return any(truths) if name == "OR" else all(truths)
+            join = any if name == "OR" else all
+            return lambda cell: join([_truth(arg(cell)) for arg in args])
         raise FormulaError(f"function {name} is not evaluated here")
 
 
+def _arithmetic(left: _Node, op: str, right: _Node) -> _Node:
+    def apply(cell: Cells) -> Decimal:
+        value = left(cell)
+        other = _number(right(cell))
+        if op == "+":
+            return _number(value) + other
+        if op == "-":
+            return _number(value) - other
+        if op == "/" and other == 0:
+            raise FormulaError("#DIV/0!")
+        return _number(value) * other if op == "*" else _number(value) / other
+
+    return apply
+
+
+def _if(args: list[object]) -> Result:
+    chosen = args[1] if _truth(args[0]) else (args[2] if len(args) == 3 else False)
+    return _scalar(chosen)
+
+
 class _Ref:
-    def __init__(self, ref: str, cell: Callable[[str], object]) -> None:
-        self.value = cell(ref.replace("$", ""))
+    def __init__(self, value: object) -> None:
+        self.value = value
 
 
 class _Range:
-    def __init__(self, first: str, last: str, cell: Callable[[str], object]) -> None:
-        start, end = parse_cell_name(first), parse_cell_name(last)
-        if start is None or end is None:
-            raise FormulaError(f"not a range: {first}:{last}")
-        (r1, c1), (r2, c2) = start, end
-        self.values = [
-            cell(cell_name(r, c))
-            for r in range(min(r1, r2), max(r1, r2) + 1)
-            for c in range(min(c1, c2), max(c1, c2) + 1)
-        ]
+    def __init__(self, values: list[object]) -> None:
+        self.values = values
+
+
+def _range_names(first: str, last: str) -> list[str]:
+    start, end = parse_cell_name(first), parse_cell_name(last)
+    if start is None or end is None:
+        raise FormulaError(f"not a range: {first}:{last}")
+    (r1, c1), (r2, c2) = start, end
+    return [cell_name(r, c) for r in range(min(r1, r2), max(r1, r2) + 1) for c in range(min(c1, c2), max(c1, c2) + 1)]
 
 
 def _is_number(value: object) -> bool:
@@ -241,4 +269,10 @@ _AGGREGATES: dict[str, Callable[[list[Decimal]], Decimal]] = {
 def evaluate(formula: str, cells: Mapping[str, object]) -> Result:
     """The result of ``formula`` (with or without its ``=``) over ``cells`` ({"G7": value};
     a cell not given is blank). :class:`FormulaError` when outside the supported set."""
-    return _Parser(formula, cells.get).formula()
+    return _compiled(formula)(cells.get)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(formula: str) -> Callable[[Cells], Result]:
+    """``formula`` parsed once (a stamped run evaluates each total once per unit)."""
+    return _Parser(formula).formula()

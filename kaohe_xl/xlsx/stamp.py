@@ -35,6 +35,7 @@ Rules that keep the copies identical to a direct build:
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import secrets
@@ -43,7 +44,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
@@ -55,11 +56,18 @@ if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
 
 _NONCE = secrets.token_hex(4).upper()
-_TOKEN = re.compile(rf"KHP([HC])([A-Z]+){_NONCE}Z")
-# A cell slot as openpyxl 3.1 writes a text cell: <c r="G5" s="13" t="inlineStr"><is><t>TOKEN</t></is></c>
-_CELL = re.compile(
-    rf'<c r="([A-Z]{{1,3}}[0-9]{{1,7}})"([^>]*?) t="inlineStr"><is><t>KHPC([A-Z]+){_NONCE}Z</t></is></c>'
-)
+NONCE = _NONCE  # this process's; a prototype saved by another process names its own
+
+
+@functools.lru_cache(maxsize=8)
+def _patterns(nonce: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Any placeholder, and a cell slot as openpyxl 3.1 writes a text cell
+    (``<c r="G5" s="13" t="inlineStr"><is><t>TOKEN</t></is></c>``), of ``nonce``."""
+    return re.compile(rf"KHP([HC])([A-Z]+){nonce}Z"), re.compile(
+        rf'<c r="([A-Z]{{1,3}}[0-9]{{1,7}})"([^>]*?) t="inlineStr"><is><t>KHPC([A-Z]+){nonce}Z</t></is></c>'
+    )
+
+
 # Few slots per part: pieces compressed once; more: the whole part compressed per copy,
 # at zlib level 3 (2.5 times as fast as level 6 on a unit sheet, 15 % larger).
 PIECEWISE_SLOTS = 8
@@ -135,12 +143,16 @@ class _Templated:
     name: str
     pieces: tuple[bytes | _Slot, ...]
     compressed: tuple[bytes | _Slot, ...] | None  # None: compressed whole on each copy
+    # (slot, type, value) → its XML, for short values: a unit sheet's scores, heights and
+    # totals repeat from copy to copy (a few distinct values each)
+    rendered: dict[tuple[int, type, object], bytes] = field(default_factory=dict, compare=False, repr=False)
 
 
 class Prototype:
     """A saved workbook whose slots are filled per copy by :meth:`stamp`."""
 
-    def __init__(self, wb: Workbook | bytes, level: int = LEVEL) -> None:
+    def __init__(self, wb: Workbook | bytes, level: int = LEVEL, nonce: str = NONCE) -> None:
+        """``nonce``: of the placeholders in ``wb`` (bytes saved by another process)."""
         if isinstance(wb, bytes):
             data = wb
         else:  # with the formula results the builder recorded (openpyxl is loaded by then)
@@ -148,16 +160,20 @@ class Prototype:
 
             data = workbook_bytes(wb)
         self.level = level
+        self._token, self._cell = _patterns(nonce)
         self.fields: set[str] = set()
         self.cell_fields: set[str] = set()
         self._parts: list[Deflated | _Templated] = []
-        # The time stamp of every member: openpyxl's own save time, fixed per prototype.
-        self._when = time.localtime()
+        # The time stamp of every member (openpyxl's own save time), fixed per prototype;
+        # and the same instant as a document property's created/modified time (UTC).
+        now = time.time()
+        self._when = time.localtime(now)
+        self.created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for info in archive.infolist():
                 raw = archive.read(info)
                 text = raw.decode("utf-8") if info.filename.endswith((".xml", ".rels")) else ""
-                if text and _TOKEN.search(text):
+                if text and self._token.search(text):
                     self._parts.append(self._templated(info.filename, text))
                 else:
                     self._parts.append(deflated(info.filename, raw, level))
@@ -165,9 +181,9 @@ class Prototype:
     def _templated(self, name: str, text: str) -> _Templated:
         pieces: list[bytes | _Slot] = []
         last = 0
-        slots = [(m.start(), m.end(), _Slot(m.group(3), m.group(1), m.group(2))) for m in _CELL.finditer(text)]
+        slots = [(m.start(), m.end(), _Slot(m.group(3), m.group(1), m.group(2))) for m in self._cell.finditer(text)]
         spans = [(start, end) for start, end, _ in slots]
-        slots += [(m.start(), m.end(), _Slot(m.group(2))) for m in _TOKEN.finditer(text) if m.group(1) == "H"]
+        slots += [(m.start(), m.end(), _Slot(m.group(2))) for m in self._token.finditer(text) if m.group(1) == "H"]
         for start, end, slot in sorted(slots, key=lambda s: s[0]):
             if start < last:  # a text token inside a cell slot: cannot happen with our builders
                 raise ValueError(f"{name}: placeholder {slot.field} overlaps another")
@@ -178,7 +194,7 @@ class Prototype:
         pieces.append(text[last:].encode("utf-8"))
         stray = [
             m.group(0)
-            for m in _TOKEN.finditer(text)
+            for m in self._token.finditer(text)
             if m.group(1) == "C" and not any(start < m.start() < end for start, end in spans)
         ]
         if stray:
@@ -237,10 +253,9 @@ class Prototype:
 
 
 def _fill(part: _Templated, values: Mapping[str, object]) -> Deflated:
+    if part.compressed is None:  # a unit sheet: a few hundred slots
+        return deflated(part.name, b"".join(_rendered(part, values)), COPY_LEVEL)
     rendered = {id(p): p.render(values) for p in part.pieces if isinstance(p, _Slot)}
-    if part.compressed is None:
-        raw = b"".join(p if isinstance(p, bytes) else rendered[id(p)] for p in part.pieces)
-        return deflated(part.name, raw, COPY_LEVEL)
     crc = size = 0
     for piece in part.pieces:
         chunk = piece if isinstance(piece, bytes) else rendered[id(piece)]
@@ -248,6 +263,37 @@ def _fill(part: _Templated, values: Mapping[str, object]) -> Deflated:
         size += len(chunk)
     data = b"".join(p if isinstance(p, bytes) else _stored(rendered[id(p)]) for p in part.compressed)
     return Deflated(part.name, crc, size, data)
+
+
+def _rendered(part: _Templated, values: Mapping[str, object]) -> list[bytes]:
+    """The pieces of ``part`` with its slots filled from ``values``."""
+    memo = part.rendered
+    out = []
+    for piece in part.pieces:
+        if isinstance(piece, bytes):
+            out.append(piece)
+            continue
+        key = _memo_key(piece, values[piece.field])
+        chunk = None if key is None else memo.get(key)
+        if chunk is None:
+            chunk = piece.render(values)
+            if key is not None:
+                memo[key] = chunk
+        out.append(chunk)
+    return out
+
+
+_MEMO_TEXT = 32  # longer texts are not kept (a unit's 自评说明: one of a kind)
+
+
+def _memo_key(piece: _Slot, value: object) -> tuple[int, type, object] | None:
+    """Where a slot's XML for ``value`` is kept; None for a value not kept: a long text, a
+    float or a non-finite Decimal (-0.0 and NaN make keys equal to those of other texts)."""
+    if isinstance(value, str):
+        return None if len(value) > _MEMO_TEXT else (id(piece), str, value)
+    if isinstance(value, float) or (isinstance(value, Decimal) and not value.is_finite()):
+        return None
+    return (id(piece), value.__class__, value)
 
 
 def _stored(data: bytes) -> bytes:

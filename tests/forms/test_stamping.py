@@ -22,7 +22,7 @@ from kaohe_xl.forms.generate import form_context
 from kaohe_xl.rubric.model import FormKind, Unit
 from kaohe_xl.xlsx.cells import Value
 from kaohe_xl.xlsx.sheetwriter import workbook_bytes
-from kaohe_xl.xlsx.stamp import Prototype, cell_token, token
+from kaohe_xl.xlsx.stamp import PIECEWISE_SLOTS, Prototype, cell_token, slot_name, token
 from tests._forms_helpers import cells_snapshot
 
 ODD = "甲&乙<村>\"测\"'试'=SUM(1)"
@@ -150,3 +150,29 @@ def test_prototype_refuses_a_cell_placeholder_inside_text() -> None:
     ws["A1"] = "前" + cell_token("A")
     with pytest.raises(ValueError, match="not a whole text cell"):
         Prototype(wb)
+
+
+def test_many_slot_copies_write_each_value_as_its_own_type() -> None:
+    """A part with many slots (compressed whole per copy) keeps the XML of short values
+    between copies: each copy must still be what a prototype that never saw another value
+    writes, each value as its own type (1, 1.0, True, "1"; 0.0 and -0.0)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    for row in range(1, PIECEWISE_SLOTS + 3):
+        ws.cell(row=row, column=1, value=cell_token("V" + slot_name(row)))
+    ws["B1"] = token("T")
+    prototype = Prototype(wb)
+    fields = sorted(prototype.cell_fields)
+    copies = [1, Decimal(1), True, "1", None, 0.0, -0.0, Decimal("2.50"), "长" * 40, 2.5, Decimal(1), 1, "1", -0.0]
+
+    def sheet(data: bytes) -> bytes:
+        return zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+
+    for value in copies:
+        values = {"T": f"<{value!r}>", **dict.fromkeys(fields, value)}
+        assert sheet(prototype.stamp(values)) == sheet(Prototype(wb).stamp(values)), value
+    kinds = [sheet(prototype.stamp({"T": "", **dict.fromkeys(fields, v)})) for v in (1, True, "1", 0.0, -0.0)]
+    assert len(set(kinds)) == 5
+    back = openpyxl.load_workbook(io.BytesIO(prototype.stamp({"T": "x", **dict.fromkeys(fields, True)}))).active
+    assert back is not None and back["A1"].value is True
