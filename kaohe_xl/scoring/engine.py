@@ -20,7 +20,7 @@ unit shows its 否决等次 all the same (a veto does not depend on the score).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -156,6 +156,17 @@ class Results:
     @cached_property
     def _index(self) -> dict[tuple[str, str, str], ItemScore]:
         return {(s.unit_id, s.source, s.key): s for s in self.item_scores}
+
+    def source_scores(self, unit_id: str, source: str) -> Mapping[str, ItemScore]:
+        """One unit's scores of one source by key (item id, category, grade); empty when none."""
+        return self._by_unit_source.get((unit_id, source), {})
+
+    @cached_property
+    def _by_unit_source(self) -> dict[tuple[str, str], dict[str, ItemScore]]:
+        grouped: dict[tuple[str, str], dict[str, ItemScore]] = {}
+        for s in self.item_scores:  # the last of equal keys wins, as in _index
+            grouped.setdefault((s.unit_id, s.source), {})[s.key] = s
+        return grouped
 
 
 def primary_source(rubric: Rubric) -> Source:
