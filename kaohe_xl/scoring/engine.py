@@ -26,7 +26,8 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 
-from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Source, Unit
+from kaohe_xl.rubric.model import FormKind, Rubric, Source, Unit
+from kaohe_xl.scoring.plan import plan
 from kaohe_xl.scoring.rules import (
     CENT,
     ZERO,
@@ -339,7 +340,7 @@ def _veto_reasons(
     for source in rubric.sources_of(FormKind.ASSESSOR):
         if source_states[source.name] is ReturnState.INVALID:
             continue
-        for item in rubric.items_of(ItemKind.VETO):
+        for item in plan(rubric).veto:
             mark = scores[source.name].get(item.id)
             if mark is not None and mark.veto:
                 reason = "；".join(mark.remarks)
