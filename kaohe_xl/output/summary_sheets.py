@@ -146,20 +146,30 @@ def write_difference_items(sheet: SheetRows, rec: Reconciliation) -> None:
     title = f"自评与考核差异明细（差异阈值 {format_decimal(rec.threshold)} 分，达到阈值的条目标色）"
     title_line(sheet, title, len(_DIFF_ITEM))
     header_line(sheet, _DIFF_ITEM)
+    looks = {mark: (flagged("text", mark), flagged("number", mark), flagged("center", mark)) for mark in (False, True)}
+    row = sheet.row
     for item in rec.items:
-        mark = item.flagged
-        figures: list[Cell]
+        text, number, center = looks[item.flagged]
         if item.kind is ItemKind.VETO:
-            figures = [(veto_text(item.self_veto), flagged("center", mark))]
-            figures += [(veto_text(item.assessor_veto), flagged("center", mark)), ("", flagged("center", mark))]
+            figures: tuple[Cell, Cell, Cell] = (
+                (veto_text(item.self_veto), center),
+                (veto_text(item.assessor_veto), center),
+                ("", center),
+            )
         else:
-            values = (item.self_score, item.assessor_score, item.difference)
-            figures = [(v, flagged("number", mark)) for v in values]
-        text = flagged("text", mark)
-        cells: list[Cell] = [(item.unit_id, text), (item.unit_name, text), (item.item_id, text)]
-        cells += [(item.category, text), (item.content, text), (item.points, flagged("number", mark)), *figures]
-        cells += [(item.reason, text), (item.self_note, text)]
-        sheet.row(cells, fit=True, minimum=18)
+            figures = ((item.self_score, number), (item.assessor_score, number), (item.difference, number))
+        cells: list[Cell] = [
+            (item.unit_id, text),
+            (item.unit_name, text),
+            (item.item_id, text),
+            (item.category, text),
+            (item.content, text),
+            (item.points, number),
+            *figures,
+            (item.reason, text),
+            (item.self_note, text),
+        ]
+        row(cells, fit=True, minimum=18)
 
 
 def write_matrix(sheet: SheetRows, results: Results) -> None:

@@ -63,6 +63,7 @@ class SheetRows:
         self._quoted = quoted or styles
         self._strings = {} if strings is None else strings  # text → index in the shared strings
         self._texts: dict[tuple[str, str], str] = {}  # (text, style) → its cell XML after the reference
+        self._fitted: dict[tuple[int, str, str], tuple[float, str]] = {}  # (column, text, style) → both
         # (column, text, style) or style → height; shared by the books of one skeleton
         self._heights: dict[object, float] = {} if heights is None else heights
         # each style's font size and whether it wraps, read once (openpyxl's descriptors are slow)
@@ -184,7 +185,7 @@ class SheetRows:
             height = min(height, EXCEL_MAX_ROW_HEIGHT)
         tallest = minimum
         parts = [""]  # the <row> tag, once the height is known
-        styles, texts, heights = self._styles, self._texts, self._heights
+        styles, texts, heights, fitted = self._styles, self._texts, self._heights, self._fitted
         last = 0
         for column, cell in enumerate(cells, start=1):
             if cell is None:
@@ -193,26 +194,26 @@ class SheetRows:
             last = column
             # the common cases inline (tens of thousands of rows); the rest by cell_xml
             if isinstance(value, str) and value:
-                if measuring:
-                    needed = heights.get((column, value, name))
-                    if needed is None:
-                        needed = self._measured((column, value, name), value, name, self.width(column))
+                if measuring:  # one look-up for the height and the XML of a text in its column
+                    known = fitted.get((column, value, name))
+                    if known is None:
+                        known = self._fitted_text(column, value, name)
+                    needed, tail = known
                     if needed > tallest:
                         tallest = needed
-                tail = texts.get((value, name))
-                if tail is None:
-                    tail = self._text_tail(value, name)
+                else:
+                    tail = texts.get((value, name)) or self._text_tail(value, name)
                 parts.append(f'<c r="{_LETTERS[column]}{number}"{tail}')
                 continue
             if value is None or isinstance(value, str):  # None, or "" (an empty cell)
                 parts.append(f'<c r="{_LETTERS[column]}{number}" s="{styles[name]}"/>')
                 continue
             if measuring:
-                needed = heights.get(name)
-                if needed is None:
-                    needed = self._measured(name, value, name, 0.0)
-                if needed > tallest:
-                    tallest = needed
+                one_line = heights.get(name)
+                if one_line is None:
+                    one_line = self._measured(name, value, name, 0.0)
+                if one_line > tallest:
+                    tallest = one_line
             if isinstance(value, Decimal) and value.is_finite():
                 text = str(value)
                 if "E" in text:
@@ -232,6 +233,15 @@ class SheetRows:
         self.last_row = number
         self.last_height = height or 0.0
         return number
+
+    def _fitted_text(self, column: int, value: str, name: str) -> tuple[float, str]:
+        """A text cell's height in its column and its XML after the reference, kept together."""
+        key = (column, value, name)
+        needed = self._heights.get(key)
+        if needed is None:
+            needed = self._measured(key, value, name, self.width(column))
+        known = self._fitted[key] = (needed, self._texts.get((value, name)) or self._text_tail(value, name))
+        return known
 
     def _text_tail(self, value: str, name: str) -> str:
         """A text cell's XML after its reference: style and shared-string index (kept: texts repeat)."""
