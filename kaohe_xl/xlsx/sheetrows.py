@@ -38,6 +38,15 @@ def _height(lines: int, size: float) -> float:
     return measure.lines_height(lines, size)
 
 
+@lru_cache(maxsize=1024)
+def _span_sets(spans: tuple[tuple[int, int], ...]) -> tuple[dict[int, int], frozenset[int]]:
+    """first → last column of each span, and the columns the spans cover after their first
+    (cached: every 反馈表 repeats the same few spans). The dict is shared: read it only."""
+    return {first: last for first, last in spans}, frozenset(
+        c for first, last in spans for c in range(first + 1, last + 1)
+    )
+
+
 # Column letters by index (A = 1), up to Excel's last column (XFD = 16384).
 _LETTERS = ["", *(cell_name(1, n)[:-1] for n in range(1, 16385))]
 
@@ -119,8 +128,7 @@ class SheetRows:
         """:meth:`measure` of a row with merged spans: a span's text against its merged width."""
         height = minimum
         heights = self._heights
-        spanned = {first: last for first, last in spans}
-        covered = {c for first, last in spans for c in range(first + 1, last + 1)}
+        spanned, covered = _span_sets(tuple(spans))
         for column, cell in enumerate(cells, start=1):
             if cell is None or column in covered:
                 continue
@@ -130,14 +138,14 @@ class SheetRows:
             if isinstance(value, str):
                 if not value:
                     continue
-                width = self._span_width(column, spanned.get(column, column))
-                # (text, style, width): never equal to an unmerged cell's (column, text, style)
-                key: object = (value, name, width)
+                last = spanned.get(column, column)
+                # (first, last, text, style): never equal to an unmerged cell's (column, text, style)
+                key: object = (column, last, value, name)
             else:
-                width, key = 0.0, name  # one line at the style's font size, whatever the width
+                last, key = column, name  # one line at the style's font size, whatever the width
             needed = heights.get(key)
             if needed is None:
-                needed = self._measured(key, value, name, width)
+                needed = self._measured(key, value, name, self._span_width(column, last))
             if needed > height:
                 height = needed
         return min(height, EXCEL_MAX_ROW_HEIGHT)
@@ -257,7 +265,7 @@ class SheetRows:
 
     def merge(self, first_row: int, first_column: int, last_row: int, last_column: int) -> None:
         """Merge a block (its first cell shows; give the others the same style for borders)."""
-        self.merges.append(f"{cell_name(first_row, first_column)}:{cell_name(last_row, last_column)}")
+        self.merges.append(f"{_LETTERS[first_column]}{first_row}:{_LETTERS[last_column]}{last_row}")
 
     def page_break(self, before_row: int) -> None:
         """Start a printed page at ``before_row``."""
