@@ -277,7 +277,7 @@ def _vetoed(results: Results, year: Year, counted: Sequence[str]) -> tuple[Vetoe
             u.unit_name
             for u in results.units
             if u.unit_id in counted
-            and (s := results.item_score(u.unit_id, results.primary, item.id)) is not None
+            and (s := results.source_scores(u.unit_id, results.primary).get(item.id)) is not None
             and s.veto
         )
         if names:

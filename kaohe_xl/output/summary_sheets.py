@@ -181,13 +181,18 @@ def write_matrix(sheet: SheetRows, results: Results) -> None:
     title = f"分项明细（{source_label(results.primary)}，多人评分已合并）"
     title_line(sheet, title, min(width, len(_DETAIL_FIXED) + UNITS_PER_PAGE))
     header_line(sheet, _DETAIL_FIXED + [f"{u.unit_id} {u.unit_name}" for u in units])
+    # a 待核实 return's older valid values are not the unit's current scores
+    current = [
+        results.source_scores(u.unit_id, results.primary)
+        if u.source_states.get(results.primary) is ReturnState.OK
+        else {}
+        for u in units
+    ]
     for item in rubric.items:
         cells: list[Cell] = [(item.id, "text"), (item.category, "text"), (item.content, "text")]
         cells += [(item.points, "number"), (item.kind.value, "text")]
-        for unit in units:
-            # a 待核实 return's older valid values are not the unit's current scores
-            current = unit.source_states.get(results.primary) is ReturnState.OK
-            score = results.item_score(unit.unit_id, results.primary, item.id) if current else None
+        for scores in current:
+            score = scores.get(item.id)
             if item.kind is ItemKind.VETO:
                 veto = score.veto if score else None
                 cells.append((veto_text(veto), flagged("text", bool(veto))))
@@ -209,7 +214,7 @@ def write_matrix(sheet: SheetRows, results: Results) -> None:
         for category, _top in rubric.rater_categories(source):
             cells = [None, (category.name, "text"), None, (category.rater_max[source.name], "number"), None]
             for unit in units:
-                score = results.item_score(unit.unit_id, source.name, category.name)
+                score = results.source_scores(unit.unit_id, source.name).get(category.name)
                 cells.append((score.value if score else None, "number"))
             sheet.row(cells, fit=True, minimum=18)
     for source in rubric.sources_of(FormKind.BALLOT):  # 民主测评: votes × unit, then the ratio
@@ -217,7 +222,7 @@ def write_matrix(sheet: SheetRows, results: Results) -> None:
         for grade in (*BALLOT_GRADES, "实到人数"):
             cells = [None, (grade, "text"), None, None, None]
             for unit in units:
-                score = results.item_score(unit.unit_id, source.name, grade)
+                score = results.source_scores(unit.unit_id, source.name).get(grade)
                 cells.append((score.value if score else None, "whole"))
             sheet.row(cells, fit=True, minimum=18)
         cells = [None, ("折算率", "text"), None, None, None]
