@@ -285,7 +285,7 @@ class SheetRows:
     def chunks(self) -> Iterator[bytes]:
         """The rows' XML, in order."""
         if self._file is None:
-            yield from self._memory
+            yield b"".join(self._memory)  # one chunk: a deflate call per row costs more than the rows
             return
         self._file.seek(0)
         while chunk := self._file.read(1 << 16):
