@@ -171,14 +171,15 @@ def analyse_losses(results: Results) -> LossAnalysis:
     year = Year(rubric.settings.name, rubric.settings.year, None, (), year_categories(rubric), year_items(rubric))
     counted = [u for u in results.units if u.source_states.get(results.primary) is ReturnState.OK and u.main]
     losses: dict[str, list[UnitLoss]] = defaultdict(list)
+    lossy = [item for item in year.items if item.lost(Decimal(0)) is not None]  # 基础 and 扣分 items with 分值
     for unit in counted:
-        for item in year.items:
-            score = results.item_score(unit.unit_id, results.primary, item.id)
+        scores = results.source_scores(unit.unit_id, results.primary)
+        for item in lossy:
+            score = scores.get(item.id)
             if score is None or score.value is None:
                 continue
             lost = item.lost(score.value)
-            if lost is None:
-                continue
+            assert lost is not None
             reasons = _raw_reasons(score.remarks, score.raters) if lost > 0 else ()
             losses[item.id].append(UnitLoss(unit.unit_id, unit.unit_name, item, score.value, lost, reasons))
     items = _rank(
@@ -276,7 +277,7 @@ def _vetoed(results: Results, year: Year, counted: Sequence[str]) -> tuple[Vetoe
             u.unit_name
             for u in results.units
             if u.unit_id in counted
-            and (s := results.item_score(u.unit_id, results.primary, item.id)) is not None
+            and (s := results.source_scores(u.unit_id, results.primary).get(item.id)) is not None
             and s.veto
         )
         if names:

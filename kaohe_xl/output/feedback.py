@@ -110,7 +110,7 @@ class FeedbackRun:
     def book(self, unit_id: str) -> Book:
         """The 反馈表 workbook of one unit."""
         results, unit, when = self.results, self.units[unit_id], self.when
-        book = self.skeleton.book()
+        book = self.skeleton.book(level=1)  # a thousand small files: fast deflate, 10 % larger
         sheet = book.sheet(FEEDBACK_SHEET)
         title_line(sheet, f"{results.rubric.settings.name}结果反馈表", _WIDTH)
         titles = sheet.last_height

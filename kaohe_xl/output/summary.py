@@ -44,9 +44,8 @@ from kaohe_xl.output.summary_sheets import RejectedFile, rejected_files
 from kaohe_xl.rubric.model import Category, ItemKind
 from kaohe_xl.scoring.engine import Results, UnitResult, source_label
 from kaohe_xl.scoring.reconcile import Reconciliation, reconcile
-from kaohe_xl.scoring.results import compute
+from kaohe_xl.scoring.results import compute_with_states
 from kaohe_xl.store.records import ReturnState, UnitState
-from kaohe_xl.store.status import collection_status
 from kaohe_xl.textnorm import format_decimal
 from kaohe_xl.xlsx.cells import Formula, Value
 from kaohe_xl.xlsx.libreoffice import to_pdf
@@ -353,8 +352,7 @@ def write_summary(campaign: Campaign, out: str | Path | None = None, *, pdf: boo
     (``汇总表(1).xlsx``) and ``report.note`` says so.
     """
     target = summary_target(out) if out else campaign.output_dir / SUMMARY_NAME
-    results = compute(campaign)
-    states = collection_status(campaign)
+    results, states = compute_with_states(campaign)
     with closing(campaign.connect()) as conn:
         rejected = rejected_files(conn)
     book = build_summary(results, reconcile(results), states, rejected)

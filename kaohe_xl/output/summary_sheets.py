@@ -146,20 +146,30 @@ def write_difference_items(sheet: SheetRows, rec: Reconciliation) -> None:
     title = f"自评与考核差异明细（差异阈值 {format_decimal(rec.threshold)} 分，达到阈值的条目标色）"
     title_line(sheet, title, len(_DIFF_ITEM))
     header_line(sheet, _DIFF_ITEM)
+    looks = {mark: (flagged("text", mark), flagged("number", mark), flagged("center", mark)) for mark in (False, True)}
+    row = sheet.row
     for item in rec.items:
-        mark = item.flagged
-        figures: list[Cell]
+        text, number, center = looks[item.flagged]
         if item.kind is ItemKind.VETO:
-            figures = [(veto_text(item.self_veto), flagged("center", mark))]
-            figures += [(veto_text(item.assessor_veto), flagged("center", mark)), ("", flagged("center", mark))]
+            figures: tuple[Cell, Cell, Cell] = (
+                (veto_text(item.self_veto), center),
+                (veto_text(item.assessor_veto), center),
+                ("", center),
+            )
         else:
-            values = (item.self_score, item.assessor_score, item.difference)
-            figures = [(v, flagged("number", mark)) for v in values]
-        text = flagged("text", mark)
-        cells: list[Cell] = [(item.unit_id, text), (item.unit_name, text), (item.item_id, text)]
-        cells += [(item.category, text), (item.content, text), (item.points, flagged("number", mark)), *figures]
-        cells += [(item.reason, text), (item.self_note, text)]
-        sheet.row(cells, fit=True, minimum=18)
+            figures = ((item.self_score, number), (item.assessor_score, number), (item.difference, number))
+        cells: list[Cell] = [
+            (item.unit_id, text),
+            (item.unit_name, text),
+            (item.item_id, text),
+            (item.category, text),
+            (item.content, text),
+            (item.points, number),
+            *figures,
+            (item.reason, text),
+            (item.self_note, text),
+        ]
+        row(cells, fit=True, minimum=18)
 
 
 def write_matrix(sheet: SheetRows, results: Results) -> None:
@@ -171,13 +181,18 @@ def write_matrix(sheet: SheetRows, results: Results) -> None:
     title = f"分项明细（{source_label(results.primary)}，多人评分已合并）"
     title_line(sheet, title, min(width, len(_DETAIL_FIXED) + UNITS_PER_PAGE))
     header_line(sheet, _DETAIL_FIXED + [f"{u.unit_id} {u.unit_name}" for u in units])
+    # a 待核实 return's older valid values are not the unit's current scores
+    current = [
+        results.source_scores(u.unit_id, results.primary)
+        if u.source_states.get(results.primary) is ReturnState.OK
+        else {}
+        for u in units
+    ]
     for item in rubric.items:
         cells: list[Cell] = [(item.id, "text"), (item.category, "text"), (item.content, "text")]
         cells += [(item.points, "number"), (item.kind.value, "text")]
-        for unit in units:
-            # a 待核实 return's older valid values are not the unit's current scores
-            current = unit.source_states.get(results.primary) is ReturnState.OK
-            score = results.item_score(unit.unit_id, results.primary, item.id) if current else None
+        for scores in current:
+            score = scores.get(item.id)
             if item.kind is ItemKind.VETO:
                 veto = score.veto if score else None
                 cells.append((veto_text(veto), flagged("text", bool(veto))))
@@ -199,7 +214,7 @@ def write_matrix(sheet: SheetRows, results: Results) -> None:
         for category, _top in rubric.rater_categories(source):
             cells = [None, (category.name, "text"), None, (category.rater_max[source.name], "number"), None]
             for unit in units:
-                score = results.item_score(unit.unit_id, source.name, category.name)
+                score = results.source_scores(unit.unit_id, source.name).get(category.name)
                 cells.append((score.value if score else None, "number"))
             sheet.row(cells, fit=True, minimum=18)
     for source in rubric.sources_of(FormKind.BALLOT):  # 民主测评: votes × unit, then the ratio
@@ -207,7 +222,7 @@ def write_matrix(sheet: SheetRows, results: Results) -> None:
         for grade in (*BALLOT_GRADES, "实到人数"):
             cells = [None, (grade, "text"), None, None, None]
             for unit in units:
-                score = results.item_score(unit.unit_id, source.name, grade)
+                score = results.source_scores(unit.unit_id, source.name).get(grade)
                 cells.append((score.value if score else None, "whole"))
             sheet.row(cells, fit=True, minimum=18)
         cells = [None, ("折算率", "text"), None, None, None]

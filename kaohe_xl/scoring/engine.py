@@ -20,13 +20,14 @@ unit shows its 否决等次 all the same (a veto does not depend on the score).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 
-from kaohe_xl.rubric.model import FormKind, ItemKind, Rubric, Source, Unit
+from kaohe_xl.rubric.model import FormKind, Rubric, Source, Unit
+from kaohe_xl.scoring.plan import plan
 from kaohe_xl.scoring.rules import (
     CENT,
     ZERO,
@@ -156,6 +157,17 @@ class Results:
     @cached_property
     def _index(self) -> dict[tuple[str, str, str], ItemScore]:
         return {(s.unit_id, s.source, s.key): s for s in self.item_scores}
+
+    def source_scores(self, unit_id: str, source: str) -> Mapping[str, ItemScore]:
+        """One unit's scores of one source by key (item id, category, grade); empty when none."""
+        return self._by_unit_source.get((unit_id, source), {})
+
+    @cached_property
+    def _by_unit_source(self) -> dict[tuple[str, str], dict[str, ItemScore]]:
+        grouped: dict[tuple[str, str], dict[str, ItemScore]] = {}
+        for s in self.item_scores:  # the last of equal keys wins, as in _index
+            grouped.setdefault((s.unit_id, s.source), {})[s.key] = s
+        return grouped
 
 
 def primary_source(rubric: Rubric) -> Source:
@@ -328,7 +340,7 @@ def _veto_reasons(
     for source in rubric.sources_of(FormKind.ASSESSOR):
         if source_states[source.name] is ReturnState.INVALID:
             continue
-        for item in rubric.items_of(ItemKind.VETO):
+        for item in plan(rubric).veto:
             mark = scores[source.name].get(item.id)
             if mark is not None and mark.veto:
                 reason = "；".join(mark.remarks)

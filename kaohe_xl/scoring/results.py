@@ -13,6 +13,7 @@ from typing import Any
 
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.scoring.engine import Results, round2, score
+from kaohe_xl.store.records import UnitState
 from kaohe_xl.store.status import collection_status, latest_records
 
 # The export columns, in order; one ``source_<name>`` column per rubric source follows.
@@ -36,7 +37,14 @@ SOURCE_PREFIX = "source_"
 
 def compute(campaign: Campaign) -> Results:
     """Score the campaign from the store: latest valid returns and collection states."""
-    return score(campaign.rubric, campaign.units, latest_records(campaign), collection_status(campaign))
+    return compute_with_states(campaign)[0]
+
+
+def compute_with_states(campaign: Campaign) -> tuple[Results, list[UnitState]]:
+    """:func:`compute`, and the collection states it scored with (for a caller that shows
+    them too: the store is read once)."""
+    states = collection_status(campaign)
+    return score(campaign.rubric, campaign.units, latest_records(campaign), states), states
 
 
 def source_column(name: str) -> str:

@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from kaohe_xl.rubric.model import BALLOT_GRADES, Aggregation, BonusBasis, FormKind, Item, ItemKind, Rubric, Source
+from kaohe_xl.scoring.plan import plan
 from kaohe_xl.store.records import ScoreRecord
 from kaohe_xl.textnorm import format_decimal
 
@@ -109,13 +110,25 @@ class SourceResult:
 def combine_items(rubric: Rubric, records: Iterable[ScoreRecord]) -> list[ItemScore]:
     """Group the records by (unit, source, item) and combine the raters' scores."""
     known_sources = {s.name for s in rubric.sources}
-    grouped: dict[tuple[str, str, str], list[ScoreRecord]] = defaultdict(list)
+    grouped: dict[tuple[str, str, str], list[ScoreRecord]] = {}
     for record in records:
         if record.source in known_sources:
-            grouped[(record.unit_id, record.source, record.key)].append(record)
+            where = (record.unit_id, record.source, record.key)
+            group = grouped.get(where)
+            if group is None:
+                grouped[where] = [record]
+            else:
+                group.append(record)
     method = rubric.settings.aggregation
     scores = []
     for (unit_id, source, key), group in grouped.items():
+        if len(group) == 1:  # one rater, the common case: their value, mark and remark as they are
+            only = group[0]
+            value = only.value
+            veto = None if only.veto is None else bool(only.veto)
+            remarks = (only.remark,) if only.remark else ()
+            scores.append(_one_rater(unit_id, source, key, value, veto, (only.rater,), remarks))
+            continue
         numbers = [r.value for r in group if r.value is not None]
         value, note = aggregate(numbers, method) if numbers else (None, "")
         marks = [r.veto for r in group if r.veto is not None]
@@ -133,6 +146,37 @@ def combine_items(rubric: Rubric, records: Iterable[ScoreRecord]) -> list[ItemSc
             )
         )
     return scores
+
+
+_new = object.__new__
+
+
+def _one_rater(
+    unit_id: str,
+    source: str,
+    key: str,
+    value: Decimal | None,
+    veto: bool | None,
+    raters: tuple[str, ...],
+    remarks: tuple[str, ...],
+) -> ItemScore:
+    """``ItemScore(unit_id, source, key, value, veto, (value,), raters, remarks)`` built
+    straight into its ``__dict__``: a frozen dataclass's ``__init__`` sets each field
+    through ``object.__setattr__``, most of :func:`combine_items` for the ~100,000 scores of
+    a thousand units (an equal, hashable score: tests compare the two)."""
+    score = _new(ItemScore)
+    score.__dict__.update(
+        unit_id=unit_id,
+        source=source,
+        key=key,
+        value=value,
+        veto=veto,
+        values=() if value is None else (value,),
+        raters=raters,
+        remarks=remarks,
+        note="",
+    )
+    return score
 
 
 def _remarks(group: list[ScoreRecord]) -> tuple[str, ...]:
@@ -226,9 +270,9 @@ def _item_parts(rubric: Rubric, scores: Mapping[str, ItemScore]) -> _Parts:
     value = _value_of(scores)
     notes = [f"条目{s.key}：{s.note}" for s in scores.values() if s.note and s.note != BALLOT_NOTE]
     parts = _Parts(notes=notes)
-    for category in rubric.scored_categories:
+    looks = plan(rubric)
+    for category, members in looks.categories:
         assert category.cap is not None
-        members = [i for i in rubric.items_in(category.name) if i.kind is ItemKind.BASE]
         got = best_of_sum(members, value, notes)
         parts.categories[category.name] = (
             max(category.cap - got, ZERO) if category.deduction else min(got, category.cap)
@@ -236,8 +280,8 @@ def _item_parts(rubric: Rubric, scores: Mapping[str, ItemScore]) -> _Parts:
     parts.base = sum(parts.categories.values(), ZERO)
     _blank_notes(rubric, scores, notes)
     annual = rubric.bonus_annual  # 加分 counts once, on the weighted composite (annual_bonus)
-    parts.bonus_claimed = best_of_sum(rubric.items_of(ItemKind.BONUS), value, None if annual else notes)
-    parts.penalty = best_of_sum(rubric.items_of(ItemKind.PENALTY), value, notes)
+    parts.bonus_claimed = best_of_sum(looks.bonus, value, None if annual else notes)
+    parts.penalty = best_of_sum(looks.penalty, value, notes)
     if annual:
         return parts
     settings = rubric.settings
@@ -253,17 +297,17 @@ def _item_parts(rubric: Rubric, scores: Mapping[str, ItemScore]) -> _Parts:
 
 def _blank_notes(rubric: Rubric, scores: Mapping[str, ItemScore], notes: list[str]) -> None:
     """Say which 基础 items nobody scored (counted 0, or as no deduction in 扣分制)."""
-    base_items = rubric.items_of(ItemKind.BASE)
+    looks = plan(rubric)
+    base_items = looks.base
     blank = [i for i in base_items if scores.get(i.id) is None or scores[i.id].value is None]
-    computed = [i.id for i in blank if i.id in rubric.computed_items]
-    blank = [i for i in blank if i.id not in rubric.computed_items]
+    computed = [i.id for i in blank if i.id in looks.computed]
+    blank = [i for i in blank if i.id not in looks.computed]
     if computed:
         notes.append(f"条目{'、'.join(computed)}待民主测评结果，暂按0分计")
     if not blank or len(blank) + len(computed) == len(base_items):
         return
-    deduction = {c.name for c in rubric.categories if c.deduction}
-    scored = [i.id for i in blank if i.category not in deduction]
-    unscored_cuts = [i.id for i in blank if i.category in deduction]
+    scored = [i.id for i in blank if i.category not in looks.deduction]
+    unscored_cuts = [i.id for i in blank if i.category in looks.deduction]
     if scored:
         notes.append(f"条目{'、'.join(scored)}未评分，按0分计")
     if unscored_cuts:

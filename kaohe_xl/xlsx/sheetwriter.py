@@ -26,6 +26,7 @@ import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -183,11 +184,17 @@ def _shared_strings(strings: Mapping[str, int]) -> Iterator[bytes]:
     ).encode()
     batch: list[str] = []
     for text in strings:
-        batch.append(f'<si><t xml:space="preserve">{text_of(safe_text(text))}</t></si>')
+        batch.append(_string_item(text))
         if len(batch) == 1000:
             yield "".join(batch).encode("utf-8")
             batch = []
     yield ("".join(batch) + "</sst>").encode("utf-8")
+
+
+@lru_cache(maxsize=65536)
+def _string_item(text: str) -> str:
+    """A text's ``<si>`` (cached: every 反馈表 repeats the rubric's texts and the reasons)."""
+    return f'<si><t xml:space="preserve">{text_of(safe_text(text))}</t></si>'
 
 
 def _with_shared_strings(name: str, data: bytes) -> bytes:

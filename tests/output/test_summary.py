@@ -379,7 +379,7 @@ def test_cli_summary_output_must_be_an_xlsx_workbook(
     def no_work(*args: object) -> None:
         raise AssertionError("the campaign was scored before -o was checked")
 
-    monkeypatch.setattr(summary_module, "compute", no_work)
+    monkeypatch.setattr(summary_module, "compute_with_states", no_work)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["summary", str(campaign.root), "-o", output] + (["--pdf"] if pdf else []))
     assert result.exit_code == 1, result.output

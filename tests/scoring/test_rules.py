@@ -201,3 +201,46 @@ def test_weighted_ballot_source_scores_out_of_100() -> None:
     assert unit.total("民主测评") == D("90.59")
     # 0.8 × 1200 × 1000/1500 + 0.1 × 100 × 10 + 0.1 × 90.59 = 640 + 100 + 9.059 = 749.059 → 749.06
     assert unit.shown == D("749.06")
+
+
+def test_combined_scores_are_those_the_dataclass_init_builds() -> None:
+    """combine_items builds one-rater scores without ItemScore's __init__ (the common case,
+    ~100,000 of them at 1,000 units): each is the score __init__ gives, every field set."""
+    from dataclasses import fields
+
+    from _scoring_helpers import small_rubric
+
+    from kaohe_xl.scoring.rules import ItemScore, aggregate, combine_items
+
+    rubric = small_rubric()
+    assessor = next(s.name for s in rubric.sources if s.form is FormKind.ASSESSOR)
+    records = [
+        ScoreRecord(FormKind.ASSESSOR, assessor, "D01", "1", D("3.5"), None, "会议记录不全", "李明"),
+        ScoreRecord(FormKind.ASSESSOR, assessor, "D01", "2", None, True, "", "李明"),
+        ScoreRecord(FormKind.ASSESSOR, assessor, "D01", "3", None, False, "", ""),
+        ScoreRecord(FormKind.ASSESSOR, assessor, "D01", "4", D(2), None, "", "李明"),
+        ScoreRecord(FormKind.ASSESSOR, assessor, "D01", "4", D(3), None, "台账缺失", "王芳"),
+        ScoreRecord(FormKind.ASSESSOR, "不在细则里", "D01", "5", D(1), None, "", ""),
+    ]
+    combined = combine_items(rubric, records)
+    assert [s.key for s in combined] == ["1", "2", "3", "4"]
+    for got in combined:
+        group = [r for r in records if r.source == assessor and r.key == got.key]
+        numbers = [r.value for r in group if r.value is not None]
+        value, note = aggregate(numbers, rubric.settings.aggregation) if numbers else (None, "")
+        marks = [r.veto for r in group if r.veto is not None]
+        texts = list(dict.fromkeys(r.remark for r in group if r.remark))
+        remarks = tuple(texts) if len(texts) <= 1 else tuple(f"{r.rater}：{r.remark}" for r in group if r.remark)
+        want = ItemScore(
+            "D01",
+            assessor,
+            got.key,
+            value,
+            veto=any(marks) if marks else None,
+            values=tuple(numbers),
+            raters=tuple(r.rater for r in group),
+            remarks=remarks,
+            note=note,
+        )
+        assert got == want and hash(got) == hash(want) and vars(got) == vars(want)
+        assert list(vars(got)) == [f.name for f in fields(ItemScore)]  # a field added later fails here

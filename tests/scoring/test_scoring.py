@@ -485,3 +485,21 @@ def test_rater_states_are_matched_by_their_source() -> None:
     # 班子评分 (returned by 张三) missing
     assert _source_state(leaders, "01", unit_states, scored) is ReturnState.OK
     assert _source_state(public, "01", unit_states, []) is ReturnState.MISSING
+
+
+def test_a_units_scores_of_a_source_are_its_item_scores() -> None:
+    """Results.source_scores (built once, for reconcile and 失分分析) holds what item_score finds."""
+    from _scoring_helpers import THREE, form_records, self_records, small_rubric
+
+    rubric = small_rubric()
+    records = self_records("01", {"1": 4, "2": 2}) + form_records("01", {"1": 3}) + form_records("02", {"3": 1})
+    results = score(rubric, THREE, records)
+    seen = 0
+    for unit in ("01", "02", "03"):
+        for source in ("自评", "考核组"):
+            scores = results.source_scores(unit, source)
+            for item in rubric.items:
+                assert scores.get(item.id) is results.item_score(unit, source, item.id)
+                seen += item.id in scores
+    assert seen == 4
+    assert results.source_scores("03", "考核组") == {}
