@@ -37,8 +37,7 @@ def progress(items: Sequence[T], label: str, *, enabled: bool, unit: str = "份"
     ``unit`` counts them (份 forms, 封 messages)."""
     if not wants_bar(len(items), enabled):
         return items
-    from tqdm import tqdm  # only when a bar is drawn
-
+    tqdm = _tqdm()
     return tqdm(items, desc=label, unit=unit, leave=False, file=sys.stderr)
 
 
@@ -46,6 +45,15 @@ def counter(total: int, label: str, *, enabled: bool) -> Any:
     """A bar to ``update()`` by hand for ``total`` files, or None (see :func:`wants_bar`)."""
     if not wants_bar(total, enabled):
         return None
-    from tqdm import tqdm
-
+    tqdm = _tqdm()
     return tqdm(total=total, desc=label, unit="个", leave=False, file=sys.stderr)
+
+
+def _tqdm() -> Any:
+    """tqdm's bar, without its monitor thread: a process running a second thread may not
+    fork worker processes (:mod:`kaohe_xl.workers`), and a bar redrawn on every item does
+    not need a watchdog."""
+    from tqdm import tqdm  # only when a bar is drawn
+
+    tqdm.monitor_interval = 0
+    return tqdm

@@ -209,9 +209,12 @@ _run: list[Any] = []
 
 def _generate_self(campaign: Campaign, ctx: FormContext, units: list[Unit], progress: bool) -> list[Path]:
     _run[:] = [campaign, ctx, self_prototype(ctx, campaign.forms_dir / CACHE_DIR)]
-    with Workers(_write_self_form, worker_count(len(units), MIN_SELF_FORMS)) as pool:
-        handed = pool.ahead((unit, None) for unit in progress_bar(units, FormKind.SELF.label, enabled=progress))
-        return [path() for _unit, _tag, path in handed]
+    try:
+        with Workers(_write_self_form, worker_count(len(units), MIN_SELF_FORMS)) as pool:
+            handed = pool.ahead((unit, None) for unit in progress_bar(units, FormKind.SELF.label, enabled=progress))
+            return [path() for _unit, _tag, path in handed]
+    finally:
+        _run.clear()
 
 
 def _write_self_form(unit: Unit) -> Path:
@@ -275,9 +278,12 @@ def _generate_assessor(
     from kaohe_xl.forms.assessor import AssessorBooks
 
     _run[:] = [campaign, AssessorBooks(ctx), prefill, remarks]
-    with Workers(_write_assessor_form, worker_count(len(jobs), MIN_ASSESSOR_BOOKS)) as pool:
-        handed = pool.ahead((job, None) for job in progress_bar(jobs, FormKind.ASSESSOR.label, enabled=progress))
-        paths = [path() for _job, _tag, path in handed]
+    try:
+        with Workers(_write_assessor_form, worker_count(len(jobs), MIN_ASSESSOR_BOOKS)) as pool:
+            handed = pool.ahead((job, None) for job in progress_bar(jobs, FormKind.ASSESSOR.label, enabled=progress))
+            paths = [path() for _job, _tag, path in handed]
+    finally:
+        _run.clear()
     # several copies (rounds, named assessors) show the same units: count each unit once
     return paths, sum(1 for unit in campaign.units if unit.id in prefill) if paths else 0
 

@@ -7,6 +7,7 @@ import re
 import stat
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from _scoring_helpers import return_forms
 from click.testing import CliRunner
 from conftest import FakeTerminal
 
+from kaohe_xl import workers
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.cli.commands import main
+from kaohe_xl.output import feedback
 from kaohe_xl.output.feedback import FEEDBACK_SHEET, write_feedback
 
 
@@ -160,3 +163,47 @@ def test_seal_block_and_closing_line_from_the_setting(
     rows = _rows(write_feedback(other).files[0])
     flat = [v for row in rows for v in row if v]
     assert own in flat and DEFAULT_FEEDBACK_NOTE not in flat and "考核办公室（盖章）" in flat
+
+
+_SPY: list[Path] = []  # where the workers note their process ids (set before they fork)
+_real_write_book = feedback._write_book
+
+
+def _spying(unit: tuple[str, str]) -> object:
+    """In a worker: note the process, then write the book (sent to workers by name)."""
+    with _SPY[0].open("a") as spy:
+        spy.write(f"{os.getpid()}\n")
+    return _real_write_book(unit)
+
+
+_W3CDTF = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def _books(folder: Path) -> dict[str, list[tuple[str, bytes]]]:
+    """Each book's parts in order, the document properties' clock times masked."""
+    books = {}
+    for path in sorted(folder.glob("*.xlsx")):
+        with zipfile.ZipFile(path) as book:
+            parts = [(info.filename, book.read(info)) for info in book.infolist()]
+        books[path.name] = [
+            (name, _W3CDTF.sub(b"T", data) if name == "docProps/core.xml" else data) for name, data in parts
+        ]
+    return books
+
+
+@pytest.mark.skipif(workers.worker_count(10**6, 1) < 2, reason="workers run only on Linux with more than one core")
+def test_books_from_workers_are_the_books_of_one_process(
+    campaign: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    return_forms(campaign, tmp_path / "inbox")
+    monkeypatch.setattr(feedback, "worker_count", lambda _jobs, _least: 0)
+    alone = write_feedback(campaign, tmp_path / "alone")
+    monkeypatch.setattr(feedback, "worker_count", lambda _jobs, _least: 2)
+    monkeypatch.setattr(feedback, "_write_book", _spying)
+    _SPY[:] = [tmp_path / "pids.txt"]
+    together = write_feedback(campaign, tmp_path / "together")
+    pids = _SPY.pop()
+    assert [p.name for p in together.files] == [p.name for p in alone.files]  # in the order of the units
+    assert len(alone.files) == len(campaign.units)
+    assert _books(tmp_path / "together") == _books(tmp_path / "alone")
+    assert os.getpid() not in {int(pid) for pid in pids.read_text().split()}
