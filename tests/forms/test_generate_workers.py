@@ -1,4 +1,4 @@
-"""Forms written by worker processes are the files one process writes."""
+"""考核组评分表 written by worker processes are the files one process writes."""
 
 from __future__ import annotations
 
@@ -20,13 +20,7 @@ _UNITS = [
     for n in range(1, 13)
 ]
 _SPY = Path(os.environ.get("TMPDIR", "/tmp")) / f"kaohe-generate-spy-{os.getpid()}"
-_real_self, _real_assessor = generate._write_self_form, generate._write_assessor_form
-
-
-def _spying_self(unit: Unit) -> Path:
-    with _SPY.open("a", encoding="utf-8") as spy:
-        spy.write(f"{os.getpid()} {unit.id}\n")
-    return _real_self(unit)
+_real_assessor = generate._write_assessor_form
 
 
 def _spying_assessor(job: tuple[str, list[Unit], object, str]) -> Path:
@@ -60,10 +54,9 @@ def test_forms_from_workers_are_the_forms_of_one_process(
     monkeypatch.setattr(generate, "now_text", lambda: "2024-01-05 09:30:00")  # the run's time, in every form
     kinds = [FormKind.SELF, FormKind.ASSESSOR]
     monkeypatch.setattr(generate, "worker_count", lambda _jobs, _least: 0)
-    generate.generate_forms(made, kinds)
+    first = generate.generate_forms(made, kinds)
     _SPY.unlink(missing_ok=True)
     monkeypatch.setattr(generate, "worker_count", lambda _jobs, _least: 2)
-    monkeypatch.setattr(generate, "_write_self_form", _spying_self)
     monkeypatch.setattr(generate, "_write_assessor_form", _spying_assessor)
     try:
         report = generate.generate_forms(twin, kinds)
@@ -74,7 +67,8 @@ def test_forms_from_workers_are_the_forms_of_one_process(
     assert len(alone) == 12 + 3 and report.total == 15
     assert together.keys() == alone.keys()
     assert [name for name in alone if together[name] != alone[name]] == []  # part by part, byte for byte
-    assert sorted(name for _pid, name in written) == sorted([u["编号"] for u in _UNITS] + ["第1组", "第2组", "第3组"])
+    assert sorted(name for _pid, name in written) == ["第1组", "第2组", "第3组"]
     assert os.getpid() not in {int(pid) for pid, _name in written}
-    # the report lists the files in the order of the units, as one process does
-    assert report.paths(FormKind.SELF) == [twin.form_path(FormKind.SELF, u.id, u.name) for u in twin.units]
+    # the report lists the files in the order one process does
+    in_order = [p.relative_to(twin.root) for p in report.paths(FormKind.ASSESSOR)]
+    assert in_order == [p.relative_to(made.root) for p in first.paths(FormKind.ASSESSOR)]
