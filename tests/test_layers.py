@@ -19,7 +19,9 @@ from conftest import REPO
 PACKAGE = REPO / "kaohe_xl"
 # Bottom to top. A room may import its own modules and any room on a lower line.
 ROOMS: tuple[frozenset[str], ...] = (
-    frozenset({"atomic", "clock", "errors", "lazy", "problems", "progress", "resources", "textnorm", "workers"}),
+    frozenset(
+        {"atomic", "clock", "errors", "frozen", "lazy", "problems", "progress", "resources", "textnorm", "workers"}
+    ),
     frozenset({"xlsx"}),
     frozenset({"rubric"}),
     frozenset({"store"}),

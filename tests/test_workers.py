@@ -63,6 +63,7 @@ def test_without_workers_everything_is_done_here() -> None:
 
 
 def test_workers_only_for_enough_inputs_on_linux_from_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # whatever other tests left running
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
     monkeypatch.setattr(sys, "platform", "linux")
     assert workers.worker_count(1000, 24) == 3
@@ -75,12 +76,19 @@ def test_workers_only_for_enough_inputs_on_linux_from_one_thread(monkeypatch: py
         monkeypatch.setattr(sys, "platform", platform)
         assert workers.worker_count(1000, 24) == 0
     monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    # a fork would copy the other thread's locks without the thread
+    assert workers.worker_count(1000, 24) == 0
+
+
+def test_a_running_thread_is_counted() -> None:
+    before = threading.active_count()
     release = threading.Event()
     other = threading.Thread(target=release.wait)
     other.start()
-    try:  # a fork would copy the other thread's locks without the thread
+    try:
+        assert threading.active_count() == before + 1
         assert workers.worker_count(1000, 24) == 0
     finally:
         release.set()
         other.join()
-    assert workers.worker_count(1000, 24) == workers.MAX_WORKERS

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
+from kaohe_xl.frozen import built
 from kaohe_xl.rubric.model import ItemKind
 from kaohe_xl.scoring.engine import ZERO, ItemScore, Results, UnitResult
 from kaohe_xl.store.records import ReturnState
 
 _SHARE = Decimal("0.0001")
-_new = object.__new__
 
 
 @dataclass(frozen=True)
@@ -164,10 +164,10 @@ def _unit_rows(results: Results, unit: UnitResult, threshold: Decimal) -> list[I
             flagged = abs(difference) >= threshold
         else:
             flagged = False
-        row = _new(ItemDiff)
-        # ItemDiff(...) built straight into its __dict__: a frozen dataclass's __init__ sets
+        # ItemDiff(...) built straight into its __dict__ (kaohe_xl.frozen): its __init__ sets
         # each of its 15 fields through object.__setattr__, most of the time for 50,000 rows
-        row.__dict__.update(
+        row = built(
+            ItemDiff,
             unit_id=unit.unit_id,
             unit_name=unit.unit_name,
             item_id=item.id,

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from kaohe_xl.frozen import built
 from kaohe_xl.rubric.model import BALLOT_GRADES, Aggregation, BonusBasis, FormKind, Item, ItemKind, Rubric, Source
 from kaohe_xl.scoring.plan import plan
 from kaohe_xl.store.records import ScoreRecord
@@ -148,9 +149,6 @@ def combine_items(rubric: Rubric, records: Iterable[ScoreRecord]) -> list[ItemSc
     return scores
 
 
-_new = object.__new__
-
-
 def _one_rater(
     unit_id: str,
     source: str,
@@ -163,9 +161,9 @@ def _one_rater(
     """``ItemScore(unit_id, source, key, value, veto, (value,), raters, remarks)`` built
     straight into its ``__dict__``: a frozen dataclass's ``__init__`` sets each field
     through ``object.__setattr__``, most of :func:`combine_items` for the ~100,000 scores of
-    a thousand units (an equal, hashable score: tests compare the two)."""
-    score = _new(ItemScore)
-    score.__dict__.update(
+    a thousand units (:mod:`kaohe_xl.frozen`; tests compare the two)."""
+    return built(
+        ItemScore,
         unit_id=unit_id,
         source=source,
         key=key,
@@ -176,7 +174,6 @@ def _one_rater(
         remarks=remarks,
         note="",
     )
-    return score
 
 
 def _remarks(group: list[ScoreRecord]) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Protocol
 
+from kaohe_xl.frozen import built
 from kaohe_xl.rubric.model import FormKind, Roster, Rubric, Source, Unit
 from kaohe_xl.store.records import ReturnState, ScoreRecord, UnitState
 from kaohe_xl.store.revisions import Judge, RevisionKey, RevisionUnit
@@ -71,9 +72,8 @@ def latest_records(campaign: Campaign, form: FormKind | None = None) -> list[Sco
             if not _off_roster(roster, rev.form.value, rev.subject, rev.rater)
         ]
         rows_of = _score_rows(conn, {(rev.submission_id, rev.stored_unit) for rev in wanted})
-        numbers: dict[str | None, Decimal | None] = {
-            None: None
-        }  # a few distinct values (0, 0.5, 1 …): each parsed once
+        # a few distinct values (0, 0.5, 1 …): each parsed once
+        numbers: dict[str | None, Decimal | None] = {None: None}
         records = []
         for rev in wanted:
             form, source, unit_id, rater, submission = rev.form, rev.source, rev.unit_id, rev.rater, rev.submission_id
@@ -84,9 +84,6 @@ def latest_records(campaign: Campaign, form: FormKind | None = None) -> list[Sco
                 vetoed = None if veto is None else bool(veto)
                 records.append(_record(form, source, unit_id, item_id, number, vetoed, remark, rater, submission))
     return records
-
-
-_new = object.__new__
 
 
 def _record(
@@ -103,9 +100,9 @@ def _record(
     """``ScoreRecord(form, source, …)``, four times faster: a frozen dataclass's ``__init__``
     sets each field through ``object.__setattr__``, which for ~200,000 records of a
     thousand units is most of :func:`latest_records`; here the fields go straight into
-    the instance's ``__dict__`` (an equal, hashable record: tests compare the two)."""
-    record = _new(ScoreRecord)
-    record.__dict__.update(
+    the instance's ``__dict__`` (:mod:`kaohe_xl.frozen`; tests compare the two)."""
+    return built(
+        ScoreRecord,
         form=form,
         source=source,
         unit_id=unit_id,
@@ -116,7 +113,6 @@ def _record(
         rater=rater,
         submission_id=submission_id,
     )
-    return record
 
 
 def _score_rows(
