@@ -45,7 +45,8 @@ def table(results: dict[str, Any]) -> str:
         f"Measured {date.today().isoformat()} on {os.cpu_count()} cores ({platform.machine()}, Python "
         f"{platform.python_version()}) through the `kaohe` command with the 50-item 南昌 rubric, units in "
         f"groups of 50, by `python bench/speed_table.py` (`bench/bench_cycle.py`; median of "
-        f"{results['runs']} runs; time, then peak memory of the command):",
+        f"{results['runs']} runs; time, then peak memory of the command; CPU time of the command and its "
+        f"worker processes where it used more than one core):",
         "",
         head,
         "|---" * (len(COLUMNS) + 1) + "|",
