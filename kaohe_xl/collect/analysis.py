@@ -18,7 +18,9 @@ a batch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 
 from kaohe_xl import workers
 from kaohe_xl.collect.identify import Expected, form_kind, not_a_form
@@ -27,7 +29,11 @@ from kaohe_xl.collect.returns import ReturnBook, ReturnReadError
 from kaohe_xl.collect.validate import Checked, check_return
 from kaohe_xl.problems import Problem
 
-MIN_FILES = 24  # fewer files are analysed in this process (starting workers costs ~50 ms)
+# Starting workers costs ~50 ms: a batch gets them from 24 files (a 自评表 return is ~20 KB,
+# ~8 ms to read and check), or from two files of 2 MB together (20 考核组评分表 of 50
+# unit sheets are ~10 MB, a third of a second each).
+MIN_FILES = 24
+MIN_BYTES = 2 * 2**20
 
 Verdict = tuple[str, Checked]
 
@@ -67,9 +73,10 @@ def analyse(incoming: Incoming, expected: Expected) -> Verdict:
     return ("invalid" if checked.has_errors else "accepted"), checked
 
 
-def worker_count(files: int) -> int:
-    """How many worker processes a batch of ``files`` files gets (0: analyse here)."""
-    return workers.worker_count(files, MIN_FILES)
+def worker_count(files: int, size: int = 0) -> int:
+    """How many worker processes a batch of ``files`` files of ``size`` bytes in all gets
+    (0: analyse here)."""
+    return workers.worker_count(files, 2 if size >= MIN_BYTES else MIN_FILES)
 
 
 class Analyser:
@@ -81,9 +88,9 @@ class Analyser:
     are not handed to a worker. Use as a context manager: the workers end with it.
     """
 
-    def __init__(self, expected: Expected, files: int) -> None:
+    def __init__(self, expected: Expected, files: Sequence[Path]) -> None:
         _remembered[:] = [expected]  # what the forked workers will find
-        self._workers = workers.Workers(_analyse_remembered, worker_count(files))
+        self._workers = workers.Workers(_analyse_remembered, worker_count(len(files), _size(files)))
 
     def __enter__(self) -> Analyser:
         self._workers.__enter__()
@@ -97,6 +104,15 @@ class Analyser:
     ) -> Iterator[tuple[Incoming, object, Callable[[], Verdict]]]:
         """``(incoming, tag, verdict)`` for each ``(incoming, tag)`` of ``items``, in order."""
         return self._workers.ahead(items, lambda incoming: incoming.error is None and wanted(incoming))
+
+
+def _size(files: Sequence[Path]) -> int:
+    """The bytes of the files together (a file that cannot be looked at counts nothing)."""
+    total = 0
+    for path in files:
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size
+    return total
 
 
 _remembered: list[Expected] = []  # what the campaign expects (set before the workers fork)

@@ -86,7 +86,7 @@ def collect(
         (report.skipped if campaign.is_own_file(path) else files).append(path)
     expected = Expected(campaign.id, campaign.secret, campaign.rubric, tuple(campaign.units), campaign.roster)
     _archive_folder(campaign)
-    with Analyser(expected, len(files)) as analyser:  # workers start before the store opens
+    with Analyser(expected, files) as analyser:  # workers start before the store opens
         _collect_files(campaign, expected, analyser, files, report, progress, on_result)
     return report
 

@@ -46,7 +46,7 @@ def _collected(corpus: tuple[Path, dict[str, Case]], target: Path, workers: int)
     """Collect the corpus into a copy of the campaign with ``workers`` workers; the store as data."""
     campaign = Campaign.open(shutil.copytree(corpus[0], target))
     original = analysis.worker_count
-    analysis.worker_count = lambda _files: workers  # type: ignore[assignment]
+    analysis.worker_count = lambda _files, _size=0: workers  # type: ignore[assignment]
     try:
         report = collect(campaign, [corpus[1]["ok.xlsx"].path.parent])
     finally:
@@ -127,5 +127,10 @@ def test_a_worker_that_dies_loses_no_file(
     assert _collected(corpus, tmp_path / "died", workers=2) == alone
 
 
-def test_a_handful_of_files_is_read_here() -> None:
+def test_a_handful_of_small_files_is_read_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(analysis.workers, "worker_count", lambda jobs, least: 2 if jobs >= least else 0)
     assert analysis.worker_count(analysis.MIN_FILES - 1) == 0  # starting workers costs more
+    assert analysis.worker_count(analysis.MIN_FILES) == 2
+    assert analysis.worker_count(2, analysis.MIN_BYTES - 1) == 0
+    assert analysis.worker_count(2, analysis.MIN_BYTES) == 2  # a few large workbooks
+    assert analysis.worker_count(1, 10 * analysis.MIN_BYTES) == 0  # one file: nothing to share
