@@ -82,12 +82,11 @@ def test_workers_only_for_enough_inputs_on_linux_from_one_thread(monkeypatch: py
 
 
 def test_a_running_thread_is_counted() -> None:
-    before = threading.active_count()
     release = threading.Event()
     other = threading.Thread(target=release.wait)
     other.start()
-    try:
-        assert threading.active_count() == before + 1
+    try:  # the guard asks the count the interpreter keeps, which sees this thread
+        assert threading.active_count() >= 2
         assert workers.worker_count(1000, 24) == 0
     finally:
         release.set()

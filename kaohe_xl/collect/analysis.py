@@ -98,6 +98,7 @@ class Analyser:
 
     def __exit__(self, *exc: object) -> None:
         self._workers.__exit__(*exc)
+        _remembered.clear()  # a long-running process (the add-in) keeps no campaign
 
     def verdicts(
         self, items: Iterable[tuple[Incoming, object]], wanted: Callable[[Incoming], bool]

@@ -107,6 +107,7 @@ def test_workers_store_exactly_what_one_process_stores(
     finally:
         _SPY.unlink(missing_ok=True)
     assert together == alone
+    assert analysis._remembered == []  # nothing of the campaign is kept after the run
     assert len(alone["files"]) == len(corpus[1])  # the second copy of ok.xlsx is a duplicate
     assert ("ok_again.xlsx", "duplicate") in [(r[0], r[1]) for r in alone["results"]]
     # the files were read in other processes, each once; the duplicate was never read
