@@ -28,8 +28,9 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+Shared = TypeVar("Shared")
 In = TypeVar("In")
 Out = TypeVar("Out")
 
@@ -47,22 +48,25 @@ def worker_count(jobs: int, min_jobs: int) -> int:
     return min(cores, MAX_WORKERS) if cores > 1 else 0
 
 
-class Workers(Generic[In, Out]):
-    """``fn`` applied to inputs in worker processes (or here), results in input order.
+class Workers(Generic[Shared, In, Out]):
+    """``fn(shared, input)`` for each input in worker processes (or here), results in input order.
 
-    ``fn`` must be a module-level function (it is sent to the workers by name); what it
-    needs besides its input, it finds where the caller put it before the workers were
-    forked. Use as a context manager: the workers start on entry — before the caller
-    opens files, databases or progress bars the workers must not share — and end on exit.
+    ``fn`` must be a module-level function (it is sent to the workers by name); ``shared``
+    (the rubric, the results, the campaign …) is not sent at all: the workers are forked
+    with it in memory. Use as a context manager: the workers start on entry — before the
+    caller opens files, databases or progress bars the workers must not share — and end
+    on exit, and nothing of ``shared`` is kept after it.
     """
 
-    def __init__(self, fn: Callable[[In], Out], count: int) -> None:
+    def __init__(self, fn: Callable[[Shared, In], Out], shared: Shared, count: int) -> None:
         self.fn = fn
+        self.shared = shared
         self.count = count
         self._pool: ProcessPoolExecutor | None = None
 
-    def __enter__(self) -> Workers[In, Out]:
+    def __enter__(self) -> Workers[Shared, In, Out]:
         if self.count > 1:
+            _shared[:] = [self.shared]  # what the forked workers find
             context = multiprocessing.get_context("fork")
             self._pool = ProcessPoolExecutor(self.count, context, initializer=_started, initargs=(os.getpid(),))
             self._pool.submit(os.getpid).result()  # fork them now, as the process is now
@@ -72,6 +76,7 @@ class Workers(Generic[In, Out]):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        _shared.clear()  # a long-running process (the add-in) keeps nothing of the run
 
     @property
     def running(self) -> bool:
@@ -82,7 +87,7 @@ class Workers(Generic[In, Out]):
         self, inputs: Iterable[tuple[In, object]], wanted: Callable[[In], bool] = lambda _input: True
     ) -> Iterator[tuple[In, object, Callable[[], Out]]]:
         """``(input, tag, result)`` for each ``(input, tag)``, in order; ``result()`` gives
-        ``fn(input)`` (waiting for its worker, or computing it here). Inputs for which
+        ``fn(shared, input)`` (waiting for its worker, or computing it here). Inputs for which
         ``wanted`` is false are not handed to a worker (``result()`` computes them here)."""
         pending: deque[tuple[In, object, Future[Out] | None]] = deque()
         ahead = max(1, self.count * AHEAD_PER_WORKER)
@@ -94,7 +99,7 @@ class Workers(Generic[In, Out]):
             yield self._handed_out(*pending.popleft())
 
     def map(self, inputs: Iterable[In]) -> Iterator[Out]:
-        """``fn(input)`` for each input, in order."""
+        """``fn(shared, input)`` for each input, in order."""
         for _item, _tag, result in self.ahead((item, None) for item in inputs):
             yield result()
 
@@ -102,7 +107,7 @@ class Workers(Generic[In, Out]):
         if self._pool is None:
             return None
         try:
-            return self._pool.submit(self.fn, item)
+            return self._pool.submit(_apply, self.fn, item)
         except Exception:  # the pool broke (a worker was killed): the rest is done here
             self._pool = None
             return None
@@ -114,9 +119,16 @@ class Workers(Generic[In, Out]):
                     return future.result()
                 except Exception:  # the worker died or failed on this input: do it here
                     pass
-            return self.fn(item)
+            return self.fn(self.shared, item)
 
         return item, tag, result
+
+
+_shared: list[Any] = []  # in a worker: the ``shared`` of the Workers that forked it
+
+
+def _apply(fn: Callable[[Any, In], Out], item: In) -> Out:
+    return fn(_shared[0], item)
 
 
 def _started(parent: int) -> None:

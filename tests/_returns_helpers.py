@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from conftest import write_rubric_workbook, write_units_workbook
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -293,6 +294,16 @@ def encrypt(path: Path, out: Path, password: str = "123456") -> Path:
     with path.open("rb") as source, out.open("wb") as target:
         OOXMLFile(source).encrypt(password, target)
     return out
+
+
+def forms_campaign(base: Path, name: str) -> Campaign:
+    """A campaign ``base/name`` over the small rubric and units, its forms generated."""
+    base.mkdir(parents=True, exist_ok=True)
+    campaign = Campaign.init(
+        base / name, write_rubric_workbook(base / f"{name}_细则.xlsx"), write_units_workbook(base / f"{name}_单位.xlsx")
+    )
+    generate_forms(campaign)
+    return campaign
 
 
 def build_corpus(campaign: Campaign, other: Campaign, folder: Path) -> dict[str, Case]:

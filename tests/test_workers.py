@@ -14,33 +14,25 @@ from kaohe_xl import workers
 needs_two_cores = pytest.mark.skipif(
     workers.worker_count(10**6, 1) < 2, reason="workers run only on Linux with more than one core"
 )
-_FACTOR = [1]  # set before the workers fork: what they find beside their input
 
 
-def _where(n: int) -> tuple[int, int]:
-    """(n times the factor, the process that computed it)."""
-    return n * _FACTOR[0], os.getpid()
+def _where(factor: int, n: int) -> tuple[int, int]:
+    """(n times the shared factor, the process that computed it)."""
+    return n * factor, os.getpid()
 
 
-def _dies_on_seven(n: int) -> tuple[int, int]:
-    if n == 7 and os.getpid() != _PARENT[0]:
+def _dies_on_seven(parent: int, n: int) -> tuple[int, int]:
+    if n == 7 and os.getpid() != parent:
         os._exit(3)  # as a worker killed by the system
-    return _where(n)
-
-
-_PARENT = [os.getpid()]
+    return _where(1, n)
 
 
 @needs_two_cores
 def test_results_come_in_input_order_from_other_processes() -> None:
-    _FACTOR[0] = 3
-    try:
-        with workers.Workers(_where, 2) as pool:
-            assert pool.running
-            _FACTOR[0] = 5  # too late: the workers were forked with 3 (only fallbacks see 5)
-            got = list(pool.map(range(50)))
-    finally:
-        _FACTOR[0] = 1
+    with workers.Workers(_where, 3, 2) as pool:
+        assert pool.running
+        got = list(pool.map(range(50)))
+    assert workers._shared == []  # nothing of the run is kept after it
     assert [value for value, _pid in got] == [3 * n for n in range(50)]
     pids = {pid for _value, pid in got}
     assert os.getpid() not in pids and len(pids) <= 2
@@ -48,15 +40,14 @@ def test_results_come_in_input_order_from_other_processes() -> None:
 
 @needs_two_cores
 def test_an_input_whose_worker_dies_is_done_here() -> None:
-    _PARENT[0] = os.getpid()
-    with workers.Workers(_dies_on_seven, 2) as pool:
+    with workers.Workers(_dies_on_seven, os.getpid(), 2) as pool:
         got = list(pool.map(range(30)))
     assert [value for value, _pid in got] == list(range(30))
     assert got[7][1] == os.getpid()  # the input that killed its worker, redone here
 
 
 def test_without_workers_everything_is_done_here() -> None:
-    with workers.Workers(_where, 0) as pool:
+    with workers.Workers(_where, 1, 0) as pool:
         assert not pool.running
         got = list(pool.ahead([(n, f"tag{n}") for n in range(5)], wanted=lambda n: n % 2 == 0))
         assert [(n, tag, result()) for n, tag, result in got] == [(n, f"tag{n}", (n, os.getpid())) for n in range(5)]

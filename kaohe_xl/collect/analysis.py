@@ -89,8 +89,7 @@ class Analyser:
     """
 
     def __init__(self, expected: Expected, files: Sequence[Path]) -> None:
-        _remembered[:] = [expected]  # what the forked workers will find
-        self._workers = workers.Workers(_analyse_remembered, worker_count(len(files), _size(files)))
+        self._workers = workers.Workers(_analyse_for, expected, worker_count(len(files), _size(files)))
 
     def __enter__(self) -> Analyser:
         self._workers.__enter__()
@@ -98,7 +97,6 @@ class Analyser:
 
     def __exit__(self, *exc: object) -> None:
         self._workers.__exit__(*exc)
-        _remembered.clear()  # a long-running process (the add-in) keeps no campaign
 
     def verdicts(
         self, items: Iterable[tuple[Incoming, object]], wanted: Callable[[Incoming], bool]
@@ -116,8 +114,5 @@ def _size(files: Sequence[Path]) -> int:
     return total
 
 
-_remembered: list[Expected] = []  # what the campaign expects (set before the workers fork)
-
-
-def _analyse_remembered(incoming: Incoming) -> Verdict:
-    return analyse(incoming, _remembered[0])
+def _analyse_for(expected: Expected, incoming: Incoming) -> Verdict:
+    return analyse(incoming, expected)

@@ -212,10 +212,8 @@ def _generate_self(campaign: Campaign, ctx: FormContext, units: list[Unit], prog
 
 
 # 考核组评分表 are built and written in worker processes (kaohe_xl.workers) when there are
-# enough of them to pay for starting the workers; what a worker needs besides its group
-# it finds here, set before the workers fork.
+# enough of them to pay for starting the workers.
 MIN_ASSESSOR_BOOKS = 4  # a 考核组评分表 of 50 units takes ~0.2 s
-_run: list[Any] = []
 
 
 # ---- assessor forms ------------------------------------------------------------------------
@@ -271,19 +269,15 @@ def _generate_assessor(
     ]
     from kaohe_xl.forms.assessor import AssessorBooks
 
-    _run[:] = [campaign, AssessorBooks(ctx), prefill, remarks]
-    try:
-        with Workers(_write_assessor_form, worker_count(len(jobs), MIN_ASSESSOR_BOOKS)) as pool:
-            handed = pool.ahead((job, None) for job in progress_bar(jobs, FormKind.ASSESSOR.label, enabled=progress))
-            paths = [path() for _job, _tag, path in handed]
-    finally:
-        _run.clear()
+    run = (campaign, AssessorBooks(ctx), prefill, remarks)
+    with Workers(_write_assessor_form, run, worker_count(len(jobs), MIN_ASSESSOR_BOOKS)) as pool:
+        paths = list(pool.map(progress_bar(jobs, FormKind.ASSESSOR.label, enabled=progress)))
     # several copies (rounds, named assessors) show the same units: count each unit once
     return paths, sum(1 for unit in campaign.units if unit.id in prefill) if paths else 0
 
 
-def _write_assessor_form(job: tuple[str, list[Unit], Source, str]) -> Path:
-    campaign, books, prefill, remarks = _run
+def _write_assessor_form(run: tuple[Any, ...], job: tuple[str, list[Unit], Source, str]) -> Path:
+    campaign, books, prefill, remarks = run
     group, units, source, name = job
     path = campaign.assessor_form_path(group, source.name, name)
     write_atomic(path, books.build(group, units, prefill, source, name, remarks))

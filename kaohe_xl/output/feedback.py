@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 
@@ -316,28 +316,21 @@ def write_feedback(
     rec = reconcile(results)
     report = OutputReport(folder, units=len(results.units))
     report.scored = sum(1 for u in results.units if u.composite is not None)
-    _run[:] = [FeedbackRun(results, rec), folder]  # what the forked workers find
     units = [(unit.unit_id, unit.unit_name) for unit in results.in_list_order()]
-    try:
-        with Workers(_write_book, worker_count(len(units), MIN_BOOKS_FOR_WORKERS)) as pool:
-            for _unit, _tag, saved in pool.ahead(
-                (unit, None) for unit in progress_bar(units, FEEDBACK_SHEET, enabled=progress)
-            ):
-                done = saved()
-                report.files.append(done.path)
-                report.add_note(done.note)
-    finally:
-        _run.clear()
+    run = (FeedbackRun(results, rec), folder)
+    with Workers(_write_book, run, worker_count(len(units), MIN_BOOKS_FOR_WORKERS)) as pool:
+        for saved in pool.map(progress_bar(units, FEEDBACK_SHEET, enabled=progress)):
+            report.files.append(saved.path)
+            report.add_note(saved.note)
     return report
 
 
 # The books are built and written in worker processes (kaohe_xl.workers) when there are
 # enough of them; the report lists them in the order of the units either way.
 MIN_BOOKS_FOR_WORKERS = 100  # a 反馈表 takes a few ms: workers pay off from about a hundred
-_run: list[Any] = []
 
 
-def _write_book(unit: tuple[str, str]) -> Saved:
-    run, folder = _run
+def _write_book(run: tuple[FeedbackRun, Path], unit: tuple[str, str]) -> Saved:
+    feedback_run, folder = run
     unit_id, unit_name = unit
-    return save_atomic(run.book(unit_id), folder / feedback_filename(unit_id, unit_name))
+    return save_atomic(feedback_run.book(unit_id), folder / feedback_filename(unit_id, unit_name))

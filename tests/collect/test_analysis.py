@@ -9,35 +9,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _returns_helpers import Case, build_corpus, rows
-from conftest import write_rubric_workbook, write_units_workbook
+from _returns_helpers import Case, build_corpus, forms_campaign, rows
 
+from kaohe_xl import workers as workers_module
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.collect import analysis
+from kaohe_xl.collect.identify import Expected
 from kaohe_xl.collect.received import Incoming
 from kaohe_xl.collect.run import collect
-from kaohe_xl.forms.generate import generate_forms
 
 needs_two_cores = pytest.mark.skipif(
     analysis.worker_count(10**6) < 2, reason="workers run only on Linux with more than one core"
 )
 
 
-def _new_campaign(base: Path, name: str) -> Campaign:
-    base.mkdir(parents=True, exist_ok=True)
-    campaign = Campaign.init(
-        base / name, write_rubric_workbook(base / f"{name}_细则.xlsx"), write_units_workbook(base / f"{name}_单位.xlsx")
-    )
-    generate_forms(campaign)
-    return campaign
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Case]]:
     """The corpus of good, bad and broken returns, plus a second copy of one (a duplicate)."""
     base = tmp_path_factory.mktemp("analysis")
-    campaign = _new_campaign(base, "main")
-    cases = build_corpus(campaign, _new_campaign(base, "other"), base / "returns")
+    campaign = forms_campaign(base, "main")
+    cases = build_corpus(campaign, forms_campaign(base, "other"), base / "returns")
     shutil.copy(cases["ok.xlsx"].path, base / "returns" / "ok_again.xlsx")
     return campaign.root, cases
 
@@ -76,22 +67,22 @@ def _collected(corpus: tuple[Path, dict[str, Case]], target: Path, workers: int)
 
 
 _SPY = Path(os.environ.get("TMPDIR", "/tmp")) / f"kaohe-analysis-spy-{os.getpid()}"
-_real_analyse = analysis._analyse_remembered
+_real_analyse = analysis._analyse_for
 _PARENT = os.getpid()
 
 
-def _spying(incoming: Incoming) -> analysis.Verdict:
+def _spying(expected: Expected, incoming: Incoming) -> analysis.Verdict:
     """In a worker: note which process analysed which file, then analyse it."""
     with _SPY.open("a", encoding="utf-8") as spy:
         spy.write(f"{os.getpid()} {incoming.name}\n")
-    return _real_analyse(incoming)
+    return _real_analyse(expected, incoming)
 
 
-def _dying(incoming: Incoming) -> analysis.Verdict:
+def _dying(expected: Expected, incoming: Incoming) -> analysis.Verdict:
     """In a worker: die on one file (as a worker killed by the system would)."""
     if incoming.name == "inserted_rows.xlsx" and os.getpid() != _PARENT:
         os._exit(3)
-    return _real_analyse(incoming)
+    return _real_analyse(expected, incoming)
 
 
 @needs_two_cores
@@ -100,14 +91,14 @@ def test_workers_store_exactly_what_one_process_stores(
 ) -> None:
     alone = _collected(corpus, tmp_path / "alone", workers=0)
     _SPY.unlink(missing_ok=True)
-    monkeypatch.setattr(analysis, "_analyse_remembered", _spying)
+    monkeypatch.setattr(analysis, "_analyse_for", _spying)
     try:
         together = _collected(corpus, tmp_path / "together", workers=2)
         analysed = [line.split(" ", 1) for line in _SPY.read_text(encoding="utf-8").splitlines()]
     finally:
         _SPY.unlink(missing_ok=True)
     assert together == alone
-    assert analysis._remembered == []  # nothing of the campaign is kept after the run
+    assert workers_module._shared == []  # nothing of the campaign is kept after the run
     assert len(alone["files"]) == len(corpus[1])  # the second copy of ok.xlsx is a duplicate
     assert ("ok_again.xlsx", "duplicate") in [(r[0], r[1]) for r in alone["results"]]
     # the files were read in other processes, each once; the duplicate was never read
@@ -124,7 +115,7 @@ def test_a_worker_that_dies_loses_no_file(
     corpus: tuple[Path, dict[str, Case]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     alone = _collected(corpus, tmp_path / "alone", workers=0)
-    monkeypatch.setattr(analysis, "_analyse_remembered", _dying)
+    monkeypatch.setattr(analysis, "_analyse_for", _dying)
     assert _collected(corpus, tmp_path / "died", workers=2) == alone
 
 

@@ -23,19 +23,18 @@ from _returns_helpers import (
     collect_one,
     counts,
     fill_self,
+    forms_campaign,
     generated,
     issues,
     rows,
     stored_values,
 )
 from click.testing import CliRunner
-from conftest import write_rubric_workbook, write_units_workbook
 
 from kaohe_xl.campaign import Campaign
 from kaohe_xl.cli.commands import EXIT_REJECTED, main
 from kaohe_xl.collect.received import file_time, saved_time
 from kaohe_xl.collect.run import collect
-from kaohe_xl.forms.generate import generate_forms
 from kaohe_xl.rubric.model import FormKind
 from kaohe_xl.store.status import latest_records
 
@@ -67,21 +66,12 @@ CASES = [
 ]
 
 
-def _new_campaign(base: Path, name: str) -> Campaign:
-    base.mkdir(parents=True, exist_ok=True)
-    campaign = Campaign.init(
-        base / name, write_rubric_workbook(base / f"{name}_细则.xlsx"), write_units_workbook(base / f"{name}_单位.xlsx")
-    )
-    generate_forms(campaign)
-    return campaign
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Case]]:
     """A pristine campaign with generated forms and the corpus of returns for unit 01."""
     base = tmp_path_factory.mktemp("corpus")
-    campaign = _new_campaign(base, "main")
-    other = _new_campaign(base, "other")
+    campaign = forms_campaign(base, "main")
+    other = forms_campaign(base, "other")
     return campaign.root, build_corpus(campaign, other, base / "returns")
 
 

@@ -23,10 +23,10 @@ _SPY = Path(os.environ.get("TMPDIR", "/tmp")) / f"kaohe-generate-spy-{os.getpid(
 _real_assessor = generate._write_assessor_form
 
 
-def _spying_assessor(job: tuple[str, list[Unit], object, str]) -> Path:
+def _spying_assessor(run: tuple[object, ...], job: tuple[str, list[Unit], object, str]) -> Path:
     with _SPY.open("a", encoding="utf-8") as spy:
         spy.write(f"{os.getpid()} {job[0]}\n")
-    return _real_assessor(job)  # type: ignore[arg-type]
+    return _real_assessor(run, job)  # type: ignore[arg-type]
 
 
 def _forms(campaign: Campaign) -> dict[str, list[tuple[str, bytes]]]:

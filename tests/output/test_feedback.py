@@ -169,11 +169,11 @@ _SPY: list[Path] = []  # where the workers note their process ids (set before th
 _real_write_book = feedback._write_book
 
 
-def _spying(unit: tuple[str, str]) -> object:
+def _spying(run: tuple[feedback.FeedbackRun, Path], unit: tuple[str, str]) -> object:
     """In a worker: note the process, then write the book (sent to workers by name)."""
     with _SPY[0].open("a") as spy:
         spy.write(f"{os.getpid()}\n")
-    return _real_write_book(unit)
+    return _real_write_book(run, unit)
 
 
 _W3CDTF = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
